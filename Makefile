@@ -1,0 +1,65 @@
+# The project's vocabulary. Every target bootstraps .venv from requirements.lock
+# when the venv is missing or older than the lock, so a fresh clone needs nothing
+# installed by hand.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.sentra-installed
+export AIRFLOW_HOME ?= $(CURDIR)/data/airflow
+
+.PHONY: help demo test test-fast lint format lock bench bench-full up down clean docs
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+venv: $(STAMP)  ## create or refresh .venv from the lock
+
+demo: $(STAMP)  ## run a synthetic census round end to end through Airflow
+	$(BIN)/sentra demo
+
+test: $(STAMP)  ## lint, then the whole test suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  ## unit tests only
+	$(BIN)/python -m pytest tests/unit -q
+
+lint: $(STAMP)  ## ruff lint + format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)  ## apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lock: $(STAMP)  ## re-resolve requirements.in into requirements.lock (needs the registry)
+	$(BIN)/uv pip compile requirements.in --python 3.11 --generate-hashes -o requirements.lock
+
+bench: $(STAMP)  ## quick benchmarks with same-run baselines (writes bench/results.json)
+	$(BIN)/python -m sentra.bench --size quick
+
+bench-full: $(STAMP)  ## 1M-row benchmarks
+	$(BIN)/python -m sentra.bench --size full
+
+docs: $(STAMP)  ## regenerate docs/data-dictionary.md from the schema code
+	$(BIN)/sentra docs data-dictionary --output docs/data-dictionary.md
+
+up:  ## start the production-like stack (needs a Docker engine)
+	docker compose up -d --build
+
+down:  ## stop the stack
+	docker compose down
+
+clean:  ## remove generated data (keeps .venv)
+	rm -rf data

@@ -1,0 +1,1 @@
+"""The ledger: submissions, the sentra register, decisions and deliveries (SQLAlchemy 2)."""

