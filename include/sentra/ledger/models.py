@@ -219,3 +219,24 @@ class ReportDelivery(Base):
     message_id: Mapped[str | None] = mapped_column(String(300))
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RecordLink(Base):
+    """Which register entry a source row was linked to, and why (scores, method).
+
+    Remembering links is what keeps IDs stable: a rerun, or a late submission, links
+    only rows that have no link yet; everything already linked keeps its sentra_id.
+    ``record_key`` is ``submission_id#source_row``.
+    """
+
+    __tablename__ = "record_link"
+    __table_args__ = (Index("ix_record_link_year_sentra", "census_year", "sentra_id"),)
+
+    record_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    census_year: Mapped[int] = mapped_column(Integer)
+    sentra_id: Mapped[str] = mapped_column(ForeignKey("sentra_register.sentra_id"))
+    cluster_key: Mapped[str] = mapped_column(String(100))  # record_key of the survivor
+    method: Mapped[str] = mapped_column(String(32))  # sentra_id | match | new | decision
+    score: Mapped[float | None] = mapped_column(Float)
+    evidence: Mapped[dict | None] = mapped_column(JSON)
+    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
