@@ -1,0 +1,94 @@
+"""census_consolidate: staged rows → matched, linked, status-flagged → published warehouse."""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import ExceptionRetryPolicy, Param, RetryAction, RetryRule, dag, task, task_group
+
+from sentra.assets import STAGED_SUBMISSIONS, WAREHOUSE_PUBLICATION
+from sentra.orchestration import DEFAULT_ARGS, OWNER, TAGS
+
+DOC_MD = f"""
+# census_consolidate
+
+For each census year with newly staged submissions: **write** (deduplicate within the
+round, link every sentra to the national register with a stable `sentra_id`, derive
+active / at-risk / not-reported / inactive status with reasons and history) →
+**audit** (row conservation, one row per sentra, no personal data) → **publish** (one
+Iceberg publication; readers see the previous one until it commits). Then emits
+`sentra_warehouse_publication`, which triggers `census_reports`.
+
+Triggered by `sentra_staged_submissions`; trigger manually with `census_year` after a
+reviewer's decision. Unchanged inputs make a rerun a no-op (no new snapshot).
+
+**Owner:** {OWNER}.
+
+**When it fails:** an `audit` failure is a bug or bad data that slipped through; it is
+not retried and nothing was published — read the message, fix, clear `consolidate`.
+A `publish` failure leaves the previous publication visible; clear it to retry.
+"""
+
+# An audit failure is deterministic: retrying cannot help, so fail at once.
+AUDIT_POLICY = ExceptionRetryPolicy(
+    rules=[RetryRule(exception="sentra.pipeline.AuditError", action=RetryAction.FAIL)]
+)
+
+
+@dag(
+    dag_id="census_consolidate",
+    schedule=[STAGED_SUBMISSIONS],
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=TAGS["consolidate"],
+    doc_md=DOC_MD,
+    params={
+        "census_year": Param(
+            None,
+            type=["null", "integer"],
+            description="Census year (default: from the asset event)",
+        )
+    },
+)
+def census_consolidate() -> None:
+    @task
+    def census_years(params: dict | None = None, *, triggering_asset_events=None) -> list[int]:
+        from sentra.orchestration import census_years_from_events
+
+        events = triggering_asset_events[STAGED_SUBMISSIONS] if triggering_asset_events else []
+        return census_years_from_events(events, params)
+
+    @task_group
+    def one_year(census_year: int) -> None:
+        @task(retry_policy=AUDIT_POLICY)
+        def consolidate(census_year: int) -> dict:
+            from sentra import pipeline
+
+            return pipeline.consolidate(census_year)
+
+        @task(retry_policy=AUDIT_POLICY)
+        def audit(census_year: int, consolidation: dict) -> dict:
+            from sentra import pipeline
+
+            return pipeline.audit(census_year, consolidation)
+
+        @task(outlets=[WAREHOUSE_PUBLICATION])
+        def publish(census_year: int, consolidation: dict, *, outlet_events=None) -> dict:
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            from sentra import pipeline
+
+            published = pipeline.publish(census_year, consolidation)
+            if not published["changed"]:
+                raise AirflowSkipException(f"census {census_year}: warehouse already current")
+            outlet_events[WAREHOUSE_PUBLICATION].extra = {"census_year": census_year}
+            return published
+
+        written = consolidate(census_year)
+        audit(census_year, written) >> publish(census_year, written)
+
+    one_year.expand(census_year=census_years())
+
+
+census_consolidate()

@@ -1,0 +1,100 @@
+"""census_ingest: landing files → ledger submissions → typed, validated, staged rows."""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+from sentra.assets import STAGED_SUBMISSIONS
+from sentra.orchestration import DEFAULT_ARGS, OWNER, TAGS
+
+DOC_MD = f"""
+# census_ingest
+
+Reads the re-census files regional offices drop in
+`landing/<census_year>/<office_code>/`, records each new file in the ledger (content
+hash: the same bytes twice are one submission; a newer file from the same office
+supersedes the older one), and processes **each submission in its own mapped task**:
+read → normalise → validate with the Great Expectations suites in `expectations/` →
+stage every row with its verdict. A broken file fails (or is rejected) alone.
+
+When anything changed, it emits the `sentra_staged_submissions` asset with the census
+year, which triggers `census_consolidate`.
+
+**Owner:** {OWNER}. **Runs** daily during a round; trigger manually with
+`census_year` to (re)process a given year.
+
+**When it fails:** open the failed `process_submission` instance; its log names the
+file, row and column. Infrastructure faults are retried; fix the cause and clear the
+task — reprocessing is idempotent. A rejected *file* is not a failure: it is recorded
+on the submission and reported to the office.
+"""
+
+
+@dag(
+    dag_id="census_ingest",
+    schedule="@daily",
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=TAGS["ingest"],
+    doc_md=DOC_MD,
+    params={
+        "census_year": Param(
+            None, type=["null", "integer"], description="Census year (default: current year)"
+        )
+    },
+)
+def census_ingest() -> None:
+    @task
+    def resolve_census_year(params: dict | None = None) -> int:
+        from sentra.orchestration import census_year_from
+
+        return census_year_from(params)
+
+    @task
+    def prepare() -> dict:
+        from sentra import pipeline
+
+        return pipeline.prepare()
+
+    @task
+    def discover(census_year: int) -> list[str]:
+        from sentra import pipeline
+
+        return pipeline.discover(census_year)
+
+    @task(max_active_tis_per_dagrun=4)
+    def process_submission(submission_id: str) -> dict:
+        from sentra import pipeline
+
+        return pipeline.process_submission(submission_id)
+
+    @task(trigger_rule="all_done", outlets=[STAGED_SUBMISSIONS])
+    def announce_staged(census_year: int, *, outlet_events=None) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from sentra import pipeline
+
+        pending = pipeline.pending_changes(census_year)
+        if not pending["changed"]:
+            raise AirflowSkipException(f"census {census_year}: nothing new to consolidate")
+        outlet_events[STAGED_SUBMISSIONS].extra = {"census_year": census_year}
+        return pending
+
+    @task(trigger_rule="all_done")
+    def check_all_processed(census_year: int) -> dict:
+        from sentra import pipeline
+
+        return pipeline.check_all_processed(census_year)
+
+    year = resolve_census_year()
+    ready = prepare()
+    submissions = discover(year)
+    ready >> submissions
+    processed = process_submission.expand(submission_id=submissions)
+    processed >> [announce_staged(year), check_all_processed(year)]
+
+
+census_ingest()

@@ -1,0 +1,23 @@
+"""The Airflow Assets that connect the DAGs: declared once, used by producer and consumer.
+
+Each asset event carries ``{"census_year": <int>}`` in its ``extra`` so the consumer
+knows which round changed. Importing this module is cheap (Airflow's task SDK only).
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import Asset
+
+# census_ingest → census_consolidate: new submissions were staged for a census year.
+STAGED_SUBMISSIONS = Asset(
+    name="sentra_staged_submissions",
+    uri="x-sentra://staging/submissions",
+    group="sentra",
+)
+
+# census_consolidate → census_reports: a new warehouse publication for a census year.
+WAREHOUSE_PUBLICATION = Asset(
+    name="sentra_warehouse_publication",
+    uri="x-sentra://warehouse/publication",
+    group="sentra",
+)
