@@ -55,6 +55,7 @@ class SubmissionInfo:
     file_uri: str
     file_name: str
     content_sha256: str
+    size_bytes: int
     received_at: datetime
     status: str
     superseded_by: str | None
@@ -188,6 +189,13 @@ def process_submission(submission_id: str, settings: Settings | None = None) -> 
     if info.status == "superseded":
         return {"submission_id": submission_id, "status": "superseded", "skipped": True}
 
+    if info.size_bytes > settings.max_file_bytes:
+        return _reject_file(
+            settings,
+            info,
+            "file_too_large",
+            f"{info.size_bytes:,} > {settings.max_file_bytes:,} bytes",
+        )
     data = open_file(settings, info.file_uri)
     parsed = read_submission(
         data,
@@ -258,6 +266,31 @@ def process_submission(submission_id: str, settings: Settings | None = None) -> 
         "accepted": accepted,
         "rejected": rejected,
     }
+
+
+def _reject_file(
+    settings: Settings, info: SubmissionInfo, code: str, detail: str
+) -> dict[str, Any]:
+    """Record a whole-file rejection decided before reading (e.g. over the size limit)."""
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import session_scope
+    from sentra.schema import reason
+
+    with session_scope(settings) as session:
+        repo.mark_processed(
+            session,
+            info.submission_id,
+            status="rejected",
+            rows_total=0,
+            rows_accepted=0,
+            rows_rejected=0,
+            error_code=code,
+            error_message=reason(code).render("id", value=detail),
+        )
+        repo.replace_quality_metrics(
+            session, info.census_year, info.submission_id, [("file_rejected", code, 1.0)]
+        )
+    return {"submission_id": info.submission_id, "status": "rejected", "error_code": code}
 
 
 def _file_error_text(err: Any) -> str:
