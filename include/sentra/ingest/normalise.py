@@ -1,0 +1,239 @@
+"""Normalisation of raw cells into the canonical, typed census record.
+
+Indonesian number formats (``1.250.000``, ``Rp 1.250.000,-``, ``1,25 juta``),
+decimal-comma coordinates, Indonesian dates, free-text status, region names or codes.
+Every value that cannot be normalised becomes a row problem with a reason code — never
+an exception — so one bad cell rejects one row and tells the office exactly why.
+
+Each parser takes one raw value and returns ``(value, problem_code)``; the column
+functions apply them with a vectorised fast path for the common clean case.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sentra.reference import commodity_group_of, normalise_code, normalise_commodity, regions
+from sentra.schema import CommodityGroup, ReportedStatus
+
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\x00-\x08\x0b-\x1f\x7f]")
+_SPACES = re.compile(r"\s+")
+_PLAIN_INT = re.compile(r"^[+-]?\d+$")
+_DOTTED_INT = re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+$")
+_COMMA_INT = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+$")
+
+MONTHS = {
+    "januari": 1, "jan": 1, "februari": 2, "feb": 2, "pebruari": 2, "maret": 3, "mar": 3,
+    "april": 4, "apr": 4, "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "agustus": 8,
+    "agu": 8, "agt": 8, "ags": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10,
+    "okt": 10, "oct": 10, "november": 11, "nov": 11, "nopember": 11, "desember": 12, "des": 12,
+    "dec": 12, "may": 5, "june": 6, "july": 7, "august": 8, "october": 10, "december": 12,
+    "january": 1, "february": 2, "march": 3,
+}  # fmt: skip
+
+ACTIVE_WORDS = ("aktif", "masih aktif", "beroperasi", "berproduksi", "masih berproduksi", "jalan",
+                "produksi", "ada", "active", "ya")  # fmt: skip
+INACTIVE_PATTERNS = re.compile(
+    r"\b(tdk|tidak|non|nonaktif|tutup|bubar|vakum|mati|berhenti|sudah tidak|tak|inactive|closed|"
+    r"pindah|hilang)\b"
+)
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def clean_text(value: Any) -> str | None:
+    """Trim, collapse whitespace, drop zero-width/control characters, NFC."""
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFC", str(value))
+    text = _INVISIBLE.sub("", text)
+    text = _SPACES.sub(" ", text).strip()
+    return text or None
+
+
+def _signed(text: str) -> tuple[int, str]:
+    text = text.strip()
+    if text.startswith(("-", "\u2212")):
+        return -1, text[1:].strip()
+    if text.startswith("(") and text.endswith(")"):
+        return -1, text[1:-1].strip()
+    return 1, text.lstrip("+").strip()
+
+
+def parse_int(value: Any) -> tuple[int | None, str | None]:
+    """Counts (units, workers, years): ``12``, ``12.0``, ``1.250`` → int; ``12,5`` → not_integer."""
+    if is_blank(value):
+        return None, None
+    if isinstance(value, bool):
+        return None, "invalid_number"
+    if isinstance(value, int):
+        return value, None
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None, "invalid_number"
+        return (int(value), None) if value.is_integer() else (None, "not_integer")
+    text = clean_text(value) or ""
+    sign, body = _signed(text)
+    body = body.replace(" ", "")
+    if _PLAIN_INT.match(body):
+        return sign * int(body), None
+    if _DOTTED_INT.match(body) or _COMMA_INT.match(body):
+        return sign * int(re.sub(r"[.,]", "", body)), None
+    if re.match(r"^\d+[.,]0+$", body):
+        return sign * int(re.split(r"[.,]", body)[0]), None
+    if re.match(r"^\d+[.,]\d+$", body):
+        return None, "not_integer"
+    return None, "invalid_number"
+
+
+def parse_money(value: Any) -> tuple[int | None, str | None]:
+    """Rupiah: ``Rp 1.250.000,-``, ``1,25 juta``, ``1,5 M``, ``1250000``, numbers from Excel."""
+    if is_blank(value):
+        return None, None
+    if isinstance(value, bool):
+        return None, "invalid_number"
+    if isinstance(value, int | float):
+        if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+            return None, "invalid_number"
+        return round(value), None
+    text = clean_text(value) or ""
+    sign, body = _signed(text)
+    quick, _ = parse_int(body)
+    if quick is not None:
+        return sign * quick, None
+    from lokal import parse_rupiah
+
+    try:
+        parsed = parse_rupiah(body)
+    except (ValueError, TypeError, ArithmeticError):
+        parsed = None
+    if parsed is None:
+        return None, "invalid_number"
+    amount = parsed.amount
+    # "1.5" alone is ambiguous (1,5 or 15?): refuse rather than guess a thousandfold error.
+    if isinstance(amount, float) and not amount.is_integer() and amount < 1000:
+        return None, "invalid_number"
+    return sign * round(amount), None
+
+
+def parse_coordinate(value: Any) -> tuple[float | None, str | None]:
+    """Decimal degrees with a decimal point or comma: ``-7,8123`` / ``-7.8123``."""
+    if is_blank(value):
+        return None, None
+    if isinstance(value, bool):
+        return None, "invalid_coordinate"
+    if isinstance(value, int | float):
+        v = float(value)
+        return (None, "invalid_coordinate") if math.isnan(v) or math.isinf(v) else (v, None)
+    text = (clean_text(value) or "").replace("\u2212", "-").replace(" ", "")
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        v = float(text)
+    except ValueError:
+        return None, "invalid_coordinate"
+    return (None, "invalid_coordinate") if math.isnan(v) or math.isinf(v) else (v, None)
+
+
+def split_coordinates(value: Any) -> tuple[tuple[float | None, float | None], str | None]:
+    """One "Koordinat" cell → (lat, lon): ``-7,8123; 110,3456`` or ``-7.8123, 110.3456``."""
+    if is_blank(value):
+        return (None, None), None
+    text = (clean_text(value) or "").replace("\u2212", "-")
+    parts = [p for p in re.split(r"\s*;\s*|,\s+|\s+|\s*/\s*", text) if p]
+    if len(parts) == 4 and all(re.match(r"^-?\d+$", p) for p in parts):
+        parts = [f"{parts[0]}.{parts[1]}", f"{parts[2]}.{parts[3]}"]
+    if len(parts) != 2:
+        return (None, None), "invalid_coordinate"
+    lat, p1 = parse_coordinate(parts[0])
+    lon, p2 = parse_coordinate(parts[1])
+    if p1 or p2:
+        return (None, None), "invalid_coordinate"
+    return (lat, lon), None
+
+
+def parse_date(value: Any) -> tuple[date | None, str | None]:
+    """``12 Agustus 2024``, ``12/08/2024``, ``2024-08-12``, Excel dates and serials."""
+    if is_blank(value):
+        return None, None
+    if isinstance(value, datetime):
+        return value.date(), None
+    if isinstance(value, date):
+        return value, None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 20_000 < value < 80_000:  # Excel serial day numbers 1954..2118
+            return EXCEL_EPOCH + timedelta(days=int(value)), None
+        return None, "invalid_date"
+    text = (clean_text(value) or "").lower().replace(",", " ")
+    m = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    if m:
+        y, mo, d = map(int, m.groups())
+        return _safe_date(y, mo, d)
+    m = re.match(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$", text)
+    if m:
+        d, mo, y = map(int, m.groups())
+        return _safe_date(y, mo, d)
+    m = re.match(r"^(\d{1,2})\s+([a-z]+)\.?\s+(\d{4})$", text)
+    if m and m.group(2) in MONTHS:
+        return _safe_date(int(m.group(3)), MONTHS[m.group(2)], int(m.group(1)))
+    return None, "invalid_date"
+
+
+def _safe_date(y: int, mo: int, d: int) -> tuple[date | None, str | None]:
+    try:
+        return date(y, mo, d), None
+    except ValueError:
+        return None, "invalid_date"
+
+
+def parse_status(value: Any) -> tuple[str | None, str | None]:
+    """Free-text status → ``active`` / ``inactive``; unknown text is a problem, blank is not."""
+    text = clean_text(value)
+    if text is None:
+        return None, None
+    key = re.sub(r"[^a-z ]+", " ", text.lower())
+    key = _SPACES.sub(" ", key).strip()
+    if INACTIVE_PATTERNS.search(key):
+        return ReportedStatus.INACTIVE.value, None
+    if key in ACTIVE_WORDS or key.startswith(("aktif", "masih aktif", "masih ber")):
+        return ReportedStatus.ACTIVE.value, None
+    return None, "unknown_status"
+
+
+def parse_region(value: Any, office_code: str) -> tuple[str | None, str | None]:
+    """A kab/kota code or name → dotted Kemendagri code, resolving names within the office."""
+    if is_blank(value):
+        return None, None
+    raw = value if isinstance(value, int | float) else clean_text(value)
+    region = regions().resolve_kabkota(raw, within=office_code)
+    return (region.code, None) if region else (None, "invalid_region")
+
+
+def parse_subregion(value: Any) -> tuple[str | None, str | None]:
+    """Kecamatan/desa codes in any common form → dotted; names are kept as text."""
+    if is_blank(value):
+        return None, None
+    code = normalise_code(value if isinstance(value, int | float) else clean_text(value))
+    return (code, None) if code else (clean_text(value), None)
+
+
+def parse_commodity(value: Any) -> tuple[tuple[str | None, str | None], str | None]:
+    """(commodity, commodity group); unknown commodity text goes to 'lainnya', not rejected."""
+    text = normalise_commodity(clean_text(value))
+    if text is None:
+        return (None, None), None
+    group = commodity_group_of(text) or CommodityGroup.LAINNYA
+    return (text, group.value), None
