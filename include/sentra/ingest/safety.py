@@ -41,7 +41,7 @@ def extension(file_name: str) -> str:
 
 
 def check_bytes(data: bytes, file_name: str, settings: Settings) -> str:
-    """Validate size, type and container; returns the format to parse ('xlsx'|'xls'|'csv'|'json')."""
+    """Validate size, type and container; returns the format to parse (xlsx, xls, csv, json)."""
     ext = extension(file_name)
     if ext not in SUPPORTED:
         raise UnsafeFileError("unsupported_type", ext or "(no extension)")
