@@ -136,18 +136,9 @@ def summarise(settings: Any, cfg: DemoConfig) -> dict[str, Any]:
     wh = Warehouse(settings)
     years: dict[int, Any] = {}
     for year in cfg.census_years:
-        subs = wh.sql(
-            "SELECT status, count(*) AS n FROM submissions WHERE census_year = $y GROUP BY ALL ORDER BY 1",
-            params={"y": year},
-        ).to_pylist()
-        verdicts = wh.sql(
-            "SELECT verdict, count(*) AS n FROM submission_rows WHERE census_year = $y GROUP BY ALL ORDER BY 1",
-            params={"y": year},
-        ).to_pylist()
-        status = wh.sql(
-            "SELECT status, count(*) AS n FROM sentra_census WHERE census_year = $y GROUP BY ALL ORDER BY 1",
-            params={"y": year},
-        ).to_pylist()
+        subs = _count_by(wh, "submissions", "status", year)
+        verdicts = _count_by(wh, "submission_rows", "verdict", year)
+        status = _count_by(wh, "sentra_census", "status", year)
         years[year] = {"submissions": subs, "rows": verdicts, "status": status}
     last = cfg.census_years[-1]
     register_status = wh.sql(
@@ -162,6 +153,15 @@ def summarise(settings: Any, cfg: DemoConfig) -> dict[str, Any]:
         "query_year": last,
         "emails": len(outbox),
     }
+
+
+def _count_by(wh: Any, table: str, column: str, year: int) -> list[dict[str, Any]]:
+    """Rows per value of one column for a census year (names come from this module only)."""
+    query = (
+        f"SELECT {column}, count(*) AS n FROM {table} "  # identifiers: constants of this module
+        "WHERE census_year = $y GROUP BY ALL ORDER BY 1"
+    )
+    return wh.sql(query, params={"y": year}).to_pylist()
 
 
 def print_summary(summary: dict[str, Any], console: Any) -> None:
