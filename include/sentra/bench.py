@@ -1,0 +1,228 @@
+"""``make bench``: each stage timed next to a plain baseline measured in the same run.
+
+Every stage runs in its own subprocess (so its peak RSS is its own), with one warm-up
+and several repetitions of both the project's code and the baseline; the table shows
+min and median seconds, rows/s, the ratio ours/baseline and peak memory, and
+``bench/results.json`` keeps the figures with the machine and the date.
+
+    python -m sentra.bench --size quick     # a few minutes
+    python -m sentra.bench --size full      # 1M rows
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+SIZES = {
+    "tiny": {"csv": 2_000, "xlsx": 1_000, "match": 2_000, "reps": 1},
+    "quick": {"csv": 100_000, "xlsx": 20_000, "match": 20_000, "reps": 3},
+    "full": {"csv": 1_000_000, "xlsx": 100_000, "match": 1_000_000, "reps": 2},
+}
+SEED = 20261124
+
+
+def _timed(fn: Callable[[], Any], reps: int) -> dict[str, float]:
+    """Min and median of ``reps`` runs after a warm-up (reported apart as ``cold_s``)."""
+    start = time.perf_counter()
+    fn()
+    cold = time.perf_counter() - start
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return {"min_s": min(times), "median_s": statistics.median(times), "cold_s": cold}
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ------------------------------------------------------------------- stages
+
+
+def stage_csv(size: dict, work: Path) -> dict[str, Any]:
+    """Read + normalise an office-style CSV vs plain pyarrow CSV → Parquet."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from sentra.ingest import read_submission
+    from sentra.synth.bulk import write_bulk_file
+
+    path = work / "bulk.csv"
+    write_bulk_file(path, n_rows=size["csv"], fmt="csv", seed=SEED)
+    data = path.read_bytes()
+
+    def ours() -> None:
+        result = read_submission(
+            data, file_name=path.name, office_code="34", census_year=2026, submission_id="bench"
+        )
+        assert result.file_error is None
+
+    def baseline() -> None:
+        table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(delimiter=";"))
+        pq.write_table(table, work / "baseline.parquet")
+
+    return {
+        "rows": size["csv"],
+        "ours": _timed(ours, size["reps"]),
+        "baseline": _timed(baseline, size["reps"]),
+        "baseline_name": "pyarrow.csv.read_csv + parquet.write_table",
+    }
+
+
+def stage_xlsx(size: dict, work: Path) -> dict[str, Any]:
+    """Read + normalise an office-style XLSX vs a plain calamine read of the same file."""
+    from python_calamine import CalamineWorkbook
+
+    from sentra.ingest import read_submission
+    from sentra.synth.bulk import write_bulk_file
+
+    path = work / "bulk.xlsx"
+    write_bulk_file(path, n_rows=size["xlsx"], fmt="xlsx", seed=SEED)
+    data = path.read_bytes()
+
+    def ours() -> None:
+        result = read_submission(
+            data, file_name=path.name, office_code="34", census_year=2026, submission_id="bench"
+        )
+        assert result.file_error is None
+
+    def baseline() -> None:
+        wb = CalamineWorkbook.from_path(str(path))
+        for name in wb.sheet_names:
+            wb.get_sheet_by_name(name).to_python()
+
+    return {
+        "rows": size["xlsx"],
+        "ours": _timed(ours, size["reps"]),
+        "baseline": _timed(baseline, size["reps"]),
+        "baseline_name": "python-calamine to_python",
+    }
+
+
+def stage_parse(size: dict, work: Path) -> dict[str, Any]:
+    """Parse time of the whole DAG folder (after Airflow is imported)."""
+    import airflow.sdk  # noqa: F401 - imported first so only the DAG files are timed
+    from airflow.dag_processing.dagbag import DagBag
+
+    from sentra.runner import dags_folder
+
+    def ours() -> None:
+        bag = DagBag(dag_folder=str(dags_folder()))
+        assert not bag.import_errors
+
+    return {"rows": 0, "ours": _timed(ours, max(3, size["reps"]))}
+
+
+STAGES: dict[str, Callable[[dict, Path], dict[str, Any]]] = {
+    "read_csv": stage_csv,
+    "read_xlsx": stage_xlsx,
+    "dag_parse": stage_parse,
+}
+
+
+# ------------------------------------------------------------------ driver
+
+
+def run_stage(name: str, size_name: str) -> dict[str, Any]:
+    """Run one stage in this process and return its figures (used in the subprocess)."""
+    size = SIZES[size_name]
+    with tempfile.TemporaryDirectory(prefix=f"sentra-bench-{name}-") as tmp:
+        os.environ.setdefault("SENTRA_DATA_DIR", str(Path(tmp) / "data"))
+        result = STAGES[name](size, Path(tmp))
+    result["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+    ours, base = result["ours"], result.get("baseline")
+    if result.get("rows"):
+        result["rows_per_s"] = round(result["rows"] / ours["median_s"])
+    if base:
+        result["ratio"] = round(ours["median_s"] / base["median_s"], 2)
+    return result
+
+
+def run_all(size_name: str, stages: list[str], out: Path) -> dict[str, Any]:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    results: dict[str, Any] = {}
+    for name in stages:
+        with console.status(f"bench {name} ({size_name})…"):
+            proc = subprocess.run(
+                [sys.executable, "-m", "sentra.bench", "--stage", name, "--size", size_name],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        if proc.returncode != 0:
+            results[name] = {"error": proc.stderr.strip().splitlines()[-1:] or ["failed"]}
+            console.print(f"[red]{name} failed[/]: {proc.stderr[-2000:]}")
+            continue
+        results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+    table = Table(title=f"sentra bench ({size_name}) — ours vs baseline, same run")
+    columns = ("stage", "rows", "ours median s", "ours min s", "baseline median s", "ratio")
+    for col in (*columns, "rows/s", "peak RSS MB", "baseline"):
+        table.add_column(col)
+    for name, r in results.items():
+        if "error" in r:
+            table.add_row(name, "", "", "", "", "", "", "", "error")
+            continue
+        b = r.get("baseline") or {}
+        table.add_row(
+            name,
+            f"{r.get('rows', 0):,}",
+            f"{r['ours']['median_s']:.3f}",
+            f"{r['ours']['min_s']:.3f}",
+            f"{b['median_s']:.3f}" if b else "",
+            f"{r['ratio']:.2f}x" if "ratio" in r else "",
+            f"{r.get('rows_per_s', 0):,}",
+            f"{r['peak_rss_mb']:.0f}",
+            r.get("baseline_name", ""),
+        )
+    console.print(table)
+    report = {
+        "size": size_name,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
+        "stages": results,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    console.print(f"written {out}")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sentra.bench", description=__doc__)
+    parser.add_argument("--size", choices=sorted(SIZES), default="quick")
+    parser.add_argument("--stage", help="run one stage in-process and print its JSON")
+    parser.add_argument("--only", help="comma-separated stages to run")
+    parser.add_argument("--out", type=Path, default=Path("bench/results.json"))
+    args = parser.parse_args(argv)
+    if args.stage:
+        print(json.dumps(run_stage(args.stage, args.size)))
+        return 0
+    stages = args.only.split(",") if args.only else list(STAGES)
+    report = run_all(args.size, stages, args.out)
+    return 1 if any("error" in r for r in report["stages"].values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
