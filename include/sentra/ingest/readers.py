@@ -206,6 +206,8 @@ def sniff_delimiter(text: str) -> str:
 
 
 def read_csv_text(data: bytes, settings: Settings) -> list[RawTable]:
+    # Cells up to the file size limit parse; cell_too_long then flags them per row.
+    csv.field_size_limit(max(settings.max_file_bytes, 131_072))
     text, _encoding = decode(data)
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

@@ -73,7 +73,10 @@ def check_bytes(data: bytes, file_name: str, settings: Settings) -> str:
         return "xls"
     if ext == ".json":
         return "json"
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    head = data[:4096]
+    # A stray NUL in a cell is cleaned later; many NULs mean this is not a text file
+    # (UTF-16 without a BOM, or binary data with a .csv name).
+    if head.count(b"\x00") > len(head) // 10 and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnsafeFileError("file_unreadable", f"{file_name} contains binary data, not text")
     return "csv"
 

@@ -1,0 +1,328 @@
+"""Hostile and broken files: each ends as a clear, specific verdict in bounded time and memory.
+
+Every case is generated here. A file-level problem must become a ``file_error`` with the
+right reason code (never an exception); a row-level trick must be kept as data and,
+where it is dangerous downstream (formulas, markup), flagged or neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import resource
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from sentra.config import get_settings
+from sentra.ingest import read_submission
+from sentra.ingest.safety import UnsafeFileError, check_within_root
+
+HEADER = ["Nama Sentra", "Kab/Kota", "Komoditas", "Jumlah Unit Usaha", "Tenaga Kerja", "Status"]
+GOOD_ROW = ["Sentra Gerabah Kasongan", "34.02", "Gerabah", "25", "40", "Aktif"]
+
+
+def csv_bytes(rows: list[list[str]], *, delimiter: str = ";", encoding: str = "utf-8") -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return buf.getvalue().encode(encoding)
+
+
+def xlsx_bytes(rows: list[list[object]], *, sheet: str = "Data") -> bytes:
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet(sheet)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, str) and value.startswith("="):
+                ws.write_formula(r, c, value)
+            elif value is not None:
+                ws.write(r, c, value)
+    wb.close()
+    return buf.getvalue()
+
+
+def zip_bomb() -> bytes:
+    """A tiny workbook-shaped zip whose sheet expands to 3 GB (never decompressed)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        info = zipfile.ZipInfo("xl/worksheets/sheet1.xml")
+        zf.writestr(info, b"")
+    data = bytearray(buf.getvalue())
+    # Patch the central directory's uncompressed size of the sheet to 3 GB.
+    marker = data.rfind(b"PK\x01\x02")
+    while marker != -1:
+        name_len = int.from_bytes(data[marker + 28 : marker + 30], "little")
+        name = bytes(data[marker + 46 : marker + 46 + name_len])
+        if name.endswith(b"sheet1.xml"):
+            data[marker + 24 : marker + 28] = (3 * 1024**3 - 1).to_bytes(4, "little")
+        marker = data.rfind(b"PK\x01\x02", 0, marker)
+    return bytes(data)
+
+
+def encrypted_ooxml() -> bytes:
+    """What Excel writes for a password-protected .xlsx: an OLE2 file with EncryptedPackage."""
+    return (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\x00" * 504
+        + "EncryptedPackage".encode("utf-16-le")
+        + b"\x00" * 1024
+    )
+
+
+def _plain_zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("readme.txt", "hello")
+    return buf.getvalue()
+
+
+def json_bomb(depth: int = 100_000) -> bytes:
+    return ("[" * depth + "]" * depth).encode()
+
+
+# (name, file name, bytes factory, expected file error code or None)
+FILE_CASES: list[tuple[str, str, Callable[[], bytes], str | None]] = [
+    ("empty", "a.csv", lambda: b"", "file_empty"),
+    ("whitespace only", "a.csv", lambda: b"  \r\n \n", "file_empty"),
+    ("binary junk named xlsx", "a.xlsx", lambda: bytes(range(256)) * 64, "file_unreadable"),
+    ("truncated xlsx", "a.xlsx", lambda: xlsx_bytes([HEADER, GOOD_ROW])[:300], "file_unreadable"),
+    ("password protected xlsx", "a.xlsx", encrypted_ooxml, "encrypted_file"),
+    ("zip bomb", "a.xlsx", zip_bomb, "zip_bomb"),
+    ("zip that is not a workbook", "a.xlsx", _plain_zip, "file_unreadable"),
+    ("binary in csv", "a.csv", lambda: b"\x00\x01\x02" * 500, "file_unreadable"),
+    ("unknown extension", "a.pdf", lambda: b"%PDF-1.4", "unsupported_type"),
+    ("no extension", "laporan", lambda: b"abc", "unsupported_type"),
+    ("executable named csv", "a.exe", lambda: b"MZ\x90\x00", "unsupported_type"),
+    ("header only", "a.csv", lambda: csv_bytes([HEADER]), None),
+    (
+        "title only, no header",
+        "a.csv",
+        lambda: csv_bytes([["DATA SENTRA IKM"], ["Tahun 2026"]]),
+        "header_not_found",
+    ),
+    (
+        "missing commodity column",
+        "a.csv",
+        lambda: csv_bytes([[h for h in HEADER if h != "Komoditas"], GOOD_ROW[:2] + GOOD_ROW[3:]]),
+        "missing_required_columns",
+    ),
+    (
+        "duplicate headers",
+        "a.csv",
+        lambda: csv_bytes([[*HEADER, "Nama Sentra IKM"], [*GOOD_ROW, "Lain"]]),
+        "duplicate_columns",
+    ),
+    (
+        "10,000 columns",
+        "a.csv",
+        lambda: csv_bytes([HEADER + [f"X{i}" for i in range(10_000)], GOOD_ROW]),
+        "too_many_columns",
+    ),
+    ("invalid json", "a.json", lambda: b'{"data": [', "file_unreadable"),
+    ("json nesting bomb", "a.json", json_bomb, "file_unreadable"),
+    ("json scalar", "a.json", lambda: b"42", "header_not_found"),
+    ("json wrong shape", "a.json", lambda: json.dumps({"x": 1}).encode(), "header_not_found"),
+    ("empty xlsx", "a.xlsx", lambda: xlsx_bytes([]), "header_not_found"),
+]
+
+
+def _read(data: bytes, name: str = "a.csv", settings=None):
+    return read_submission(
+        data,
+        file_name=name,
+        office_code="34.02",
+        census_year=2026,
+        submission_id="2026-34.02-test",
+        settings=settings,
+    )
+
+
+@pytest.mark.parametrize(
+    ("case", "name", "factory", "code"), FILE_CASES, ids=[c[0] for c in FILE_CASES]
+)
+def test_broken_file_is_a_specific_rejection_in_bounded_time(case, name, factory, code):
+    data = factory()
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    result = _read(data, name)
+    elapsed = time.perf_counter() - start
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
+    assert elapsed < 10, f"{case} took {elapsed:.1f}s"
+    assert grown_mb < 300, f"{case} grew peak memory by {grown_mb:.0f} MB"
+    if code is None:
+        assert result.file_error is None
+        assert len(result.rows) == 0
+    else:
+        assert result.file_error is not None, f"{case} was not rejected"
+        assert result.file_error.code == code, result.file_error
+        assert result.file_error.message_id, "the office gets an Indonesian message"
+
+
+def test_too_many_rows_is_refused(tmp_path):
+    settings = get_settings({"SENTRA_DATA_DIR": str(tmp_path), "SENTRA_MAX_ROWS": "50"})
+    result = _read(csv_bytes([HEADER] + [GOOD_ROW] * 200), settings=settings)
+    assert result.file_error.code == "too_many_rows"
+
+
+def test_file_over_size_limit_is_refused(tmp_path):
+    settings = get_settings({"SENTRA_DATA_DIR": str(tmp_path), "SENTRA_MAX_FILE_BYTES": "1000"})
+    result = _read(csv_bytes([HEADER] + [GOOD_ROW] * 100), settings=settings)
+    assert result.file_error.code == "file_too_large"
+
+
+# ------------------------------------------------------------ row-level tricks
+
+ROW_CASES: list[tuple[str, list[str], Callable]] = [
+    (
+        "html in name",
+        ["<script>alert(1)</script>", *GOOD_ROW[1:]],
+        lambda r: r["sentra_name"] == "<script>alert(1)</script>",
+    ),
+    (
+        "sql-looking name",
+        ["x'; DROP TABLE sentra;--", *GOOD_ROW[1:]],
+        lambda r: r["sentra_name"] == "x'; DROP TABLE sentra;--",
+    ),
+    (
+        "zero-width characters",
+        ["Sentra\u200b Gerabah\u200d", *GOOD_ROW[1:]],
+        lambda r: r["sentra_name"] == "Sentra Gerabah",
+    ),
+    (
+        "right-to-left mark",
+        ["\u202eSentra Gerabah", *GOOD_ROW[1:]],
+        lambda r: r["sentra_name"] == "Sentra Gerabah",
+    ),
+    (
+        "control characters",
+        ["Sentra\x07 Gerabah\x00", *GOOD_ROW[1:]],
+        lambda r: r["sentra_name"] == "Sentra Gerabah",
+    ),
+    (
+        "unicode confusable digits in units",
+        [*GOOD_ROW[:3], "２５", *GOOD_ROW[4:]],
+        lambda r: "invalid_number" in _codes(r) or r["units"] == 25,
+    ),
+    (
+        "formula text in csv",
+        ['=HYPERLINK("http://x","klik")', *GOOD_ROW[1:]],
+        lambda r: "formula_neutralised" in _codes(r),
+    ),
+    (
+        "1 MB cell",
+        ["A" * 1_000_000, *GOOD_ROW[1:]],
+        lambda r: "cell_too_long" in _codes(r) and len(r["sentra_name"]) <= 10_000,
+    ),
+    (
+        "negative with unicode minus",
+        [*GOOD_ROW[:3], "\u22125", *GOOD_ROW[4:]],
+        lambda r: r["units"] == -5,
+    ),
+    (
+        "words for numbers",
+        [*GOOD_ROW[:3], "banyak", *GOOD_ROW[4:]],
+        lambda r: "invalid_number" in _codes(r),
+    ),
+    (
+        "decimal units",
+        [*GOOD_ROW[:3], "12,5", *GOOD_ROW[4:]],
+        lambda r: "not_integer" in _codes(r),
+    ),
+    (
+        "unknown region",
+        [GOOD_ROW[0], "Atlantis", *GOOD_ROW[2:]],
+        lambda r: "invalid_region" in _codes(r),
+    ),
+    ("unknown status", [*GOOD_ROW[:5], "entahlah"], lambda r: "unknown_status" in _codes(r)),
+]
+
+
+def _codes(row) -> set[str]:
+    return {p["code"] for p in row["problems"]}
+
+
+@pytest.mark.parametrize(("case", "row", "check"), ROW_CASES, ids=[c[0] for c in ROW_CASES])
+def test_hostile_cell_is_kept_as_data_and_flagged(case, row, check):
+    result = _read(csv_bytes([HEADER, row, GOOD_ROW]))
+    assert result.file_error is None
+    assert len(result.rows) == 2, "the good row next to it is unaffected"
+    first = result.rows.iloc[0]
+    assert check(first), first.to_dict()
+    assert result.rows.iloc[1]["problems"] == []
+
+
+def test_xlsx_formula_cell_yields_its_value_not_the_formula():
+    data = xlsx_bytes([HEADER, ['=HYPERLINK("http://evil","x")', *GOOD_ROW[1:]]])
+    result = _read(data, "a.xlsx")
+    assert result.file_error is None
+    name = result.rows.iloc[0]["sentra_name"]
+    assert name is None or not str(name).startswith("=")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"),
+    [("utf-8", ";"), ("utf-8-sig", ","), ("cp1252", ";"), ("utf-16", "\t")],
+)
+def test_encodings_and_delimiters(encoding, delimiter):
+    rows = [HEADER, ["Sentra Batik Café", *GOOD_ROW[1:]]]
+    result = _read(csv_bytes(rows, delimiter=delimiter, encoding=encoding))
+    assert result.file_error is None
+    assert result.rows.iloc[0]["sentra_name"] == "Sentra Batik Café"
+    assert result.rows.iloc[0]["units"] == 25
+
+
+def test_mixed_delimiters_do_not_lose_rows():
+    data = (
+        ";".join(HEADER) + "\r\n" + ";".join(GOOD_ROW) + "\r\n" + ",".join(GOOD_ROW) + "\r\n"
+    ).encode()
+    result = _read(data)
+    assert len(result.rows) == 2, "a row split by the wrong delimiter is still a row"
+    wrong = result.rows.iloc[1]
+    # Its required values are empty, so validation rejects it (missing_required).
+    assert wrong[["region_code", "commodity", "units"]].isna().all()
+
+
+@pytest.mark.parametrize("name", ["laporan sentra 2026.csv", "lapóran_séntra.csv", "данные.csv"])
+def test_file_names_with_spaces_and_unicode(name):
+    result = _read(csv_bytes([HEADER, GOOD_ROW]), name)
+    assert result.file_error is None
+    assert result.rows.iloc[0]["source_file"] == name
+
+
+def test_path_traversal_and_symlinks_out_of_landing_are_refused(tmp_path):
+    root = tmp_path / "landing"
+    (root / "2026" / "34.02").mkdir(parents=True)
+    outside = tmp_path / "secret.csv"
+    outside.write_text("x")
+    link = root / "2026" / "34.02" / "link.csv"
+    link.symlink_to(outside)
+    with pytest.raises(UnsafeFileError, match="outside"):
+        check_within_root(link, root)
+    with pytest.raises(UnsafeFileError, match="outside"):
+        check_within_root(root / "2026" / ".." / ".." / "secret.csv", root)
+    check_within_root(root / "2026" / "34.02" / "ok.csv", root)
+
+
+def test_symlinked_landing_file_becomes_a_rejected_submission(tmp_path):
+    from sentra.landing import discover_and_record
+    from sentra.ledger.db import migrate
+
+    settings = get_settings({"SENTRA_DATA_DIR": str(tmp_path / "data")})
+    migrate(settings)
+    office = Path(settings.landing_uri) / "2026" / "34.02"
+    office.mkdir(parents=True)
+    (office / "good.csv").write_bytes(csv_bytes([HEADER, GOOD_ROW]))
+    secret = tmp_path / "passwd.csv"
+    secret.write_text("root:x:0:0")
+    (office / "evil.csv").symlink_to(secret)
+    result = discover_and_record(settings, 2026)
+    problems = {p.file_name: p.problem for p in result.problems}
+    assert problems == {"evil.csv": "outside_landing"}
+    assert len(result.new) == 2, "the good file is recorded too, and the evil one as rejected"
