@@ -186,14 +186,15 @@ def _normalise(
     canonical_cols = {c for t in tables for c in t.mapping.canonical}
     for t in tables:
         index = {c: i for i, c in t.mapping.columns.items()}
-        for number, cells in t.rows:
-            lineage_rows.append(number)
-            sheets.append(t.sheet)
-            for col in canonical_cols:
-                i = index.get(col)
-                raw.setdefault(col, []).append(
-                    cells[i] if i is not None and i < len(cells) else None
-                )
+        lineage_rows.extend(number for number, _ in t.rows)
+        sheets.extend([t.sheet] * len(t.rows))
+        for col in canonical_cols:
+            i = index.get(col)
+            target = raw.setdefault(col, [])
+            if i is None:
+                target.extend([None] * len(t.rows))
+            else:
+                target.extend(cells[i] if i < len(cells) else None for _, cells in t.rows)
     count = len(lineage_rows)
     problems: list[list[dict[str, Any]]] = [[] for _ in range(count)]
 
@@ -214,7 +215,7 @@ def _normalise(
 
     out: dict[str, Any] = {}
     for col in TEXT_COLUMNS:
-        values = [n.clean_text(v) for v in column(col)]
+        values = n.clean_text_many(column(col))
         too_long = [
             "cell_too_long" if v is not None and len(v) > settings.max_cell_chars else None
             for v in values
@@ -234,11 +235,17 @@ def _normalise(
                         ("year_established", n.parse_int),
                         ("production_value", n.parse_money),
                         ("investment_value", n.parse_money)):  # fmt: skip
-        values, codes = _apply(parser, column(col))
+        kind = "money" if parser is n.parse_money else "int"
+        fast = n.parse_many(column(col), kind, parser)
+        values, codes = fast if fast is not None else _apply(parser, column(col))
         add(col, codes, column(col))
         out[col] = values
-    lat, lat_p = _apply(n.parse_coordinate, column("latitude"))
-    lon, lon_p = _apply(n.parse_coordinate, column("longitude"))
+    lat, lat_p = n.parse_many(column("latitude"), "coordinate", n.parse_coordinate) or _apply(
+        n.parse_coordinate, column("latitude")
+    )
+    lon, lon_p = n.parse_many(column("longitude"), "coordinate", n.parse_coordinate) or _apply(
+        n.parse_coordinate, column("longitude")
+    )
     add("latitude", lat_p, column("latitude"))
     add("longitude", lon_p, column("longitude"))
     if "coordinates" in raw:

@@ -25,6 +25,7 @@ _SPACES = re.compile(r"\s+")
 _PLAIN_INT = re.compile(r"^[+-]?\d+$")
 _DOTTED_INT = re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+$")
 _COMMA_INT = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+$")
+_RUPIAH = re.compile(r"^rp\.?\s*(\d{1,3}(?:\.\d{3})*|\d+)(?:,-|,00|,0)?$", re.I)
 
 MONTHS = {
     "januari": 1, "jan": 1, "februari": 2, "feb": 2, "pebruari": 2, "maret": 3, "mar": 3,
@@ -62,6 +63,79 @@ def clean_text(value: Any) -> str | None:
     text = _INVISIBLE.sub("", text)
     text = _SPACES.sub(" ", text).strip()
     return text or None
+
+
+_INVISIBLE_RE2 = (
+    r"[\x{200b}-\x{200f}\x{202a}-\x{202e}\x{2060}-\x{2064}\x{feff}\x00-\x08\x0b-\x1f\x7f]"
+)
+
+
+def clean_text_many(values: list[Any]) -> list[str | None]:
+    """:func:`clean_text` over a column, vectorised with Arrow string kernels (RE2)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not any(isinstance(v, str) for v in values):
+        return [clean_text(v) for v in values]
+    mixed = [v if isinstance(v, str) or v is None else clean_text(v) for v in values]
+    arr = pc.utf8_normalize(pa.array(mixed, type=pa.string()), "NFC")
+    arr = pc.replace_substring_regex(arr, _INVISIBLE_RE2, "")
+    arr = pc.replace_substring_regex(arr, r"\s+", " ")
+    arr = pc.utf8_trim_whitespace(arr)
+    return [v or None for v in arr.to_pylist()]
+
+
+_FAST_INT = r"^[+-]?(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)$"
+_FAST_COORD = r"^[+-]?[0-9]{1,3}(?:[.,][0-9]+)?$"
+
+
+def parse_many(
+    values: list[Any], kind: str, fallback: Any
+) -> tuple[list[Any], list[str | None]] | None:
+    """Vectorised fast path for a numeric column; None when the column has no text.
+
+    Clean text cells ("1.250.000", "Rp 1.250.000,-", "-7,8123") convert with Arrow
+    kernels; every other cell (numbers from Excel, "1,25 juta", junk) goes through
+    ``fallback``, the per-value parser, so the result equals parsing each value alone.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text_idx = [i for i, v in enumerate(values) if isinstance(v, str)]
+    if not text_idx:
+        return None
+    arr = pc.utf8_trim_whitespace(pa.array([values[i] for i in text_idx], type=pa.string()))
+    if kind == "money":
+        arr = pc.replace_substring_regex(arr, r"^(?i:rp)\.?\s*", "")
+        arr = pc.replace_substring_regex(arr, r",(?:-|00?)$", "")
+    fast = pc.match_substring_regex(arr, _FAST_COORD if kind == "coordinate" else _FAST_INT)
+    fast = pc.fill_null(fast, False)
+    chosen = pc.filter(arr, fast)
+    if kind == "coordinate":
+        converted = pc.cast(pc.replace_substring(chosen, ",", "."), pa.float64()).to_pylist()
+    else:
+        converted = pc.cast(pc.replace_substring(chosen, ".", ""), pa.int64()).to_pylist()
+    flags = fast.to_pylist()
+    out: list[Any] = [None] * len(values)
+    problems: list[str | None] = [None] * len(values)
+    done = set()
+    it = iter(converted)
+    for j, ok in enumerate(flags):
+        if ok:
+            out[text_idx[j]] = next(it)
+            done.add(text_idx[j])
+    cache: dict[Any, tuple[Any, str | None]] = {}
+    for i, v in enumerate(values):
+        if i in done:
+            continue
+        key = (type(v), v) if isinstance(v, str | int | float) else None
+        hit = cache.get(key) if key is not None else None
+        if hit is None:
+            hit = fallback(v)
+            if key is not None:
+                cache[key] = hit
+        out[i], problems[i] = hit
+    return out, problems
 
 
 def _signed(text: str) -> tuple[int, str]:
@@ -114,6 +188,9 @@ def parse_money(value: Any) -> tuple[int | None, str | None]:
     quick, _ = parse_int(body)
     if quick is not None:
         return sign * quick, None
+    m = _RUPIAH.match(body)  # the common "Rp 1.250.000,-" without a trip through lokal
+    if m:
+        return sign * int(m.group(1).replace(".", "")), None
     from lokal import parse_rupiah
 
     try:

@@ -93,17 +93,30 @@ def _merge_second_header_row(header: list[Any], below: list[Any]) -> list[Any] |
 
 def _is_totals(cells: list[Any], mapping: HeaderMapping) -> bool:
     name_idx = next((i for i, c in mapping.columns.items() if c == "sentra_name"), None)
-    texts = [c for c in cells if isinstance(c, str) and c.strip()]
     candidates = []
     if name_idx is not None and name_idx < len(cells) and isinstance(cells[name_idx], str):
         candidates.append(cells[name_idx])
-    if texts:
-        candidates.append(texts[0])
+    first_text = next((c for c in cells if isinstance(c, str) and c.strip()), None)
+    if first_text is not None:
+        candidates.append(first_text)
     if not any(_TOTALS.match(c) for c in candidates):
         return False
     # A real sentra named "Jumlah ..." would carry a region and a commodity.
     identity = [i for i, c in mapping.columns.items() if c in ("region_code", "commodity")]
     return all(i >= len(cells) or is_blank(cells[i]) for i in identity)
+
+
+def _repeats_header(cells: list[Any], header_text: dict[int, str], needed: int) -> bool:
+    first, text = next(iter(header_text.items()))
+    cell = cells[first] if first < len(cells) else None
+    if not isinstance(cell, str) or cell.strip().lower() != text:
+        return False  # cheap rejection for the usual data row
+    same = sum(
+        1
+        for i, t in header_text.items()
+        if i < len(cells) and isinstance(cells[i], str) and cells[i].strip().lower() == t
+    )
+    return same >= needed
 
 
 def table_from_grid(
@@ -123,16 +136,17 @@ def table_from_grid(
         raise ReadError("too_many_columns", f"{len(header):,} > {settings.max_columns:,}")
     mapping = map_headers(header)
     table = RawTable(sheet=sheet, header_row=row_numbers[h], mapping=mapping)
-    header_keys = dict(mapping.columns)
+    # A repeated header repeats the header's own texts; comparing those is cheap, where
+    # folding every data cell against all spellings is not.
+    header_text = {i: str(header[i]).strip().lower() for i in mapping.columns}
+    needed = max(MIN_HEADER_SCORE, len(header_text) // 2)
     for idx in range(first_data, len(grid)):
-        cells = list(grid[idx])
+        cells = grid[idx]
         number = row_numbers[idx]
         if all(is_blank(c) for c in cells):
             table.skipped.append(SkippedRow(sheet, number, "blank"))
             continue
-        if header_score(cells) >= MIN_HEADER_SCORE and all(
-            canonical_of(cells[i]) == c for i, c in header_keys.items() if i < len(cells)
-        ):
+        if header_text and _repeats_header(cells, header_text, needed):
             table.skipped.append(SkippedRow(sheet, number, "repeated_header"))
             continue
         if _is_totals(cells, mapping):
