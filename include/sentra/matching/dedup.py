@@ -1,0 +1,414 @@
+"""Within-round deduplication: candidate pairs → decisions → clusters → survivors.
+
+The decision rule, the chaining safeguard and survivorship are documented in
+``docs/matching.md``; this module is their implementation. Everything is vectorised
+over the whole round (numpy, rapidfuzz, scipy.sparse.csgraph): there is no Python
+loop over records or pairs, only over a handful of blocking keys and clustering
+rounds.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sentra.matching.engine import candidate_pairs, prepare, score_pairs, unique_int64
+
+if TYPE_CHECKING:
+    from sentra.config import Settings
+
+REQUIRED_COLUMNS = (
+    "record_key",
+    "submission_id",
+    "office_code",
+    "region_code",
+    "sentra_name",
+    "received_at",
+)
+# Provenance of the survivor row: never filled in from another member.
+LINEAGE_COLUMNS = ("record_key", "submission_id", "office_code", "source_file", "source_sheet")
+SCORE_COLUMNS = (
+    "score",
+    "name_score",
+    "commodity_score",
+    "address_score",
+    "distance_m",
+    "units_score",
+)
+CANDIDATE_COLUMNS = ("left_key", "right_key", *SCORE_COLUMNS, "decision", "decided_by")
+MAX_CLUSTER_ROUNDS = 20
+
+
+@dataclass
+class DedupResult:
+    """What :func:`deduplicate` returns; every input record is in ``clusters`` once."""
+
+    clusters: pd.DataFrame  # record_key, cluster_key, is_survivor, match_score
+    candidates: pd.DataFrame  # CANDIDATE_COLUMNS: the review table of the round
+    survivors: pd.DataFrame  # one row per cluster: survivor values + cluster_key/size/members
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def check_records(records: pd.DataFrame, what: str = "records") -> None:
+    """Fail early, naming the column or the row, when the input breaks the contract."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in records.columns]
+    if missing:
+        raise ValueError(f"{what} lack required column(s): {', '.join(missing)}")
+    keys = records["record_key"]
+    if keys.isna().any():
+        row = records[keys.isna()].iloc[0]
+        raise ValueError(
+            f"{what}: submission {row.get('submission_id')!r} row {row.get('source_row')!r} "
+            "has no record_key"
+        )
+    dup = keys.duplicated()
+    if dup.any():
+        raise ValueError(f"{what}: record_key {keys[dup].iloc[0]!r} appears more than once")
+
+
+def normalise_decisions(decisions: pd.DataFrame | None) -> pd.DataFrame:
+    """Reviewer verdicts with sorted keys, one per pair (the last one given wins)."""
+    cols = ["left_key", "right_key", "decision"]
+    if decisions is None or len(decisions) == 0:
+        return pd.DataFrame(columns=cols, dtype=object)
+    missing = [c for c in cols if c not in decisions.columns]
+    if missing:
+        raise ValueError(f"decisions lack column(s): {', '.join(missing)}")
+    d = decisions[cols].astype(object).copy()
+    bad = ~d["decision"].isin(["match", "non_match"])
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ValueError(
+            f"decisions row {i} ({d['left_key'].iloc[i]!r}, {d['right_key'].iloc[i]!r}): "
+            f"decision must be 'match' or 'non_match', not {d['decision'].iloc[i]!r}"
+        )
+    left = d[["left_key", "right_key"]].min(axis=1)
+    right = d[["left_key", "right_key"]].max(axis=1)
+    d["left_key"], d["right_key"] = left, right
+    return d.drop_duplicates(["left_key", "right_key"], keep="last").reset_index(drop=True)
+
+
+def _pack(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    return lo.astype(np.int64) * n + hi
+
+
+def _sentra_id_pairs(sentra_id: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Star edges joining every record to the first record carrying the same sentra_id."""
+    s = pd.Series(sentra_id, dtype=object)
+    present = s.notna() & (s != "")
+    codes = pd.factorize(s.where(present, None), use_na_sentinel=True)[0]
+    pos = np.flatnonzero(codes >= 0)
+    if len(pos) == 0:
+        return pos, pos
+    first = pd.Series(pos).groupby(codes[pos]).transform("min").to_numpy()
+    keep = first != pos
+    return first[keep], pos[keep]
+
+
+def _completeness(records: pd.DataFrame) -> np.ndarray:
+    from sentra.schema import CENSUS_FIELDS
+
+    cols = [f.name for f in CENSUS_FIELDS if f.name in records.columns]
+    return records[cols].notna().sum(axis=1).to_numpy(dtype=np.int64)
+
+
+def _office_rank(records: pd.DataFrame) -> np.ndarray:
+    """0: the kab/kota's own office; 1: its province office; 2: anyone else."""
+    office = records["office_code"].astype(object).to_numpy()
+    region = records["region_code"].astype(object).fillna("").to_numpy()
+    province = np.array([r[:2] for r in region], dtype=object)
+    return np.where(office == region, 0, np.where(office == province, 1, 2))
+
+
+def _received_ns(records: pd.DataFrame) -> np.ndarray:
+    ts = pd.to_datetime(records["received_at"], utc=True, errors="coerce")
+    return ts.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+
+
+def deduplicate(
+    records: pd.DataFrame, *, settings: Settings, decisions: pd.DataFrame | None = None
+) -> DedupResult:
+    """Cluster the accepted records of one census year into one cluster per real sentra.
+
+    ``decisions`` (reviewer verdicts on record pairs) override scores on every run.
+    """
+    started = time.perf_counter()
+    check_records(records)
+    recs = records.reset_index(drop=True)
+    n = len(recs)
+    keys = recs["record_key"].astype(str).to_numpy(dtype=object)
+    if n == 0:
+        return _empty_result(recs)
+    match_t, review_t = settings.match_threshold, settings.review_threshold
+    prep = prepare(recs)
+    timings = {"prepare_s": time.perf_counter() - started}
+
+    # Candidate pairs: blocks ∪ shared sentra_id ∪ reviewer-decided pairs.
+    t = time.perf_counter()
+    blocks = candidate_pairs(prep)
+    sid = prep["sentra_id"].to_numpy()
+    sa, sb = _sentra_id_pairs(sid)
+    dec = normalise_decisions(decisions)
+    pos_of = pd.Series(np.arange(n), index=keys)
+    dl = dec["left_key"].map(pos_of)
+    dr = dec["right_key"].map(pos_of)
+    in_round = dl.notna() & dr.notna() & (dl != dr)
+    dec = dec[in_round].reset_index(drop=True)
+    da, db = dl[in_round].to_numpy(np.int64), dr[in_round].to_numpy(np.int64)
+    packed = unique_int64(
+        np.concatenate([_pack(blocks.left, blocks.right, n), _pack(sa, sb, n), _pack(da, db, n)])
+    )
+    left, right = packed // n, packed % n
+    timings["blocking_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    scores = score_pairs(prep, prep, left, right)
+    timings["scoring_s"] = time.perf_counter() - t
+
+    score = scores["score"].to_numpy()
+    decision = np.where(score >= match_t, "match", np.where(score >= review_t, "uncertain", ""))
+    decision = decision.astype(object)
+    decision[decision == ""] = "non_match"
+    ls, rs = sid[left], sid[right]
+    both_ids = pd.notna(ls) & pd.notna(rs) & (ls != "") & (rs != "")
+    same_id = both_ids & (ls == rs)
+    decision[same_id] = "match"
+    decision[both_ids & ~same_id] = "non_match"  # two register entries: only a person merges
+    decided_by = np.full(len(left), "auto", dtype=object)
+    if len(dec):
+        where = pd.Series(np.arange(len(packed)), index=packed)
+        at = where.loc[_pack(da, db, n)].to_numpy()
+        decision[at] = dec["decision"].to_numpy()
+        decided_by[at] = "reviewer"
+
+    t = time.perf_counter()
+    is_match = decision == "match"
+    hard = np.zeros(len(left), dtype=bool)
+    hard[same_id] = True
+    hard[decided_by == "reviewer"] = True
+    rank = _office_rank(recs)
+    received = _received_ns(recs)
+    complete = _completeness(recs)
+    key_rank = pd.factorize(keys, sort=True)[0]
+    cutting = dec[dec["decision"] == "non_match"]
+    cut_a = cutting["left_key"].map(pos_of).to_numpy(np.int64)
+    cut_b = cutting["right_key"].map(pos_of).to_numpy(np.int64)
+    labels, survivor_of, member_score, rounds, split = _cluster(
+        n,
+        left[is_match],
+        right[is_match],
+        hard_edges=(left[hard & is_match], right[hard & is_match]),
+        cuts=(cut_a, cut_b),
+        order_keys=(key_rank, -complete, -received, rank),
+        prep=prep,
+        sentra_id=sid,
+        review_threshold=review_t,
+    )
+    timings["clustering_s"] = time.perf_counter() - t
+
+    is_survivor = survivor_of == np.arange(n)
+    clusters = pd.DataFrame(
+        {
+            "record_key": keys,
+            "cluster_key": keys[survivor_of],
+            "is_survivor": is_survivor,
+            "match_score": np.round(member_score, 4),
+        }
+    )
+
+    keep = (score >= review_t) | (decided_by == "reviewer") | same_id
+    lk, rk = keys[left[keep]], keys[right[keep]]
+    swap = lk > rk
+    candidates = pd.DataFrame(
+        {
+            "left_key": np.where(swap, rk, lk),
+            "right_key": np.where(swap, lk, rk),
+            **{c: scores[c].to_numpy()[keep] for c in SCORE_COLUMNS},
+            "decision": decision[keep],
+            "decided_by": decided_by[keep],
+        }
+    )
+    candidates = candidates.sort_values(["left_key", "right_key"]).reset_index(drop=True)
+
+    t = time.perf_counter()
+    survivors = _survivors(recs, labels, survivor_of, complete, received)
+    timings["survivorship_s"] = time.perf_counter() - t
+
+    sizes = np.bincount(labels)
+    stats: dict[str, Any] = {
+        "records": n,
+        "pairs_scored": len(left),
+        "pairs_by_key": blocks.pairs_by_key,
+        "capped_blocks": blocks.capped_blocks,
+        "candidates": len(candidates),
+        "auto_match": int(((decision == "match") & (decided_by == "auto")).sum()),
+        "uncertain": int((decision == "uncertain").sum()),
+        "reviewer_decisions": len(dec),
+        "clusters": len(survivors),
+        "merged_records": int(n - len(survivors)),
+        "largest_cluster": int(sizes.max()),
+        "chain_splits": split,
+        "cluster_rounds": rounds,
+        **{k: round(v, 3) for k, v in timings.items()},
+        "total_s": round(time.perf_counter() - started, 3),
+    }
+    return DedupResult(clusters=clusters, candidates=candidates, survivors=survivors, stats=stats)
+
+
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def _pick_survivors(labels: np.ndarray, order_keys: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Position of each record's survivor: the first of its cluster in survivorship order.
+
+    ``order_keys`` are np.lexsort keys, least significant first (the last is primary
+    after the cluster label).
+    """
+    order = np.lexsort((*order_keys, labels))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = labels[order][1:] != labels[order][:-1]
+    head = order[first]  # one per label, labels ascending
+    survivor_by_label = np.empty(labels.max() + 1, dtype=np.int64)
+    survivor_by_label[labels[head]] = head
+    return survivor_by_label[labels]
+
+
+def _cluster(
+    n: int,
+    a: np.ndarray,
+    b: np.ndarray,
+    *,
+    hard_edges: tuple[np.ndarray, np.ndarray],
+    cuts: tuple[np.ndarray, np.ndarray],
+    order_keys: tuple[np.ndarray, ...],
+    prep: pd.DataFrame,
+    sentra_id: np.ndarray,
+    review_threshold: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """Connected components of match edges, split until every cluster is coherent.
+
+    A member stays in its cluster when it scores ≥ the review threshold against the
+    survivor, or is tied to the survivor by a hard edge (same sentra_id, reviewer
+    'match'); it must not carry a different sentra_id than the survivor, nor be
+    separated from any member by a reviewer 'non_match'. Members that fail are
+    detached *together* into a new partition, where only edges among themselves count,
+    and the same check runs again there. After MAX_CLUSTER_ROUNDS rounds whatever still
+    fails stands alone (never observed in tests; a safety net, not a rule).
+    """
+    partition = np.zeros(n, dtype=np.int64)
+    hard_packed = unique_int64(_pack(*hard_edges, n))
+    cut_packed = _pack(*cuts, n) if len(cuts[0]) else np.array([], np.int64)
+    member_score = np.ones(n)
+    dirty = np.ones(n, dtype=bool)
+    split = 0
+    rounds = 0
+    labels = np.arange(n)
+    survivor_of = np.arange(n)
+    for rounds in range(1, MAX_CLUSTER_ROUNDS + 2):
+        same = partition[a] == partition[b]
+        labels = _components(n, a[same], b[same])
+        survivor_of = _pick_survivors(labels, order_keys)
+        if rounds > MAX_CLUSTER_ROUNDS:
+            break
+        check_label = np.zeros(labels.max() + 1, dtype=bool)
+        check_label[labels[dirty]] = True
+        check = np.flatnonzero(check_label[labels] & (survivor_of != np.arange(n)))
+        if len(check) == 0:
+            break
+        s = survivor_of[check]
+        pair_score = score_pairs(prep, prep, check, s)["score"].to_numpy()
+        member_score[check] = pair_score
+        exempt = np.isin(_pack(check, s, n), hard_packed)
+        sid_m, sid_s = sentra_id[check], sentra_id[s]
+        conflict = pd.notna(sid_m) & pd.notna(sid_s) & (sid_m != sid_s)
+        fails = ((pair_score < review_threshold) & ~exempt) | conflict
+        detach = np.zeros(n, dtype=bool)
+        detach[check[fails]] = True
+        if len(cut_packed):
+            together = labels[cuts[0]] == labels[cuts[1]]
+            for x, y in zip(cuts[0][together], cuts[1][together], strict=True):
+                if detach[x] or detach[y]:
+                    continue
+                # Detach the one that is not the survivor (or the weaker member).
+                if survivor_of[x] == x:
+                    detach[y] = True
+                elif survivor_of[y] == y or member_score[x] < member_score[y]:
+                    detach[x] = True
+                else:
+                    detach[y] = True
+        if not detach.any():
+            break
+        split += int(detach.sum())
+        touched = np.zeros(labels.max() + 1, dtype=bool)
+        touched[labels[detach]] = True
+        dirty = touched[labels]
+        partition[detach] = partition.max() + 1 + partition[detach]
+        member_score[detach] = 1.0
+    member_score[survivor_of == np.arange(n)] = 1.0
+    return labels, survivor_of, member_score, rounds, split
+
+
+def _survivors(
+    recs: pd.DataFrame,
+    labels: np.ndarray,
+    survivor_of: np.ndarray,
+    complete: np.ndarray,
+    received: np.ndarray,
+) -> pd.DataFrame:
+    """One row per cluster: the survivor's values, its nulls filled from other members.
+
+    Members are ordered survivor first, then most complete, then most recent; a
+    column's value is the first non-null in that order. Latitude and longitude are
+    taken together from the first member that has both, so a point is never stitched
+    from two records.
+    """
+    n = len(recs)
+    is_survivor = survivor_of == np.arange(n)
+    order = np.lexsort((-received, -complete, ~is_survivor, labels))
+    ordered = recs.iloc[order].reset_index(drop=True)
+    group = labels[order]
+    keys = recs["record_key"].to_numpy(dtype=object)
+    cluster_key = keys[survivor_of][order]
+
+    census = [c for c in ordered.columns if c not in LINEAGE_COLUMNS]
+    filled = ordered[census].groupby(group, sort=True).first()
+    heads = ordered[np.r_[True, group[1:] != group[:-1]]]
+    out = heads.reset_index(drop=True)
+    for col in census:
+        out[col] = filled[col].to_numpy()
+    if {"latitude", "longitude"} <= set(ordered.columns):
+        has_xy = ordered["latitude"].notna() & ordered["longitude"].notna()
+        xy = (
+            ordered.loc[has_xy, ["latitude", "longitude"]].groupby(group[has_xy.to_numpy()]).first()
+        )
+        label_ids = np.unique(group)
+        out["latitude"] = xy["latitude"].reindex(label_ids).to_numpy()
+        out["longitude"] = xy["longitude"].reindex(label_ids).to_numpy()
+    import pyarrow as pa
+
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    offsets = np.r_[starts, len(group)].astype(np.int32)
+    members = pa.ListArray.from_arrays(pa.array(offsets), pa.array(keys[order], pa.string()))
+    out["cluster_key"] = cluster_key[starts]
+    out["cluster_size"] = np.diff(offsets).astype(np.int64)
+    out["member_keys"] = pd.Series(pd.arrays.ArrowExtensionArray(members), index=out.index)
+    return out.sort_values("cluster_key").reset_index(drop=True)
+
+
+def _empty_result(recs: pd.DataFrame) -> DedupResult:
+    clusters = pd.DataFrame(
+        {"record_key": [], "cluster_key": [], "is_survivor": [], "match_score": []}
+    ).astype({"is_survivor": bool, "match_score": float})
+    candidates = pd.DataFrame({c: [] for c in CANDIDATE_COLUMNS})
+    survivors = recs.iloc[:0].assign(cluster_key=[], cluster_size=[], member_keys=[])
+    return DedupResult(clusters, candidates, survivors, {"records": 0, "clusters": 0})

@@ -1,0 +1,411 @@
+"""Register linking: each cluster of the round → an existing sentra_id or a new entry.
+
+The order of evidence, strongest first (``docs/matching.md`` explains why):
+
+1. ``decision``: a reviewer said this cluster *is* that register entry;
+2. carried: a member record was already linked in this census year
+   (``existing_links``); the link is kept with its method, score and evidence, so
+   reruns and late submissions never relink or renumber what is linked;
+3. ``sentra_id``: the office used the prefilled template and the id is in the register;
+4. ``match``: the best register entry of the same kab/kota scores ≥ match_threshold.
+
+A register entry is taken by at most one cluster: within a level the higher score
+wins, and a cluster that loses a ``match`` is reported as uncertain. Everything
+unlinked becomes a new entry; clusters whose best register entry is in the clerical
+band become *provisional* new entries and are listed in ``uncertain`` for review.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sentra.matching.dedup import normalise_decisions
+from sentra.matching.engine import candidate_pairs, prepare, score_pairs
+
+if TYPE_CHECKING:
+    from sentra.config import Settings
+
+REGISTER_REQUIRED = ("sentra_id", "region_code", "sentra_name")
+ENTRY_COLUMNS = (
+    "cluster_key",
+    "region_code",
+    "province_code",
+    "sentra_name",
+    "commodity",
+    "commodity_group",
+    "kecamatan_code",
+    "desa_code",
+    "address",
+    "latitude",
+    "longitude",
+    "units",
+)
+EVIDENCE_REGISTER_COLUMNS = (
+    "sentra_id",
+    "sentra_name",
+    "commodity",
+    "kecamatan_code",
+    "address",
+    "latitude",
+    "longitude",
+    "units",
+)
+COMPONENTS = ("name_score", "commodity_score", "address_score", "distance_m", "units_score")
+LEVELS = {"decision": 0, "carried": 1, "sentra_id": 2, "match": 3}
+
+
+@dataclass
+class LinkResult:
+    """One ``links`` row per cluster; new entries and the review list beside it."""
+
+    links: pd.DataFrame  # cluster_key, sentra_id (None = new), method, score, evidence (JSON)
+    new_entries: pd.DataFrame  # ENTRY_COLUMNS: clusters needing a new sentra_id
+    uncertain: pd.DataFrame  # cluster_key, sentra_id, score, components, reason
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def _members(survivors: pd.DataFrame) -> pd.DataFrame:
+    """(record_key, cluster_key) of every member record, from ``member_keys`` lists."""
+    if "member_keys" not in survivors.columns:
+        return pd.DataFrame(
+            {"record_key": survivors["cluster_key"], "cluster_key": survivors["cluster_key"]}
+        )
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lists = pa.array(survivors["member_keys"], type=pa.list_(pa.string()))
+    parents = pc.list_parent_indices(lists).to_numpy()
+    return pd.DataFrame(
+        {
+            "record_key": pc.list_flatten(lists).to_numpy(zero_copy_only=False),
+            "cluster_key": survivors["cluster_key"].to_numpy(dtype=object)[parents],
+        }
+    )
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+def _evidence_texts(
+    basis: np.ndarray, scores: pd.DataFrame, register: pd.DataFrame, sentra_ids: np.ndarray
+) -> list[str]:
+    """JSON evidence per link: why (basis), the component scores, the entry compared.
+
+    Built from whole columns at once; only the final ``json.dumps`` runs per row.
+    """
+    cols = [c for c in EVIDENCE_REGISTER_COLUMNS if c in register.columns and c != "sentra_id"]
+    entries = register.drop_duplicates("sentra_id").set_index("sentra_id")[cols]
+    entries = entries.reindex(pd.Index(sentra_ids, dtype=object)).astype(object)
+    entry_rows = entries.where(entries.notna(), None).to_dict("records")
+    score_rows = scores.astype(object).where(scores.notna(), None).to_dict("records")
+    out = []
+    for kind, sid, score, entry in zip(basis, sentra_ids, score_rows, entry_rows, strict=True):
+        body: dict[str, object] = {"basis": kind}
+        if any(v is not None for v in score.values()):
+            body["scores"] = score
+        if isinstance(sid, str):
+            body["register"] = {"sentra_id": sid, **entry}
+        out.append(json.dumps(body, ensure_ascii=False, sort_keys=True, default=_json_default))
+    return out
+
+
+def link_to_register(
+    survivors: pd.DataFrame,
+    register: pd.DataFrame,
+    *,
+    settings: Settings,
+    existing_links: pd.DataFrame | None = None,
+    decisions: pd.DataFrame | None = None,
+) -> LinkResult:
+    """Link every cluster (one survivor row each) to the register or ask for a new id."""
+    started = time.perf_counter()
+    for frame, what, cols in (
+        (survivors, "survivors", ("cluster_key", "region_code", "sentra_name")),
+        (register, "register", REGISTER_REQUIRED),
+    ):
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{what} lack required column(s): {', '.join(missing)}")
+    if survivors["cluster_key"].duplicated().any():
+        dup = survivors.loc[survivors["cluster_key"].duplicated(), "cluster_key"].iloc[0]
+        raise ValueError(f"survivors: cluster_key {dup!r} appears more than once")
+    surv = survivors.reset_index(drop=True)
+    reg = register.reset_index(drop=True)
+    clusters = surv["cluster_key"].astype(str).to_numpy(dtype=object)
+    reg_ids = reg["sentra_id"].astype(str).to_numpy(dtype=object)
+    reg_pos = pd.Series(np.arange(len(reg)), index=reg_ids)
+    if reg_pos.index.duplicated().any():
+        raise ValueError(
+            f"register: sentra_id {reg_pos.index[reg_pos.index.duplicated()][0]!r} appears twice"
+        )
+    members = _members(surv)
+    cluster_of = pd.Series(
+        members["cluster_key"].to_numpy(), index=members["record_key"].to_numpy()
+    )
+
+    # Reviewer verdicts between a member record and a register entry.
+    dec = normalise_decisions(decisions)
+    left_is_record = dec["left_key"].isin(cluster_of.index) & dec["right_key"].isin(reg_pos.index)
+    right_is_record = dec["right_key"].isin(cluster_of.index) & dec["left_key"].isin(reg_pos.index)
+    reg_dec = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "cluster_key": dec.loc[left_is_record, "left_key"].map(cluster_of),
+                    "sentra_id": dec.loc[left_is_record, "right_key"],
+                    "decision": dec.loc[left_is_record, "decision"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "cluster_key": dec.loc[right_is_record, "right_key"].map(cluster_of),
+                    "sentra_id": dec.loc[right_is_record, "left_key"],
+                    "decision": dec.loc[right_is_record, "decision"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    vetoed = set(
+        zip(
+            reg_dec.loc[reg_dec["decision"] == "non_match", "cluster_key"],
+            reg_dec.loc[reg_dec["decision"] == "non_match", "sentra_id"],
+            strict=True,
+        )
+    )
+
+    claims: list[pd.DataFrame] = []
+    confirmed = reg_dec[reg_dec["decision"] == "match"]
+    if len(confirmed):
+        claims.append(
+            confirmed.assign(level=LEVELS["decision"], method="decision", score=1.0, evidence=None)
+        )
+
+    # Links already made for records of this census year (reruns, late submissions).
+    if existing_links is not None and len(existing_links):
+        ex = existing_links[existing_links["record_key"].isin(cluster_of.index)]
+        ex = ex[ex["sentra_id"].notna() & ex["sentra_id"].isin(reg_pos.index)]
+        if len(ex):
+            ex = ex.assign(cluster_key=ex["record_key"].map(cluster_of))
+            ex = ex.assign(
+                own=(ex["record_key"] == ex["cluster_key"]).astype(int),
+                votes=ex.groupby(["cluster_key", "sentra_id"])["record_key"].transform("size"),
+            )
+            ex = ex.sort_values(
+                ["cluster_key", "own", "votes", "sentra_id"], ascending=[True, False, False, True]
+            ).drop_duplicates(["cluster_key", "sentra_id"])
+            claims.append(
+                pd.DataFrame(
+                    {
+                        "cluster_key": ex["cluster_key"],
+                        "sentra_id": ex["sentra_id"],
+                        "level": LEVELS["carried"] + 0.0,
+                        "method": ex["method"],
+                        "score": pd.to_numeric(ex["score"], errors="coerce").fillna(1.0).to_numpy(),
+                        "evidence": ex.get("evidence"),
+                        "rank": np.arange(len(ex)),
+                    }
+                )
+            )
+
+    # The prefilled template's sentra_id, when the register knows it.
+    if "sentra_id" in surv.columns:
+        sid = surv["sentra_id"].astype(object)
+        known = sid.notna() & sid.isin(reg_pos.index)
+        if known.any():
+            claims.append(
+                pd.DataFrame(
+                    {
+                        "cluster_key": clusters[known.to_numpy()],
+                        "sentra_id": sid[known].to_numpy(),
+                        "level": LEVELS["sentra_id"],
+                        "method": "sentra_id",
+                        "score": 1.0,
+                        "evidence": None,
+                    }
+                )
+            )
+
+    links = pd.DataFrame(columns=["cluster_key", "sentra_id", "method", "score", "evidence"])
+    contested: list[pd.DataFrame] = []
+    taken_clusters: set[str] = set()
+    taken_ids: set[str] = set()
+    for level_claims in claims:
+        free = ~level_claims["cluster_key"].isin(taken_clusters) & ~level_claims["sentra_id"].isin(
+            taken_ids
+        )
+        allowed = [
+            (c, s) not in vetoed
+            for c, s in zip(level_claims["cluster_key"], level_claims["sentra_id"], strict=True)
+        ]
+        won, lost = _one_to_one(level_claims[free.to_numpy() & np.array(allowed, dtype=bool)])
+        contested.append(lost)
+        links = pd.concat([links, won[links.columns]], ignore_index=True)
+        taken_clusters.update(won["cluster_key"])
+        taken_ids.update(won["sentra_id"])
+
+    # Score the rest against unclaimed entries of their kab/kota.
+    t = time.perf_counter()
+    open_pos = np.flatnonzero(~pd.Series(clusters).isin(taken_clusters).to_numpy())
+    scored = _score_against_register(surv, open_pos, reg, taken_ids, vetoed)
+    match_t, review_t = settings.match_threshold, settings.review_threshold
+    best = scored.sort_values(["cluster_key", "score", "sentra_id"], ascending=[True, False, True])
+    best = best.drop_duplicates("cluster_key")
+    strong = best[best["score"] >= match_t].assign(level=LEVELS["match"], method="match")
+    won, lost = _one_to_one(strong)
+    links = pd.concat(
+        [links, won[["cluster_key", "sentra_id", "method", "score"]]], ignore_index=True
+    )
+    scoring_s = time.perf_counter() - t
+
+    # Clerical band and contested entries: listed for review; provisional new entries.
+    linked = set(links["cluster_key"])
+    band = scored[
+        (scored["score"] >= review_t)
+        & (scored["score"] < match_t)
+        & ~scored["cluster_key"].isin(linked)
+    ].assign(reason="clerical_band")
+    lost_all = pd.concat([*(c for c in contested if len(c)), lost], ignore_index=True)
+    if len(lost_all):
+        lost_all = lost_all[~lost_all["cluster_key"].isin(linked)]
+        lost_all = lost_all.assign(reason="register_entry_taken")
+    ucols = ["cluster_key", "sentra_id", "score", *COMPONENTS, "reason"]
+    uncertain = (
+        pd.concat([f.reindex(columns=ucols) for f in (band, lost_all) if len(f)], ignore_index=True)
+        if (len(band) or len(lost_all))
+        else pd.DataFrame(columns=ucols)
+    )
+    uncertain = uncertain.sort_values(["cluster_key", "score"], ascending=[True, False])
+    uncertain = uncertain.reset_index(drop=True)
+
+    new_pos = np.flatnonzero(~pd.Series(clusters).isin(linked).to_numpy())
+    new_keys = pd.Series(clusters[new_pos], dtype=object)
+    review_of = uncertain.drop_duplicates("cluster_key").set_index("cluster_key")
+    best_of = best.set_index("cluster_key")
+    provisional = new_keys.isin(review_of.index)
+    below = ~provisional & new_keys.isin(best_of.index)
+    shown = pd.concat(
+        [
+            review_of.loc[new_keys[provisional]].assign(
+                basis="provisional_new:" + review_of.loc[new_keys[provisional], "reason"]
+            ),
+            best_of.loc[new_keys[below]].assign(basis="new:below_review"),
+        ]
+    )
+    basis = pd.Series("new:no_candidate", index=new_keys.to_numpy(), dtype=object)
+    basis[shown.index] = shown["basis"]
+    new_links = pd.DataFrame(
+        {
+            "cluster_key": new_keys.to_numpy(),
+            "sentra_id": None,
+            "method": "new",
+            "score": shown["score"].reindex(new_keys).to_numpy(dtype="float64"),
+        }
+    )
+    new_links["evidence"] = _evidence_texts(
+        basis.to_numpy(),
+        shown.reindex(new_keys)[list(COMPONENTS)],
+        reg,
+        shown["sentra_id"].reindex(new_keys).to_numpy(dtype=object),
+    )
+
+    # Evidence for links made in this run; carried links keep the stored evidence.
+    need = links["evidence"].isna().to_numpy()
+    comp = won.set_index("cluster_key").reindex(links.loc[need, "cluster_key"])
+    links.loc[need, "evidence"] = _evidence_texts(
+        links.loc[need, "method"].to_numpy(dtype=object),
+        comp[list(COMPONENTS)].where(
+            (links.loc[need, "method"] == "match").to_numpy()[:, None], np.nan
+        ),
+        reg,
+        links.loc[need, "sentra_id"].to_numpy(dtype=object),
+    )
+    links["evidence"] = [
+        e if isinstance(e, str) else json.dumps(e, sort_keys=True, default=_json_default)
+        for e in links["evidence"]
+    ]
+    links = pd.concat([links, new_links], ignore_index=True).astype({"score": "float64"})
+    links = links.sort_values("cluster_key").reset_index(drop=True)
+
+    entries = surv.iloc[new_pos].copy()
+    if "province_code" not in entries.columns:
+        entries["province_code"] = entries["region_code"].astype(str).str[:2]
+    for c in ENTRY_COLUMNS:
+        if c not in entries.columns:
+            entries[c] = None
+    new_entries = entries[list(ENTRY_COLUMNS)].sort_values(["region_code", "cluster_key"])
+    new_entries = new_entries.reset_index(drop=True)
+
+    counts = links["method"].value_counts().to_dict()
+    stats = {
+        "clusters": len(links),
+        "methods": {k: int(v) for k, v in counts.items()},
+        "new_entries": len(new_entries),
+        "provisional_new": int(pd.Series(new_keys).isin(review_of.index).sum()),
+        "uncertain_pairs": len(uncertain),
+        "register_pairs_scored": len(scored),
+        "scoring_s": round(scoring_s, 3),
+        "total_s": round(time.perf_counter() - started, 3),
+    }
+    return LinkResult(links=links, new_entries=new_entries, uncertain=uncertain, stats=stats)
+
+
+def _one_to_one(claim: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """At most one entry per cluster and one cluster per entry: the higher score wins."""
+    if len(claim) == 0:
+        return claim, claim
+    order = claim.assign(_k=np.arange(len(claim))).sort_values(
+        ["score", "cluster_key", "sentra_id"], ascending=[False, True, True], kind="stable"
+    )
+    per_cluster = order.drop_duplicates("cluster_key")
+    won = per_cluster.drop_duplicates("sentra_id")
+    lost = per_cluster[~per_cluster["_k"].isin(won["_k"])]
+    return won.drop(columns="_k"), lost.drop(columns="_k")
+
+
+def _score_against_register(
+    surv: pd.DataFrame,
+    open_pos: np.ndarray,
+    reg: pd.DataFrame,
+    taken_ids: set[str],
+    vetoed: set[tuple[str, str]],
+) -> pd.DataFrame:
+    """Candidate (cluster, register entry) pairs of the same kab/kota, with scores."""
+    cols = ["cluster_key", "sentra_id", "score", *COMPONENTS]
+    if len(open_pos) == 0 or len(reg) == 0:
+        return pd.DataFrame(columns=cols).astype({"score": "float64"})
+    left = surv.iloc[open_pos].reset_index(drop=True)
+    regions = set(left["region_code"].dropna().astype(str))
+    mask = reg["region_code"].astype(str).isin(regions) & ~reg["sentra_id"].isin(taken_ids)
+    right = reg[mask.to_numpy()].reset_index(drop=True)
+    if len(right) == 0:
+        return pd.DataFrame(columns=cols).astype({"score": "float64"})
+    both = pd.concat(
+        [left.drop(columns=["sentra_id"], errors="ignore"), right], ignore_index=True, sort=False
+    )
+    prep = prepare(both)
+    side = np.r_[np.zeros(len(left), dtype=np.int8), np.ones(len(right), dtype=np.int8)]
+    pairs = candidate_pairs(prep, side=side)
+    scores = score_pairs(prep, prep, pairs.left, pairs.right)
+    out = pd.DataFrame(
+        {
+            "cluster_key": left["cluster_key"].to_numpy(dtype=object)[pairs.left],
+            "sentra_id": right["sentra_id"].to_numpy(dtype=object)[pairs.right - len(left)],
+        }
+    )
+    out = pd.concat([out, scores[["score", *COMPONENTS]]], axis=1)
+    if vetoed:
+        keep = [
+            (c, s) not in vetoed for c, s in zip(out["cluster_key"], out["sentra_id"], strict=True)
+        ]
+        out = out[keep]
+    return out.reset_index(drop=True)

@@ -1,0 +1,187 @@
+"""Text normalisation for matching: names, addresses, commodities, blocking keys.
+
+Offices write the same sentra as "Sentra Gerabah Kasongan", "Sntr. Kerajinan Gerabah
+Kasongan" and "SENTRA GERABAH KASONGAN BANTUL". What identifies a sentra is its
+product and its place, so generic words ("sentra", "industri", "kerajinan", "IKM",
+"desa", ...), their abbreviations and the name of the kab/kota itself are removed
+before names are compared or used as blocking keys.
+
+Work is done once per *distinct* string (offices repeat names a lot, and a 1M-row
+round has far fewer distinct names than rows), then mapped back with codes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+
+# Words that say "this is a sentra" rather than which one. Abbreviations as offices
+# write them (with the dot removed by folding): "Sntr.", "Ind.", "Krj.", "Kel.".
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+GENERIC_NAME_WORDS: frozenset[str] = _words(
+    """
+    sentra sntr sent stra snt industri industry ind indst kerajinan krj kraj kerajian
+    ikm ukm umkm kelompok klp kel kelp pokja usaha ush usah desa ds dusun dsn dukuh dk
+    kampung kp kmp kelurahan kelur kec kecamatan kabupaten kab kota prov provinsi
+    pusat produksi produk pengrajin perajin pengolahan home dan the rt rw no
+    """
+)
+
+# Address words that carry no identity ("Jl.", "RT 03", "Dusun", "Desa").
+GENERIC_ADDRESS_WORDS: frozenset[str] = _words(
+    """
+    jl jln jalan gg gang rt rw no nomor dusun dsn dukuh dk desa ds kelurahan kel
+    kecamatan kec kabupaten kab kota kampung kp blok lingkungan lingk
+    """
+)
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_DIGITS_ONLY = re.compile(r"^\d+$")
+
+
+def _word_pattern(words: frozenset[str]) -> str:
+    return r"\b(" + "|".join(sorted(words, key=len, reverse=True)) + r"|\d+)\b"
+
+
+def fold_array(values: pd.Series):
+    """:func:`fold` for a whole column at once, in Arrow's C kernels ('' for missing)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(values.astype(object).where(values.notna(), None), type=pa.string())
+    arr = pc.utf8_normalize(arr, "NFKD")
+    arr = pc.replace_substring_regex(arr, r"[^\x00-\x7f]", "")
+    arr = pc.replace_substring_regex(pc.utf8_lower(arr), r"[^a-z0-9]+", " ")
+    return pc.fill_null(pc.utf8_trim_whitespace(arr), "")
+
+
+def drop_words_array(folded, words: frozenset[str]):
+    """Remove whole words (and digit-only words) from folded text, vectorised."""
+    import pyarrow.compute as pc
+
+    out = pc.replace_substring_regex(folded, _word_pattern(words), " ")
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(out, r"\s+", " "))
+
+
+def fold(text: object) -> str:
+    """Lower-case ASCII words separated by single spaces; '' for missing values."""
+    if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    text = str(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _NON_ALNUM.sub(" ", text.lower()).strip()
+
+
+@cache
+def _region_tokens(region_code: str) -> tuple[str, ...]:
+    """Words of the kab/kota name ("bantul", "kulon progo"), which some offices append."""
+    from sentra.reference import regions
+
+    region = regions().kabkota.get(region_code)
+    if region is None:
+        return ()
+    return tuple(fold(region.short_name).split())
+
+
+def _strip_sequence(tokens: list[str], seq: tuple[str, ...]) -> list[str]:
+    n = len(seq)
+    if not n or len(tokens) <= n:
+        return tokens
+    for start in range(len(tokens) - n + 1):
+        if tuple(tokens[start : start + n]) == seq:
+            return tokens[:start] + tokens[start + n :]
+    return tokens
+
+
+def name_tokens(name: object, region_code: str | None = None) -> list[str]:
+    """Identifying words of a sentra name, in their original order.
+
+    Generic words and the kab/kota name are dropped, but never down to nothing: a
+    name made only of generic words ("Sentra Industri") keeps its folded words so that
+    it still compares equal to itself.
+    """
+    kept, words = _name_words(name)
+    if region_code:
+        kept = _strip_sequence(kept, _region_tokens(str(region_code)))
+    return kept or words
+
+
+def _name_words(name: object) -> tuple[list[str], list[str]]:
+    words = fold(name).split()
+    return [w for w in words if w not in GENERIC_NAME_WORDS and not _DIGITS_ONLY.match(w)], words
+
+
+def address_text(address: object) -> str:
+    """Folded address without generic words, for token-based comparison."""
+    return " ".join(w for w in fold(address).split() if w not in GENERIC_ADDRESS_WORDS)
+
+
+@cache
+def _phonetic(token: str) -> str:
+    import jellyfish
+
+    return jellyfish.metaphone(token) or token
+
+
+def phonetic_key(tokens: list[str]) -> str:
+    """Sorted metaphone codes of the tokens: "Kasongan"/"Kasongn" share a key."""
+    return " ".join(sorted(_phonetic(t) for t in tokens))
+
+
+def prepare_names(names: pd.Series, regions: pd.Series) -> pd.DataFrame:
+    """Normalised name, sorted-token key and phonetic key for every row.
+
+    Returns a frame aligned with ``names`` with columns ``name_norm`` (identifying
+    words in order, what fuzzy scores compare), ``name_key`` (sorted distinct words:
+    word order does not matter) and ``phon_key``. Folding and generic-word removal
+    run vectorised over the column; the rest once per distinct (name, kab/kota).
+    """
+    folded = fold_array(names)
+    kept = drop_words_array(folded, GENERIC_NAME_WORDS)
+    kept_codes, kept_uniques = pd.factorize(kept.to_numpy(zero_copy_only=False))
+    fold_codes, fold_uniques = pd.factorize(folded.to_numpy(zero_copy_only=False))
+    region_codes, region_uniques = pd.factorize(regions.astype(object), use_na_sentinel=False)
+    width_r = len(region_uniques) + 1
+    width_f = len(fold_uniques) + 1
+    combined = (kept_codes.astype(np.int64) * width_f + fold_codes) * width_r + region_codes
+    combos, inverse = np.unique(combined, return_inverse=True)
+    region_tokens = [
+        _region_tokens(str(r)) if isinstance(r, str) and r else () for r in region_uniques
+    ]
+    triples = np.empty((len(combos), 3), dtype=object)
+    for i, combo in enumerate(combos.tolist()):
+        rest, region = divmod(combo, width_r)
+        kept_i, fold_i = divmod(rest, width_f)
+        words = kept_uniques[kept_i].split()
+        seq = region_tokens[region]
+        tokens = (_strip_sequence(words, seq) if seq else words) or fold_uniques[fold_i].split()
+        triples[i, 0] = " ".join(tokens)
+        triples[i, 1] = " ".join(sorted(set(tokens)))
+        triples[i, 2] = phonetic_key(tokens)
+    out = triples[inverse.reshape(-1)] if len(combos) else np.empty((0, 3), dtype=object)
+    return pd.DataFrame(out, index=names.index, columns=["name_norm", "name_key", "phon_key"])
+
+
+def prepare_addresses(addresses: pd.Series) -> np.ndarray:
+    """Folded addresses without generic words ('' when missing), vectorised."""
+    return drop_words_array(fold_array(addresses), GENERIC_ADDRESS_WORDS).to_numpy(
+        zero_copy_only=False
+    )
+
+
+def prepare_commodities(commodities: pd.Series) -> np.ndarray:
+    """Folded commodity with generic craft words removed ("Kerajinan Gerabah" = "gerabah")."""
+    import pyarrow.compute as pc
+
+    folded = fold_array(commodities)
+    kept = drop_words_array(folded, GENERIC_NAME_WORDS)
+    return pc.if_else(pc.equal(kept, ""), folded, kept).to_numpy(zero_copy_only=False)
