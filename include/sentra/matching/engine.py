@@ -261,10 +261,30 @@ def _fuzzy(left: np.ndarray, right: np.ndarray, scorer) -> np.ndarray:
     )
 
 
+SCORE_CHUNK = 500_000  # pairs scored at a time: bounds the temporary string lists
+
+
 def score_pairs(
     left: pd.DataFrame, right: pd.DataFrame, li: np.ndarray, ri: np.ndarray
 ) -> pd.DataFrame:
     """Component scores and the weighted score of pairs (``left[li[k]]``, ``right[ri[k]]``).
+
+    Scored in chunks of SCORE_CHUNK pairs so that peak memory does not grow with the
+    number of candidate pairs; see :func:`_score_chunk` for the components.
+    """
+    if len(li) <= SCORE_CHUNK:
+        return _score_chunk(left, right, li, ri)
+    parts = [
+        _score_chunk(left, right, li[i : i + SCORE_CHUNK], ri[i : i + SCORE_CHUNK])
+        for i in range(0, len(li), SCORE_CHUNK)
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _score_chunk(
+    left: pd.DataFrame, right: pd.DataFrame, li: np.ndarray, ri: np.ndarray
+) -> pd.DataFrame:
+    """Score one chunk of pairs.
 
     Components are in [0, 1] (NaN when a side lacks the value); ``distance_m`` is in
     metres. The name score averages token-set and token-sort ratios: token-set alone
@@ -317,10 +337,10 @@ def score_pairs(
     return pd.DataFrame(
         {
             "score": np.round(score, 4),
-            "name_score": np.round(parts["name"], 4),
-            "commodity_score": parts["commodity"],
-            "address_score": np.round(parts["address"], 4),
-            "distance_m": np.round(dist, 1),
-            "units_score": np.round(units, 4),
+            "name_score": np.round(parts["name"], 4).astype(np.float32),
+            "commodity_score": parts["commodity"].astype(np.float32),
+            "address_score": np.round(parts["address"], 4).astype(np.float32),
+            "distance_m": np.round(dist, 1).astype(np.float32),
+            "units_score": np.round(units, 4).astype(np.float32),
         }
     )

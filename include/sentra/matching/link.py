@@ -321,11 +321,11 @@ def link_to_register(
     # Evidence for links made in this run; carried links keep the stored evidence.
     need = links["evidence"].isna().to_numpy()
     comp = won.set_index("cluster_key").reindex(links.loc[need, "cluster_key"])
+    comp = comp.reindex(columns=list(COMPONENTS)).astype("float64")
+    comp.loc[(links.loc[need, "method"] != "match").to_numpy(), :] = np.nan
     links.loc[need, "evidence"] = _evidence_texts(
         links.loc[need, "method"].to_numpy(dtype=object),
-        comp[list(COMPONENTS)].where(
-            (links.loc[need, "method"] == "match").to_numpy()[:, None], np.nan
-        ),
+        comp,
         reg,
         links.loc[need, "sentra_id"].to_numpy(dtype=object),
     )
