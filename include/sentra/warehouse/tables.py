@@ -1,0 +1,369 @@
+"""The warehouse tables analysts query: columns, types, partitioning, descriptions (EN + ID).
+
+Defined once here; the Iceberg schemas, ``conform`` and the data dictionary
+(``docs/data-dictionary.md``) are all generated from these definitions. Personal data
+(contact name and phone) is never a column of any table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from sentra.schema import CENSUS_FIELDS, PII_COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+TS = pa.timestamp("us", tz="UTC")
+STR_LIST = pa.list_(pa.string())
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    description_en: str
+    description_id: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    description_en: str
+    description_id: str
+    columns: tuple[Column, ...]
+    partitioned_by_year: bool = True
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema([pa.field(c.name, c.type, nullable=True) for c in self.columns])
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _iceberg_type(t: pa.DataType) -> pa.DataType:
+    """Iceberg has no 16-bit integers: widen them so writes never need a cast."""
+    return pa.int32() if t in (pa.int16(), pa.int8()) else t
+
+
+def _census(exclude: Sequence[str] = ()) -> tuple[Column, ...]:
+    return tuple(
+        Column(f.name, _iceberg_type(f.type), f.description_en, f.description_id)
+        for f in CENSUS_FIELDS
+        if f.name not in PII_COLUMNS and f.name not in exclude and f.name != "census_year"
+    )
+
+
+YEAR = Column("census_year", pa.int32(), "Census round (year).", "Tahun putaran sensus.")
+SENTRA_ID = Column("sentra_id", pa.string(), "Stable register ID.", "ID register yang tetap.")
+STATUS = Column(
+    "status",
+    pa.string(),
+    "Derived status: active, at_risk, not_reported, inactive.",
+    "Status turunan: active, at_risk, not_reported, inactive.",
+)
+REASONS = Column(
+    "status_reasons", STR_LIST, "Reason codes behind the status.", "Kode alasan di balik status."
+)
+
+TABLES: dict[str, TableSpec] = {
+    t.name: t
+    for t in (
+        TableSpec(
+            "sentra",
+            "The national register: one row per sentra with current attributes and status.",
+            "Register nasional: satu baris per sentra dengan atribut dan status terkini.",
+            (
+                SENTRA_ID,
+                *_census(exclude=("sentra_id", "reported_status", "visit_date", "remarks")),
+                STATUS,
+                REASONS,
+                Column(
+                    "status_since",
+                    pa.int32(),
+                    "Year the current status began.",
+                    "Tahun status saat ini mulai berlaku.",
+                ),
+                Column(
+                    "first_census_year",
+                    pa.int32(),
+                    "First census year the sentra appears.",
+                    "Tahun sensus pertama sentra tercatat.",
+                ),
+                Column(
+                    "last_reported_year",
+                    pa.int32(),
+                    "Last census year it was reported.",
+                    "Tahun sensus terakhir sentra dilaporkan.",
+                ),
+            ),
+            partitioned_by_year=False,
+        ),
+        TableSpec(
+            "sentra_census",
+            "One row per sentra per census year: what was reported, linked and concluded.",
+            "Satu baris per sentra per tahun sensus: yang dilaporkan, ditautkan dan disimpulkan.",
+            (
+                YEAR,
+                SENTRA_ID,
+                *_census(exclude=("sentra_id",)),
+                STATUS,
+                REASONS,
+                Column(
+                    "office_code",
+                    pa.string(),
+                    "Office whose record survived.",
+                    "Dinas yang datanya dipakai.",
+                ),
+                Column(
+                    "submission_id",
+                    pa.string(),
+                    "Submission of the surviving record.",
+                    "Kiriman asal data yang dipakai.",
+                ),
+                Column(
+                    "source_row",
+                    pa.int32(),
+                    "Row of the surviving record in its file.",
+                    "Baris data yang dipakai pada berkasnya.",
+                ),
+                Column(
+                    "cluster_size",
+                    pa.int32(),
+                    "Source rows merged into this sentra.",
+                    "Jumlah baris sumber yang digabung menjadi sentra ini.",
+                ),
+                Column(
+                    "link_method",
+                    pa.string(),
+                    "How it was linked: sentra_id, match, decision, new.",
+                    "Cara penautan: sentra_id, match, decision, new.",
+                ),
+                Column(
+                    "link_score",
+                    pa.float64(),
+                    "Match score of the link (1 = exact).",
+                    "Skor kecocokan penautan (1 = persis).",
+                ),
+            ),
+        ),
+        TableSpec(
+            "sentra_status_history",
+            "Status history (SCD type 2) as derived by the consolidation of this census year.",
+            "Riwayat status (SCD tipe 2) hasil konsolidasi tahun sensus ini.",
+            (
+                YEAR,
+                SENTRA_ID,
+                Column("status", pa.string(), "Status in the interval.", "Status pada rentang."),
+                Column("reason_codes", STR_LIST, "Reasons.", "Alasan."),
+                Column(
+                    "valid_from_year",
+                    pa.int32(),
+                    "First year of the interval.",
+                    "Tahun awal rentang.",
+                ),
+                Column(
+                    "valid_to_year",
+                    pa.int32(),
+                    "Last year of the interval; null if current.",
+                    "Tahun akhir rentang; kosong bila masih berlaku.",
+                ),
+                Column(
+                    "evidence",
+                    pa.string(),
+                    "Observation behind the change (JSON).",
+                    "Bukti perubahan (JSON).",
+                ),
+                Column(
+                    "is_current",
+                    pa.bool_(),
+                    "Whether this is the current interval.",
+                    "Apakah rentang ini yang berlaku sekarang.",
+                ),
+            ),
+        ),
+        TableSpec(
+            "submissions",
+            "Every submitted file of the census year and what became of it.",
+            "Setiap berkas kiriman tahun sensus dan hasil pemrosesannya.",
+            (
+                Column("submission_id", pa.string(), "Ledger ID.", "ID ledger."),
+                YEAR,
+                Column("office_code", pa.string(), "Submitting office.", "Dinas pengirim."),
+                Column("file_name", pa.string(), "File name.", "Nama berkas."),
+                Column("content_sha256", pa.string(), "Content hash.", "Sidik isi berkas."),
+                Column("received_at", TS, "When it was discovered.", "Waktu berkas diterima."),
+                Column(
+                    "status",
+                    pa.string(),
+                    "received, staged, needs_review, rejected, superseded.",
+                    "received, staged, needs_review, rejected, superseded.",
+                ),
+                Column(
+                    "superseded_by",
+                    pa.string(),
+                    "Newer submission that replaced it.",
+                    "Kiriman baru yang menggantikannya.",
+                ),
+                Column(
+                    "error_code",
+                    pa.string(),
+                    "Why the whole file was rejected.",
+                    "Alasan seluruh berkas ditolak.",
+                ),
+                Column(
+                    "error_message", pa.string(), "Message for the office.", "Pesan untuk dinas."
+                ),
+                Column("rows_total", pa.int32(), "Data rows read.", "Baris data yang terbaca."),
+                Column(
+                    "rows_accepted",
+                    pa.int32(),
+                    "Rows that passed validation.",
+                    "Baris yang lolos validasi.",
+                ),
+                Column(
+                    "rows_rejected",
+                    pa.int32(),
+                    "Rows rejected with reasons.",
+                    "Baris yang ditolak beserta alasannya.",
+                ),
+                Column(
+                    "rows_merged",
+                    pa.int32(),
+                    "Accepted rows merged into another record.",
+                    "Baris diterima yang digabung ke data lain.",
+                ),
+            ),
+        ),
+        TableSpec(
+            "submission_rows",
+            "Every source row of every current submission with its verdict and lineage.",
+            "Setiap baris sumber dari setiap kiriman beserta putusan dan asal-usulnya.",
+            (
+                YEAR,
+                Column("submission_id", pa.string(), "Submission.", "Kiriman."),
+                Column("office_code", pa.string(), "Submitting office.", "Dinas pengirim."),
+                Column("source_file", pa.string(), "File name.", "Nama berkas."),
+                Column("source_sheet", pa.string(), "Sheet.", "Lembar kerja."),
+                Column(
+                    "source_row",
+                    pa.int32(),
+                    "Row number in the office's file.",
+                    "Nomor baris pada berkas dinas.",
+                ),
+                Column(
+                    "record_key",
+                    pa.string(),
+                    "submission_id#source_row.",
+                    "submission_id#source_row.",
+                ),
+                Column(
+                    "verdict",
+                    pa.string(),
+                    "accepted, merged, rejected or held (for review).",
+                    "accepted, merged, rejected atau held (ditahan untuk ditinjau).",
+                ),
+                Column(
+                    "reason_codes", STR_LIST, "Why a row was rejected.", "Alasan baris ditolak."
+                ),
+                Column(
+                    "problems",
+                    pa.string(),
+                    "Every problem found (JSON).",
+                    "Semua masalah yang ditemukan (JSON).",
+                ),
+                Column(
+                    "cluster_key",
+                    pa.string(),
+                    "Record the row was merged into.",
+                    "Data tempat baris ini digabungkan.",
+                ),
+                SENTRA_ID,
+                *_census(exclude=("sentra_id",)),
+            ),
+        ),
+        TableSpec(
+            "duplicate_candidates",
+            "Scored pairs of records that may be the same sentra, with the decision.",
+            "Pasangan data yang mungkin sentra yang sama, dengan skor dan keputusannya.",
+            (
+                YEAR,
+                Column("left_key", pa.string(), "First record.", "Data pertama."),
+                Column("right_key", pa.string(), "Second record.", "Data kedua."),
+                Column("score", pa.float64(), "Overall score 0..1.", "Skor total 0..1."),
+                Column("name_score", pa.float64(), "Name similarity.", "Kemiripan nama."),
+                Column(
+                    "commodity_score", pa.float64(), "Commodity agreement.", "Kesamaan komoditas."
+                ),
+                Column("address_score", pa.float64(), "Address similarity.", "Kemiripan alamat."),
+                Column("distance_m", pa.float64(), "Distance in metres.", "Jarak dalam meter."),
+                Column("units_score", pa.float64(), "Units closeness.", "Kedekatan jumlah unit."),
+                Column(
+                    "decision",
+                    pa.string(),
+                    "match, uncertain or non_match.",
+                    "match, uncertain atau non_match.",
+                ),
+                Column("decided_by", pa.string(), "auto or reviewer.", "otomatis atau peninjau."),
+                Column("left_name", pa.string(), "Name of the first record.", "Nama data pertama."),
+                Column("right_name", pa.string(), "Name of the second record.", "Nama data kedua."),
+                Column("region_code", pa.string(), "Kab/kota.", "Kab/kota."),
+            ),
+        ),
+        TableSpec(
+            "quality_metrics",
+            "Quality figures per submission (rows, rejections by reason, null shares).",
+            "Angka kualitas per kiriman (baris, penolakan per alasan, porsi kosong).",
+            (
+                YEAR,
+                Column(
+                    "submission_id",
+                    pa.string(),
+                    "Submission (null: whole year).",
+                    "Kiriman (kosong: seluruh tahun).",
+                ),
+                Column("office_code", pa.string(), "Office.", "Dinas."),
+                Column("metric", pa.string(), "Metric name.", "Nama ukuran."),
+                Column("column", pa.string(), "Column measured.", "Kolom yang diukur."),
+                Column("value", pa.float64(), "Value.", "Nilai."),
+            ),
+        ),
+    )
+}
+
+
+class ConformError(ValueError):
+    """Data handed to the warehouse does not fit the table; names table and columns."""
+
+
+def conform(name: str, data: pa.Table | pd.DataFrame) -> pa.Table:
+    """Order and cast columns to the table's schema; refuse personal data and missing columns."""
+    import pandas as pd
+
+    spec = TABLES.get(name)
+    if spec is None:
+        raise ConformError(f"unknown warehouse table {name!r}; known: {sorted(TABLES)}")
+    columns = data.column_names if isinstance(data, pa.Table) else list(data.columns)
+    leaked = sorted(set(columns) & set(PII_COLUMNS))
+    if leaked:
+        raise ConformError(f"table {name}: personal data columns {leaked} may not be published")
+    missing = [c for c in spec.names if c not in columns]
+    if missing:
+        raise ConformError(f"table {name}: missing columns {missing}")
+    if isinstance(data, pd.DataFrame):
+        frame = data[spec.names]
+        arrays = []
+        for col in spec.columns:
+            values = frame[col.name].astype(object).where(frame[col.name].notna(), None).tolist()
+            if pa.types.is_list(col.type):
+                values = [list(v) if v is not None else [] for v in values]
+            arrays.append(pa.array(values, type=col.type, from_pandas=True))
+        return pa.Table.from_arrays(arrays, schema=spec.schema)
+    table = data.select(spec.names)
+    return table.cast(spec.schema)
