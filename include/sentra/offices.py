@@ -55,9 +55,8 @@ def load_directory(path: Path) -> pd.DataFrame:
         for line, rec in enumerate(reader, start=2):
             code = normalise_code(rec.get("office_code"))
             if code is None or not idx.is_office(code):
-                problems.append(
-                    f"line {line}: office_code {rec.get('office_code')!r} is not a province or kab/kota code"
-                )
+                raw = rec.get("office_code")
+                problems.append(f"line {line}: office_code {raw!r} is not a province or kab/kota")
                 continue
             if code in seen:
                 problems.append(f"line {line}: office {code} already listed on line {seen[code]}")
