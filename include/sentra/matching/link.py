@@ -154,8 +154,12 @@ def link_to_register(
 
     # Reviewer verdicts between a member record and a register entry.
     dec = normalise_decisions(decisions)
-    left_is_record = dec["left_key"].isin(cluster_of.index) & dec["right_key"].isin(reg_pos.index)
-    right_is_record = dec["right_key"].isin(cluster_of.index) & dec["left_key"].isin(reg_pos.index)
+    left_is_record = _isin(dec["left_key"], cluster_of.index) & _isin(
+        dec["right_key"], reg_pos.index
+    )
+    right_is_record = _isin(dec["right_key"], cluster_of.index) & _isin(
+        dec["left_key"], reg_pos.index
+    )
     reg_dec = pd.concat(
         [
             pd.DataFrame(
@@ -192,8 +196,8 @@ def link_to_register(
 
     # Links already made for records of this census year (reruns, late submissions).
     if existing_links is not None and len(existing_links):
-        ex = existing_links[existing_links["record_key"].isin(cluster_of.index)]
-        ex = ex[ex["sentra_id"].notna() & ex["sentra_id"].isin(reg_pos.index)]
+        ex = existing_links[_isin(existing_links["record_key"], cluster_of.index)]
+        ex = ex[ex["sentra_id"].notna() & _isin(ex["sentra_id"], reg_pos.index)]
         if len(ex):
             ex = ex.assign(cluster_key=ex["record_key"].map(cluster_of))
             ex = ex.assign(
@@ -220,7 +224,7 @@ def link_to_register(
     # The prefilled template's sentra_id, when the register knows it.
     if "sentra_id" in surv.columns:
         sid = surv["sentra_id"].astype(object)
-        known = sid.notna() & sid.isin(reg_pos.index)
+        known = sid.notna() & _isin(sid, reg_pos.index)
         if known.any():
             claims.append(
                 pd.DataFrame(
@@ -240,14 +244,14 @@ def link_to_register(
     taken_clusters: set[str] = set()
     taken_ids: set[str] = set()
     for level_claims in claims:
-        free = ~level_claims["cluster_key"].isin(taken_clusters) & ~level_claims["sentra_id"].isin(
-            taken_ids
+        free = ~_isin(level_claims["cluster_key"], taken_clusters) & ~_isin(
+            level_claims["sentra_id"], taken_ids
         )
         allowed = [
             (c, s) not in vetoed
             for c, s in zip(level_claims["cluster_key"], level_claims["sentra_id"], strict=True)
         ]
-        won, lost = _one_to_one(level_claims[free.to_numpy() & np.array(allowed, dtype=bool)])
+        won, lost = _one_to_one(level_claims[free & np.array(allowed, dtype=bool)])
         contested.append(lost)
         links = pd.concat([links, won[links.columns]], ignore_index=True)
         taken_clusters.update(won["cluster_key"])
@@ -255,7 +259,7 @@ def link_to_register(
 
     # Score the rest against unclaimed entries of their kab/kota.
     t = time.perf_counter()
-    open_pos = np.flatnonzero(~pd.Series(clusters).isin(taken_clusters).to_numpy())
+    open_pos = np.flatnonzero(~_isin(clusters, taken_clusters))
     scored = _score_against_register(surv, open_pos, reg, taken_ids, vetoed)
     match_t, review_t = settings.match_threshold, settings.review_threshold
     best = scored.sort_values(["cluster_key", "score", "sentra_id"], ascending=[True, False, True])
@@ -272,11 +276,11 @@ def link_to_register(
     band = scored[
         (scored["score"] >= review_t)
         & (scored["score"] < match_t)
-        & ~scored["cluster_key"].isin(linked)
+        & ~_isin(scored["cluster_key"], linked)
     ].assign(reason="clerical_band")
     lost_all = pd.concat([*(c for c in contested if len(c)), lost], ignore_index=True)
     if len(lost_all):
-        lost_all = lost_all[~lost_all["cluster_key"].isin(linked)]
+        lost_all = lost_all[~_isin(lost_all["cluster_key"], linked)]
         lost_all = lost_all.assign(reason="register_entry_taken")
     ucols = ["cluster_key", "sentra_id", "score", *COMPONENTS, "reason"]
     uncertain = (
@@ -287,12 +291,12 @@ def link_to_register(
     uncertain = uncertain.sort_values(["cluster_key", "score"], ascending=[True, False])
     uncertain = uncertain.reset_index(drop=True)
 
-    new_pos = np.flatnonzero(~pd.Series(clusters).isin(linked).to_numpy())
+    new_pos = np.flatnonzero(~_isin(clusters, linked))
     new_keys = pd.Series(clusters[new_pos], dtype=object)
     review_of = uncertain.drop_duplicates("cluster_key").set_index("cluster_key")
     best_of = best.set_index("cluster_key")
-    provisional = new_keys.isin(review_of.index)
-    below = ~provisional & new_keys.isin(best_of.index)
+    provisional = _isin(new_keys, review_of.index)
+    below = ~provisional & _isin(new_keys, best_of.index)
     shown = pd.concat(
         [
             review_of.loc[new_keys[provisional]].assign(
@@ -350,13 +354,33 @@ def link_to_register(
         "clusters": len(links),
         "methods": {k: int(v) for k, v in counts.items()},
         "new_entries": len(new_entries),
-        "provisional_new": int(pd.Series(new_keys).isin(review_of.index).sum()),
+        "provisional_new": int(_isin(new_keys, review_of.index).sum()),
         "uncertain_pairs": len(uncertain),
         "register_pairs_scored": len(scored),
         "scoring_s": round(scoring_s, 3),
         "total_s": round(time.perf_counter() - started, 3),
     }
     return LinkResult(links=links, new_entries=new_entries, uncertain=uncertain, stats=stats)
+
+
+def _isin(values, pool) -> np.ndarray:
+    """Membership test in Arrow's C kernel.
+
+    pandas' Arrow-backed strings test membership with a Python loop, which costs
+    seconds at a million rows.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(pool, set | frozenset):
+        pool = list(pool)
+    values = pa.array(np.asarray(values, dtype=object), from_pandas=True)
+    pool = pa.array(np.asarray(pool, dtype=object), from_pandas=True)
+    if len(pool) == 0 or pa.types.is_null(pool.type):
+        return np.zeros(len(values), dtype=bool)
+    if pa.types.is_null(values.type):
+        return np.zeros(len(values), dtype=bool)
+    return pc.is_in(values, value_set=pool.cast(values.type)).to_numpy(zero_copy_only=False)
 
 
 def _one_to_one(claim: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -368,7 +392,7 @@ def _one_to_one(claim: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
     per_cluster = order.drop_duplicates("cluster_key")
     won = per_cluster.drop_duplicates("sentra_id")
-    lost = per_cluster[~per_cluster["_k"].isin(won["_k"])]
+    lost = per_cluster[~_isin(per_cluster["_k"], won["_k"])]
     return won.drop(columns="_k"), lost.drop(columns="_k")
 
 
@@ -385,8 +409,8 @@ def _score_against_register(
         return pd.DataFrame(columns=cols).astype({"score": "float64"})
     left = surv.iloc[open_pos].reset_index(drop=True)
     regions = set(left["region_code"].dropna().astype(str))
-    mask = reg["region_code"].astype(str).isin(regions) & ~reg["sentra_id"].isin(taken_ids)
-    right = reg[mask.to_numpy()].reset_index(drop=True)
+    mask = _isin(reg["region_code"].astype(str), regions) & ~_isin(reg["sentra_id"], taken_ids)
+    right = reg[mask].reset_index(drop=True)
     if len(right) == 0:
         return pd.DataFrame(columns=cols).astype({"score": "float64"})
     both = pd.concat(
