@@ -580,10 +580,10 @@ def _build_tables(
     metrics = metrics.assign(office_code=metrics["submission_id"].map(office_of))
 
     tables = {
-        "sentra_census": conform("sentra_census", census_table),
+        "sentra_census": conform("sentra_census", _public(census_table)),
         "sentra_status_history": conform("sentra_status_history", history),
         "submissions": conform("submissions", submissions),
-        "submission_rows": conform("submission_rows", submission_rows),
+        "submission_rows": conform("submission_rows", _public(submission_rows)),
         "duplicate_candidates": conform("duplicate_candidates", candidates),
         "quality_metrics": conform("quality_metrics", metrics),
     }
@@ -600,7 +600,14 @@ def _build_tables(
         "register": len(sentra_table),
         "status_counts": status.current["status"].value_counts().sort_index().to_dict(),
     }
-    return tables, conform("sentra", sentra_table), stats
+    return tables, conform("sentra", _public(sentra_table)), stats
+
+
+def _public(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop personal data (it went to the restricted ledger table) before publishing."""
+    from sentra.schema import PII_COLUMNS
+
+    return frame.drop(columns=list(PII_COLUMNS), errors="ignore")
 
 
 def _contacts(records: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
