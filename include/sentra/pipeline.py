@@ -478,7 +478,8 @@ def _build_tables(
         submitted = repo.submitted_offices_by_year(session)
 
     # One row per sentra for this year: the survivor's attributes.
-    survivors = dedup.survivors.drop(columns=["sentra_id", "method", "score"], errors="ignore").merge(
+    survivors = dedup.survivors.drop(columns=["sentra_id", "method", "score"], errors="ignore")
+    survivors = survivors.merge(
         links[["cluster_key", "sentra_id", "method", "score"]], on="cluster_key", how="left"
     )
     survivors = survivors.sort_values(["sentra_id", "score"], ascending=[True, False])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -63,6 +64,8 @@ def neutralise(value: Any) -> Any:
     """Spreadsheet cells that start like a formula are prefixed with ' (formula injection)."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
+    if isinstance(value, float) and math.isnan(value):
+        return None
     return value
 
 
