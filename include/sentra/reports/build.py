@@ -136,7 +136,8 @@ def office_report(
 ) -> tuple[dict[str, Any], list[tuple[str, bytes, str]]]:
     """The report model for one office and its attachments (name, bytes, mime type)."""
     subs = []
-    for s in submissions.sort_values("received_at").to_dict("records"):
+    clean = submissions.astype(object).where(submissions.notna(), None)
+    for s in clean.sort_values("received_at").to_dict("records"):
         subs.append(
             {
                 **s,
@@ -201,7 +202,7 @@ def office_report(
         "census_year": census_year,
         "office_name": office["office_name"],
         "version": version,
-        "update": update,
+        "is_update": update,
         "submissions": subs,
         "rejected_groups": rejected_groups,
         "merged": merged,
