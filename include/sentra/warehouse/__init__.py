@@ -380,8 +380,7 @@ class Warehouse:
         import duckdb
 
         needed_views: list[str] = []
-        # Table names only; parameters cannot be "prepared" here, so blank them out.
-        pending = set(duckdb.get_table_names(_PARAM.sub("NULL", query)))
+        pending = _table_names(query)
         seen: set[str] = set()
         while pending:
             name = pending.pop()
@@ -390,7 +389,7 @@ class Warehouse:
             seen.add(name)
             if name in views:
                 needed_views.append(name)
-                pending |= set(duckdb.get_table_names(views[name]))
+                pending |= _table_names(views[name])
         tables = sorted(n for n in seen if n in TABLES)
         return tables, [v for v in views if v in needed_views]
 
@@ -419,6 +418,23 @@ def _publications_spec() -> TableSpec:
 
 
 _PUBLICATIONS_SPEC = _publications_spec()
+
+
+def _table_names(query: str) -> set[str]:
+    """Names a query reads (parsed with sqlglot, DuckDB dialect; CTE names excluded).
+
+    Only those tables are scanned for the query. When the text cannot be parsed,
+    every table is offered and DuckDB reports the real error.
+    """
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(_PARAM.sub("NULL", query), dialect="duckdb")
+    except sqlglot.errors.ParseError:
+        return set(TABLES)
+    ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
+    return {t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes}
 
 
 def _as_datetime(value: datetime | str | None) -> datetime | None:
