@@ -12,7 +12,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 # Airflow reads its configuration at import time, so point it at a private home
 # before any test imports it. Tests never touch a developer's ./data.
-_AIRFLOW_HOME = Path(os.environ.get("SENTRA_TEST_AIRFLOW_HOME", "/tmp")) / f"sentra-airflow-{os.getpid()}"
+_TMP = Path(os.environ.get("SENTRA_TEST_AIRFLOW_HOME", "/tmp"))
+_AIRFLOW_HOME = _TMP / f"sentra-airflow-{os.getpid()}"
 os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
@@ -43,7 +44,9 @@ def settings(tmp_path, monkeypatch):
 
 
 def pytest_report_header(config):
+    pg = "available" if POSTGRES_AVAILABLE else "ABSENT: integration tests skip"
+    redis = "available" if REDIS_AVAILABLE else "ABSENT: smoke tests skip"
     return [
-        f"sentra: PostgreSQL on 127.0.0.1:5432 {'available' if POSTGRES_AVAILABLE else 'ABSENT: integration tests skip'}",
-        f"sentra: Redis on 127.0.0.1:6379 {'available' if REDIS_AVAILABLE else 'ABSENT: smoke tests skip'}",
+        f"sentra: PostgreSQL on 127.0.0.1:5432 {pg}",
+        f"sentra: Redis on 127.0.0.1:6379 {redis}",
     ]

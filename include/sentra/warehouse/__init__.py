@@ -377,8 +377,6 @@ class Warehouse:
 
     def _referenced(self, query: str, views: dict[str, str]) -> tuple[list[str], list[str]]:
         """Tables and views a query needs, following views into their tables."""
-        import duckdb
-
         needed_views: list[str] = []
         pending = _table_names(query)
         seen: set[str] = set()
