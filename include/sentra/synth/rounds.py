@@ -15,6 +15,7 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -356,6 +357,8 @@ def write_xlsx(
 
     headers = [_header(c, rng) for c in cols]
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    # A fixed creation date keeps the bytes reproducible: same seed, same content hash.
+    wb.set_properties({"created": datetime(2024, 1, 1, tzinfo=UTC), "author": "sentra synth"})
     bold = wb.add_format({"bold": True, "align": "center"})
     with_notes = rng.random() < 0.3
     if with_notes:
