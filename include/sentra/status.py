@@ -127,9 +127,12 @@ def derive(
 
     obs = observations[observations["census_year"] <= census_year]
     obs_years = {int(y) for y in obs["census_year"].unique()} if len(obs) else set()
-    all_years = sorted(
-        obs_years | {y for y in submitted_offices if y <= census_year} | {census_year}
-    )
+    # The census is yearly: every year from the first known round is a round, even one
+    # in which nobody submitted.
+    known = obs_years | {y for y in submitted_offices if y <= census_year} | {census_year}
+    firsts = pd.to_numeric(register["first_census_year"], errors="coerce").dropna()
+    start = int(min(*known, firsts.min() if len(firsts) else census_year))
+    all_years = list(range(start, census_year + 1))
     by_sentra: dict[str, dict[int, dict[str, Any]]] = {}
     for rec in obs.to_dict("records"):
         by_sentra.setdefault(rec["sentra_id"], {})[int(rec["census_year"])] = rec
