@@ -8,12 +8,12 @@ programmatically, so no ``alembic.ini`` is needed at run time.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sentra.config import Settings, get_settings
 
@@ -23,33 +23,54 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 PG_MIGRATION_LOCK = 727_317_001  # pg_advisory_lock key: one migrator at a time
+SQLITE_BUSY_MS = 60_000  # how long a writer waits for another process's write lock
+
+_ENGINES: dict[str, Engine] = {}
 
 
-@cache
-def _engine(url: str) -> Engine:
+def _dispose_after_fork() -> None:
+    """Forked task processes must not share the parent's pooled connections."""
+    for engine in _ENGINES.values():
+        engine.dispose(close=False)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_dispose_after_fork)
+
+
+def _sqlite_path(url: str) -> str | None:
+    path = url.split("///", 1)[-1] if "///" in url else ""
+    return path if path and path != ":memory:" else None
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _create_engine(url: str) -> Engine:
     from sqlalchemy import create_engine, event
 
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        path = _sqlite_path(url)
+        if path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 60})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no branch - runs per connection
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=60000")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
-
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
+        event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
 def engine_for(settings: Settings | None = None) -> Engine:
-    """The (cached) engine of the ledger named by the settings."""
-    return _engine((settings or get_settings()).ledger_url)
+    """The engine of the ledger named by the settings, one per URL and process."""
+    url = (settings or get_settings()).ledger_url
+    engine = _ENGINES.get(url)
+    if engine is None:
+        engine = _ENGINES.setdefault(url, _create_engine(url))
+    return engine
 
 
 @contextmanager
@@ -68,51 +89,97 @@ def session_scope(settings: Settings | None = None) -> Iterator[Session]:
         session.close()
 
 
-def _alembic_config(url: str):
+def _alembic_config():
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
+
+
+def _upgrade(conn: Any) -> None:
+    from alembic import command
+
+    cfg = _alembic_config()
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
+
+
+def _migrate_sqlite(url: str) -> None:
+    """Upgrade inside ``BEGIN IMMEDIATE`` so a second migrator waits, then finds head.
+
+    pysqlite would otherwise run each DDL statement in its own implicit transaction,
+    and two processes could both decide to create the same table.
+    """
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.pool import NullPool
+
+    path = _sqlite_path(url)
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        poolclass=NullPool,
+        connect_args={"timeout": SQLITE_BUSY_MS / 1000, "isolation_level": None},
+    )
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+    try:
+        for attempt in range(5):
+            try:
+                with engine.begin() as conn:
+                    _upgrade(conn)
+                return
+            except OperationalError as exc:
+                # Switching a fresh file to WAL needs a moment of exclusive access.
+                if "locked" not in str(exc) or attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+    finally:
+        engine.dispose()
 
 
 def migrate(settings: Settings | None = None) -> None:
     """Bring the ledger schema to the newest migration (idempotent, concurrency-safe).
 
-    On PostgreSQL an advisory lock serialises concurrent migrators (two workers
-    starting at once); on SQLite the database file lock does, with a retry when
-    another process holds it.
+    On PostgreSQL a transaction-scoped advisory lock serialises concurrent migrators
+    (two workers starting at once); the second one then finds the schema at head. On
+    SQLite the database write lock does the same.
     """
-    from alembic import command
     from sqlalchemy import text
-    from sqlalchemy.exc import OperationalError
 
     engine = engine_for(settings)
-    cfg = _alembic_config(str(engine.url.render_as_string(hide_password=False)))
-    for attempt in range(5):
-        try:
-            with engine.begin() as conn:
-                if engine.dialect.name == "postgresql":
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_MIGRATION_LOCK})
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
-            return
-        except OperationalError as exc:
-            if "locked" not in str(exc) or attempt == 4:
-                raise
-            time.sleep(0.5 * (attempt + 1))
+    if engine.dialect.name == "sqlite":
+        _migrate_sqlite(engine.url.render_as_string(hide_password=False))
+        return
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_MIGRATION_LOCK})
+        _upgrade(conn)
 
 
 def current_revision(settings: Settings | None = None) -> str | None:
+    """The Alembic revision the ledger is at (None before the first migration)."""
     from alembic.runtime.migration import MigrationContext
 
     with engine_for(settings).connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def check_migrations_match_models(settings: Settings | None = None) -> list:
-    """Differences between the migrated schema and the models (empty = in sync)."""
+def head_revision() -> str | None:
+    """The newest revision shipped with this code."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def check_migrations_match_models(settings: Settings | None = None) -> list[Any]:
+    """Differences between the migrated schema and the models (empty = in sync).
+
+    Migrates first, then asks Alembic's autogenerate what it would still add: a model
+    change without a migration shows up here, in a test, rather than in production.
+    """
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
@@ -120,4 +187,5 @@ def check_migrations_match_models(settings: Settings | None = None) -> list:
 
     migrate(settings)
     with engine_for(settings).connect() as conn:
-        return compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)

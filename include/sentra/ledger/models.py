@@ -84,9 +84,7 @@ class Submission(Base):
     file_modified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(16), default="received")
-    superseded_by: Mapped[str | None] = mapped_column(
-        ForeignKey("submission.submission_id", use_alter=True)
-    )
+    superseded_by: Mapped[str | None] = mapped_column(ForeignKey("submission.submission_id"))
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
     rows_total: Mapped[int | None] = mapped_column(Integer)

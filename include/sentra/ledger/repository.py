@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from sentra.ledger.models import (
     Consolidation,
@@ -293,23 +293,35 @@ def allocate_sentra_ids(session: Session, region_code: str, n: int) -> list[str]
     if n <= 0:
         return []
     prefix = "S" + region_code.replace(".", "")
-    stmt = select(RegisteredSentra.sentra_id).where(RegisteredSentra.sentra_id.like(f"{prefix}%"))
     if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+        # Row locks cannot cover rows not yet inserted; a transaction-scoped advisory
+        # lock per kab/kota serialises allocators until the new entries are committed.
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": prefix})
+    stmt = select(RegisteredSentra.sentra_id).where(RegisteredSentra.sentra_id.like(f"{prefix}%"))
     existing = session.scalars(stmt).all()
     start = max((sentra_seq(s) for s in existing), default=0) + 1
     return [f"{prefix}{seq:05d}" for seq in range(start, start + n)]
 
 
-def add_register_entries(session: Session, df: pd.DataFrame) -> int:
-    """Insert new register entries (their ids come from :func:`allocate_sentra_ids`)."""
+def add_register_entries(session: Session, df: pd.DataFrame, *, upsert: bool = False) -> int:
+    """Insert new register entries (ids from :func:`allocate_sentra_ids`).
+
+    A plain insert: an id that already exists is an error, never a silent overwrite of
+    another sentra. ``upsert`` is for re-importing the national register.
+    """
+    from sqlalchemy import insert
+
     frame = df.copy()
     if "province_code" not in frame or frame["province_code"].isna().any():
         frame["province_code"] = frame["region_code"].str[:2]
     if "created_at" not in frame:
         frame["created_at"] = _now()
     rows = _records(frame, REGISTER_COLUMNS)
-    _upsert(session, RegisteredSentra, rows, ["sentra_id"])
+    if upsert:
+        _upsert(session, RegisteredSentra, rows, ["sentra_id"])
+    elif rows:
+        for start in range(0, len(rows), BULK_CHUNK):
+            session.execute(insert(RegisteredSentra), rows[start : start + BULK_CHUNK])
     return len(rows)
 
 
@@ -322,7 +334,7 @@ def import_register(session: Session, df: pd.DataFrame) -> int:
     frame["region_code"] = frame["region_code"].astype(str)
     frame["created_by"] = "register"
     frame["created_at"] = _now()
-    return add_register_entries(session, frame)
+    return add_register_entries(session, frame, upsert=True)
 
 
 def touch_register(session: Session, sentra_ids: Iterable[str], census_year: int) -> None:
