@@ -11,8 +11,7 @@ import uuid
 
 import pandas as pd
 import pytest
-
-from tests.conftest import POSTGRES_AVAILABLE
+from conftest import POSTGRES_AVAILABLE
 
 pytestmark = [
     pytest.mark.integration,
