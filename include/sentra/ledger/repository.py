@@ -8,6 +8,8 @@ appended) so reruns converge.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -43,25 +45,42 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-def _upsert(session: Session, model: Any, rows: list[dict], keys: list[str]) -> None:
-    """Insert or update rows by their key columns, in chunks, on SQLite or PostgreSQL."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+def _insert(session: Session, model: Any):
+    """The dialect's INSERT construct (it carries ON CONFLICT for SQLite and PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    columns = list(rows[0])
+    return insert(model)
+
+
+def _upsert(
+    session: Session,
+    model: Any,
+    rows: list[dict],
+    keys: list[str],
+    *,
+    keep: Iterable[str] = (),
+) -> None:
+    """Insert or update rows by their key columns; ``keep`` columns are set on insert only.
+
+    Rows go as one executemany per chunk, which SQLAlchemy batches into multi-row
+    INSERTs within each driver's parameter limit (SQLite builds differ widely).
+    """
+    if not rows:
+        return
+    # One statement may not touch a key twice (PostgreSQL refuses): the last row wins.
+    rows = list({tuple(r[k] for k in keys): r for r in rows}.values())
+    stmt = _insert(session, model)
+    frozen = set(keys) | set(keep)
+    updates = {c: stmt.excluded[c] for c in rows[0] if c not in frozen}
+    stmt = (
+        stmt.on_conflict_do_update(index_elements=keys, set_=updates)
+        if updates
+        else stmt.on_conflict_do_nothing(index_elements=keys)
+    )
     for start in range(0, len(rows), BULK_CHUNK):
-        stmt = insert(model).values(rows[start : start + BULK_CHUNK])
-        updates = {c: stmt.excluded[c] for c in columns if c not in keys}
-        stmt = (
-            stmt.on_conflict_do_update(index_elements=keys, set_=updates)
-            if updates
-            else (stmt.on_conflict_do_nothing(index_elements=keys))
-        )
-        session.execute(stmt)
+        session.execute(stmt, rows[start : start + BULK_CHUNK])
 
 
 def _records(df: pd.DataFrame, columns: Iterable[str]) -> list[dict]:
@@ -280,61 +299,164 @@ def load_register(session: Session) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(REGISTER_COLUMNS))
 
 
+SENTRA_ID_RE = r"^S\d{4}\d{5}$"  # S + kab/kota digits + five-digit sequence
+SEQ_DIGITS = 5
+
+
+class RegisterImportError(ValueError):
+    """A register file that cannot be loaded; the message lists each bad cell."""
+
+
 def sentra_seq(sentra_id: str) -> int:
-    return int(sentra_id[-5:])
+    return int(sentra_id[-SEQ_DIGITS:])
+
+
+def _advisory_key(name: str) -> int:
+    """A stable signed 64-bit key for ``pg_advisory_xact_lock`` from a name."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def _lock_for_allocation(session: Session, prefix: str) -> None:
+    """Serialise id allocation for one kab/kota until the transaction ends.
+
+    Row locks are not enough: the competing process is about to *insert* the next
+    number, and a region's first allocation has no rows to lock at all. PostgreSQL
+    takes a transaction-scoped advisory lock per id prefix; SQLite takes the database
+    write lock with a statement that changes nothing (pysqlite opens the transaction
+    before any write), so a second writer waits on the busy timeout.
+    """
+
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        key = _advisory_key(f"sentra_id:{prefix}")
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    elif dialect == "sqlite":
+        session.execute(text("UPDATE sentra_register SET sentra_id = sentra_id WHERE 0 = 1"))
 
 
 def allocate_sentra_ids(session: Session, region_code: str, n: int) -> list[str]:
     """The next ``n`` ids of a kab/kota (``S{region digits}{seq:05d}``), never reused.
 
-    On PostgreSQL the register rows of the region are locked first so two concurrent
-    consolidations cannot hand out the same number.
+    Numbering continues after the highest id ever registered with this prefix. The
+    caller must insert the entries in the same transaction: the allocation lock is
+    held until it commits, so a concurrent consolidation waits and then counts on.
     """
+    from sentra.reference import normalise_code
+
     if n <= 0:
         return []
-    prefix = "S" + region_code.replace(".", "")
-    if session.get_bind().dialect.name == "postgresql":
-        # Row locks cannot cover rows not yet inserted; a transaction-scoped advisory
-        # lock per kab/kota serialises allocators until the new entries are committed.
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": prefix})
-    stmt = select(RegisteredSentra.sentra_id).where(RegisteredSentra.sentra_id.like(f"{prefix}%"))
-    existing = session.scalars(stmt).all()
-    start = max((sentra_seq(s) for s in existing), default=0) + 1
-    return [f"{prefix}{seq:05d}" for seq in range(start, start + n)]
+    code = normalise_code(region_code)
+    if code is None or code.count(".") != 1:
+        raise ValueError(f"sentra ids are allocated per kab/kota; {region_code!r} is not one")
+    prefix = "S" + code.replace(".", "")
+    _lock_for_allocation(session, prefix)
+    # Same-length, zero-padded ids: the lexical maximum is the numeric one.
+    highest = session.scalar(
+        select(func.max(RegisteredSentra.sentra_id)).where(
+            RegisteredSentra.sentra_id.like(prefix + "_" * SEQ_DIGITS)
+        )
+    )
+    start = (sentra_seq(highest) if highest else 0) + 1
+    if start + n - 1 >= 10**SEQ_DIGITS:
+        raise OverflowError(f"kab/kota {code} has run out of sentra ids ({prefix}99999 used)")
+    return [f"{prefix}{seq:0{SEQ_DIGITS}d}" for seq in range(start, start + n)]
 
 
-def add_register_entries(session: Session, df: pd.DataFrame, *, upsert: bool = False) -> int:
-    """Insert new register entries (ids from :func:`allocate_sentra_ids`).
+def add_register_entries(session: Session, df: pd.DataFrame) -> int:
+    """Insert new register entries (their ids come from :func:`allocate_sentra_ids`).
 
-    A plain insert: an id that already exists is an error, never a silent overwrite of
-    another sentra. ``upsert`` is for re-importing the national register.
+    A plain insert on purpose: an id that already exists is a bug to surface
+    (IntegrityError), never a row to overwrite.
     """
-    from sqlalchemy import insert
-
     frame = df.copy()
     if "province_code" not in frame or frame["province_code"].isna().any():
         frame["province_code"] = frame["region_code"].str[:2]
     if "created_at" not in frame:
         frame["created_at"] = _now()
     rows = _records(frame, REGISTER_COLUMNS)
-    if upsert:
-        _upsert(session, RegisteredSentra, rows, ["sentra_id"])
-    elif rows:
-        for start in range(0, len(rows), BULK_CHUNK):
-            session.execute(insert(RegisteredSentra), rows[start : start + BULK_CHUNK])
+    stmt = _insert(session, RegisteredSentra)
+    for start in range(0, len(rows), BULK_CHUNK):
+        session.execute(stmt, rows[start : start + BULK_CHUNK])
     return len(rows)
 
 
-def import_register(session: Session, df: pd.DataFrame) -> int:
-    """Load the national register as the ministry holds it (idempotent upsert by sentra_id)."""
+def _register_problems(frame: pd.DataFrame, source: str) -> list[str]:
+    """Every bad cell of a register file, as "file, line, column, value: why"."""
+    import pandas as pd
+
+    from sentra.reference import normalise_code, regions
+
+    index = regions()
+    problems: list[str] = []
+
+    def bad(i: int, column: str, value: Any, why: str) -> None:
+        problems.append(f"{source}, line {i + 2}, column {column!r}, value {value!r}: {why}")
+
+    ids = frame["sentra_id"]
+    for i, value in ids.items():
+        if pd.isna(value) or not re.match(SENTRA_ID_RE, str(value).strip()):
+            bad(i, "sentra_id", value, "expected S + 4 kab/kota digits + 5 digits (S340200042)")
+    dup = ids.astype(str).str.strip()
+    for i in frame.index[dup.duplicated(keep="first") & ids.notna()]:
+        bad(i, "sentra_id", ids[i], "appears more than once in the file")
+    for i, value in frame["region_code"].items():
+        code = normalise_code(value)
+        if code is None or code not in index.kabkota:
+            bad(i, "region_code", value, "not a Kemendagri kab/kota code")
+    for i, value in frame["sentra_name"].items():
+        if pd.isna(value) or not str(value).strip():
+            bad(i, "sentra_name", value, "empty")
+    for column in ("units", "latitude", "longitude", "first_census_year", "last_census_year"):
+        if column not in frame:
+            continue
+        raw = frame[column]
+        numbers = pd.to_numeric(raw, errors="coerce")
+        for i in frame.index[raw.notna() & numbers.isna()]:
+            bad(i, column, raw[i], "not a number")
+    return problems
+
+
+def import_register(session: Session, df: pd.DataFrame, *, source: str = "register") -> int:
+    """Load the national register as the ministry holds it (idempotent upsert by sentra_id).
+
+    The whole file is checked first and refused with every bad cell named, so a
+    half-loaded register never happens. Re-importing updates attributes but keeps
+    each entry's ``created_at``/``created_by``.
+    """
+    import pandas as pd
+
+    from sentra.reference import commodity_group_of, normalise_code
+
     missing = {"sentra_id", "region_code", "sentra_name"} - set(df.columns)
     if missing:
-        raise ValueError(f"register file lacks columns {sorted(missing)}")
-    frame = df.copy()
-    frame["region_code"] = frame["region_code"].astype(str)
+        raise RegisterImportError(f"{source}: the register lacks columns {sorted(missing)}")
+    frame = df.reset_index(drop=True)
+    problems = _register_problems(frame, source)
+    if problems:
+        shown = "\n  ".join(problems[:50])
+        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
+        raise RegisterImportError(
+            f"{source}: {len(problems)} problem(s), nothing imported:\n  {shown}{more}"
+        )
+    frame = frame.copy()
+    frame["sentra_id"] = frame["sentra_id"].astype(str).str.strip()
+    frame["region_code"] = [normalise_code(v) for v in frame["region_code"]]
+    frame["province_code"] = frame["region_code"].str[:2]
+    frame["sentra_name"] = frame["sentra_name"].astype(str).str.strip()
+    for column in ("units", "first_census_year", "last_census_year"):
+        if column in frame:
+            frame[column] = pd.to_numeric(frame[column]).astype("Int64")
+    for column in ("latitude", "longitude"):
+        if column in frame:
+            frame[column] = pd.to_numeric(frame[column]).astype(float)
+    if "commodity" in frame and "commodity_group" not in frame:
+        groups = [commodity_group_of(c) for c in frame["commodity"]]
+        frame["commodity_group"] = [g.value if g is not None else None for g in groups]
     frame["created_by"] = "register"
     frame["created_at"] = _now()
-    return add_register_entries(session, frame, upsert=True)
+    rows = _records(frame, REGISTER_COLUMNS)
+    _upsert(session, RegisteredSentra, rows, ["sentra_id"], keep=("created_at", "created_by"))
+    return len(rows)
 
 
 def touch_register(session: Session, sentra_ids: Iterable[str], census_year: int) -> None:
