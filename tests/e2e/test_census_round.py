@@ -132,3 +132,84 @@ def test_second_run_is_a_no_op(demo_round, warehouse):
     assert "already present" in proc.stdout
     assert len(warehouse.snapshots()) == snapshots_before, "a no-op rerun creates no snapshot"
     assert sorted(p.name for p in (data_dir / "outbox").glob("**/*.eml")) == emails_before
+
+
+# ------------------------------------------------- curated views vs the truth
+
+
+def test_view_rejected_by_reason_counts_the_truth(demo_round, warehouse):
+    data_dir, _ = demo_round
+    for year in YEARS:
+        truth = _truth(data_dir, year)
+        want = truth["expected_reasons"].explode().dropna().value_counts().to_dict()
+        got = warehouse.sql(
+            "SELECT reason_code, sum(rows_rejected) AS n FROM rejected_by_reason "
+            "WHERE census_year = $y GROUP BY 1",
+            params={"y": year},
+        ).to_pylist()
+        got = {r["reason_code"]: r["n"] for r in got}
+        for code, n in want.items():
+            assert got.get(code, 0) >= n, (year, code, got, want)
+
+
+def test_view_office_completeness_matches_the_files_written(demo_round, warehouse):
+    data_dir, _ = demo_round
+    for year in YEARS:
+        files = pd.read_parquet(data_dir / "truth" / str(year) / "truth_files.parquet")
+        got = warehouse.sql(
+            "SELECT office_code, rows_total FROM office_completeness WHERE census_year = $y",
+            params={"y": year},
+        ).to_pandas()
+        merged = files.merge(got, on="office_code", how="outer", indicator=True)
+        assert (merged["_merge"] == "both").all(), merged
+        assert (merged["rows_total"] == merged["n_rows"]).all()
+
+
+def test_views_find_the_sentra_the_truth_closed_and_revived(demo_round, warehouse):
+    data_dir, _ = demo_round
+    entities = pd.read_parquet(data_dir / "truth" / str(YEARS[-1]) / "truth_entities.parquet")
+    registered = entities[entities["sentra_id"].notna()]
+    closed = set(registered.loc[registered["state"] == "closed_now", "sentra_id"])
+    revived = set(registered.loc[registered["state"] == "revived", "sentra_id"])
+    inactive = warehouse.sql(
+        "SELECT sentra_id FROM inactive_by_reason "
+        "WHERE became_inactive_in = $y AND list_contains(reasons, 'status_reported_closed')",
+        params={"y": YEARS[-1]},
+    ).to_pandas()
+    found = set(inactive["sentra_id"])
+    assert len(closed & found) >= 0.9 * len(closed), closed - found
+    got_revived = set(warehouse.sql("SELECT sentra_id FROM revived").to_pandas()["sentra_id"])
+    assert len(revived & got_revived) >= 0.9 * len(revived), revived - got_revived
+
+
+def test_view_active_by_province_commodity_adds_up(warehouse):
+    total = warehouse.sql(
+        "SELECT census_year, sum(reported) AS n FROM active_by_province_commodity GROUP BY 1"
+    ).to_pylist()
+    census = warehouse.sql("SELECT census_year, count(*) AS n FROM sentra_census GROUP BY 1")
+    assert sorted(total, key=lambda r: r["census_year"]) == sorted(
+        census.to_pylist(), key=lambda r: r["census_year"]
+    )
+    ovop = warehouse.sql("SELECT DISTINCT commodity_group AS g FROM ovop_per_kabkota").to_pylist()
+    assert {r["g"] for r in ovop} <= {
+        "makanan_minuman",
+        "kain_tenun",
+        "kain_batik",
+        "anyaman",
+        "gerabah",
+    }
+
+
+def test_no_personal_data_in_any_published_table(warehouse):
+    import re
+
+    from sentra.warehouse.tables import TABLES
+
+    phone = re.compile(r"\b08\d{8,11}\b")
+    for name in TABLES:
+        table = warehouse.scan(name)
+        assert not {"contact_name", "contact_phone"} & set(table.column_names)
+        for column in table.column_names:
+            values = table.column(column).to_pylist()
+            leaked = [v for v in values if isinstance(v, str) and phone.search(v)]
+            assert not leaked, (name, column, leaked[:3])

@@ -1,0 +1,97 @@
+"""``sentra sql`` and ``sentra snapshots``: analysts' read-only access to the warehouse."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+def _parse_params(values: tuple[str, ...]) -> dict[str, object]:
+    params: dict[str, object] = {}
+    for item in values:
+        name, sep, raw = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected name=value, got {item!r}", param_hint="--param")
+        params[name] = int(raw) if raw.lstrip("-").isdigit() else raw
+    return params
+
+
+@click.command("sql")
+@click.argument("query", required=False)
+@click.option("--view", help="Run a curated view from sql/views/ by name.")
+@click.option("--as-of", help="Read the warehouse as it stood then (date or ISO time).")
+@click.option("--param", "params", multiple=True, help="Bound parameter name=value ($name in SQL).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]), default="table"
+)
+@click.option("--output", type=click.Path(path_type=Path), help="Write to a file instead.")
+def sql(
+    query: str | None,
+    view: str | None,
+    as_of: str | None,
+    params: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """Query the warehouse with DuckDB (one read-only SELECT; files outside it are off limits)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from sentra.warehouse import QueryRefused, Warehouse
+
+    if bool(query) == bool(view):
+        raise click.UsageError("give either a QUERY or --view NAME")
+    if view:
+        query = f"SELECT * FROM {view}"  # a view name, checked by the parser below
+    try:
+        result = Warehouse().sql(query, params=_parse_params(params), as_of=as_of)
+    except QueryRefused as exc:
+        raise click.ClickException(f"refused: {exc}") from exc
+    except Exception as exc:  # DuckDB errors name the problem precisely; show them
+        raise click.ClickException(str(exc)) from exc
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        if output is None:
+            raise click.UsageError("--format parquet needs --output FILE")
+        pq.write_table(result, output)
+        return
+    if fmt in ("csv", "json"):
+        frame = result.to_pandas()
+        text = (
+            frame.to_csv(index=False)
+            if fmt == "csv"
+            else frame.to_json(orient="records", lines=True)
+        )
+        if output:
+            output.write_text(text)
+        else:
+            sys.stdout.write(text)
+        return
+    table = Table(show_lines=False)
+    for name in result.column_names:
+        table.add_column(name)
+    for row in result.to_pylist():
+        table.add_row(*["" if v is None else str(v) for v in row.values()])
+    Console().print(table)
+    Console(stderr=True).print(f"{result.num_rows} row(s)")
+
+
+@click.command("snapshots")
+@click.argument("table", required=False)
+def snapshots(table: str | None) -> None:
+    """List publications (or one table's Iceberg snapshots) to choose an --as-of."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from sentra.warehouse import Warehouse
+
+    frame = Warehouse().snapshots(table)
+    out = Table()
+    for col in frame.columns:
+        out.add_column(str(col))
+    for row in frame.itertuples(index=False):
+        out.add_row(*[str(v) for v in row])
+    Console().print(out)

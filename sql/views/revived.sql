@@ -1,0 +1,12 @@
+-- Sentra reported active again after being inactive (same sentra_id, history kept).
+-- Sentra yang kembali aktif setelah sebelumnya tidak aktif.
+CREATE VIEW revived AS
+SELECT h.sentra_id,
+       s.sentra_name,
+       s.region_code,
+       h.valid_from_year AS revived_in,
+       h.status
+FROM sentra_status_history AS h
+JOIN sentra AS s ON s.sentra_id = h.sentra_id
+WHERE list_contains(h.reason_codes, 'status_revived')
+  AND h.census_year = (SELECT max(census_year) FROM sentra_status_history);
