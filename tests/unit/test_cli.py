@@ -1,0 +1,70 @@
+"""The sentra command: the debugging commands data engineers and analysts use."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from sentra.cli import main
+
+HEADER = ["Nama Sentra", "Kab/Kota", "Komoditas", "Jumlah Unit Usaha", "Tenaga Kerja", "Status"]
+
+
+def _file(tmp_path: Path, rows: list[list[str]]) -> Path:
+    folder = tmp_path / "landing" / "2026" / "34.02"
+    folder.mkdir(parents=True)
+    path = folder / "laporan.csv"
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=";").writerows([HEADER, *rows])
+    path.write_text(buf.getvalue())
+    return path
+
+
+def test_help_lists_every_command_and_loads_them():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for name in ("demo", "synth", "ingest", "validate", "sql", "snapshots", "docs", "settings"):
+        assert name in result.output
+        assert main.get_command(None, name) is not None, name
+
+
+def test_ingest_shows_row_numbers_and_indonesian_messages(tmp_path):
+    path = _file(tmp_path, [["Sentra A", "34.02", "Gerabah", "banyak", "3", "Aktif"]])
+    result = CliRunner().invoke(main, ["ingest", str(path)], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "'Jumlah Unit Usaha' → units" in result.output
+    assert "bukan angka" in result.output
+    assert "│ 2 " in result.output, "the office's own row number"
+
+
+def test_validate_exits_1_when_the_file_would_be_held(tmp_path):
+    bad = [["", "99.99", "Gerabah", "-1", "3", "Aktif"]] * 3
+    path = _file(tmp_path, [["Sentra A", "34.02", "Gerabah", "10", "12", "Aktif"], *bad])
+    result = CliRunner().invoke(main, ["validate", str(path)], terminal_width=200)
+    assert result.exit_code == 1, result.output
+    assert "DITAHAN" in result.output
+
+
+def test_unreadable_file_exits_2(tmp_path):
+    folder = tmp_path / "landing" / "2026" / "34.02"
+    folder.mkdir(parents=True)
+    (folder / "x.xlsx").write_bytes(b"not a workbook")
+    result = CliRunner().invoke(main, ["ingest", str(folder / "x.xlsx")])
+    assert result.exit_code == 2
+    assert "file_unreadable" in result.output
+
+
+def test_sql_refuses_writes_with_a_clear_message(settings):
+    result = CliRunner().invoke(main, ["sql", "DELETE FROM sentra"])
+    assert result.exit_code != 0
+    assert "only SELECT" in result.output
+
+
+def test_data_dictionary_in_docs_is_current():
+    from sentra.warehouse.dictionary import render_data_dictionary
+
+    committed = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
+    assert committed.read_text() == render_data_dictionary(), "run `make docs` and commit"
