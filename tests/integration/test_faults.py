@@ -1,0 +1,241 @@
+"""Fault injection: interrupt a census round at each step, rerun, and converge.
+
+An uninterrupted run of a small synthetic round gives the reference warehouse. Each
+fault is injected deterministically (monkeypatching the step), the round is rerun,
+and the warehouse must equal the reference, with every source row accounted for and
+no email sent twice. Readers never see a partial publication in between.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sentra import pipeline
+from sentra.config import get_settings
+from sentra.demo import DemoConfig, load_reference, prepare_inputs
+from sentra.warehouse import Warehouse
+from sentra.warehouse.tables import TABLES
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+YEAR = 2026
+VOLATILE = {"received_at", "published_at", "created_at", "linked_at", "evidence"}
+
+
+class BoomError(RuntimeError):
+    """The injected fault."""
+
+
+def _round(settings, *, steps: tuple[str, ...] = ("ingest", "consolidate", "reports")) -> None:
+    if "ingest" in steps:
+        for sid in pipeline.discover(YEAR, settings):
+            pipeline.process_submission(sid, settings)
+        pipeline.check_all_processed(YEAR, settings)
+    if "consolidate" in steps:
+        written = pipeline.consolidate(YEAR, settings)
+        pipeline.audit(YEAR, written, settings)
+        pipeline.publish(YEAR, written, settings)
+    if "reports" in steps:
+        pipeline.send_reports(YEAR, settings)
+
+
+def _state(settings) -> dict[str, list[tuple]]:
+    """Warehouse content without run-specific timestamps, order-independent."""
+    wh = Warehouse(settings)
+    out = {}
+    for name in TABLES:
+        table = wh.scan(name)
+        cols = [c for c in table.column_names if c not in VOLATILE]
+        rows = [tuple(str(r[c]) for c in cols) for r in table.select(cols).to_pylist()]
+        out[name] = sorted(rows)
+    return out
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """Generated inputs (landing files, register, offices), and the reference warehouse."""
+    base = tmp_path_factory.mktemp("faults")
+    data = base / "reference"
+    cfg = DemoConfig(data_dir=data, n_sentra=150, seed=9, census_years=(YEAR,), provinces=("34",))
+    old = os.environ.get("SENTRA_DATA_DIR")
+    os.environ["SENTRA_DATA_DIR"] = str(data)
+    try:
+        settings = get_settings()
+        prepare_inputs(cfg)
+        pipeline.prepare(settings)
+        load_reference(settings, cfg)
+        _round(settings)
+        reference = _state(settings)
+        emails = len(list(settings.outbox_dir.glob("*.eml")))
+    finally:
+        os.environ.pop("SENTRA_DATA_DIR", None) if old is None else os.environ.update(
+            SENTRA_DATA_DIR=old
+        )
+    return base, cfg, reference, emails
+
+
+@pytest.fixture
+def fresh(template, tmp_path, monkeypatch):
+    """A new data dir with the same inputs, ledger migrated and reference data loaded."""
+    _, cfg, reference, emails = template
+    data = tmp_path / "data"
+    for name in ("landing", "truth"):
+        shutil.copytree(cfg.data_dir / name, data / name)
+    for name in ("register.csv", "offices.csv", "synth.json"):
+        shutil.copy(cfg.data_dir / name, data / name)
+    monkeypatch.setenv("SENTRA_DATA_DIR", str(data))
+    settings = get_settings()
+    pipeline.prepare(settings)
+    load_reference(settings, DemoConfig(data_dir=data, **_same(cfg)))
+    return settings, reference, emails
+
+
+def _same(cfg: DemoConfig) -> dict:
+    return {
+        "n_sentra": cfg.n_sentra,
+        "seed": cfg.seed,
+        "census_years": cfg.census_years,
+        "provinces": cfg.provinces,
+    }
+
+
+def _fail_once(monkeypatch, target: object, name: str, *, after: int = 0) -> Callable:
+    """Make ``target.name`` raise on its (after+1)-th call, then behave normally."""
+    original = getattr(target, name)
+    calls = {"n": 0}
+
+    def wrapper(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == after + 1:
+            raise BoomError(f"injected fault in {name}")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, wrapper)
+    return wrapper
+
+
+def test_crash_after_discovery_then_rerun(fresh):
+    settings, reference, _ = fresh
+    pipeline.discover(YEAR, settings)  # recorded, nothing processed: the run died here
+    _round(settings)
+    assert _state(settings) == reference
+
+
+def test_crash_mid_parse_fails_one_submission_only(fresh, monkeypatch):
+    settings, reference, _ = fresh
+    from sentra import ingest
+
+    _fail_once(monkeypatch, ingest, "read_submission", after=2)
+    ids = pipeline.discover(YEAR, settings)
+    outcomes = []
+    for sid in ids:
+        try:
+            outcomes.append(pipeline.process_submission(sid, settings)["status"])
+        except BoomError:
+            outcomes.append("crashed")
+    assert outcomes.count("crashed") == 1, "one broken submission never blocks the others"
+    with pytest.raises(RuntimeError, match="not processed"):
+        pipeline.check_all_processed(YEAR, settings)
+    _round(settings)  # the task retry / rerun picks up exactly what is left
+    assert _state(settings) == reference
+
+
+def test_crash_after_validation_before_staging(fresh, monkeypatch):
+    settings, reference, _ = fresh
+    from sentra import staging
+
+    _fail_once(monkeypatch, staging, "write_staged")
+    with pytest.raises(BoomError):
+        _round(settings, steps=("ingest",))
+    _round(settings)
+    assert _state(settings) == reference
+
+
+def test_crash_mid_status_publishes_nothing_then_converges(fresh, monkeypatch):
+    settings, reference, _ = fresh
+    from sentra import status
+
+    _round(settings, steps=("ingest",))
+    _fail_once(monkeypatch, status, "derive")
+    with pytest.raises(BoomError):
+        pipeline.consolidate(YEAR, settings)
+    assert Warehouse(settings).latest_publication(YEAR) is None, "nothing half-published"
+    _round(settings, steps=("consolidate", "reports"))
+    assert _state(settings) == reference
+
+
+def test_crash_between_table_commits_then_converges(fresh, monkeypatch):
+    settings, reference, _ = fresh
+    _round(settings, steps=("ingest",))
+    _fail_once(monkeypatch, Warehouse, "_commit", after=3)
+    written = pipeline.consolidate(YEAR, settings)
+    pipeline.audit(YEAR, written, settings)
+    with pytest.raises(BoomError):
+        pipeline.publish(YEAR, written, settings)
+    assert Warehouse(settings).latest_publication(YEAR) is None, "readers see no partial state"
+    _round(settings, steps=("consolidate", "reports"))
+    assert _state(settings) == reference
+
+
+def test_crash_mid_report_send_sends_each_report_exactly_once(fresh, monkeypatch):
+    settings, reference, emails = fresh
+    from sentra.reports.delivery import OutboxTransport
+
+    _round(settings, steps=("ingest", "consolidate"))
+    sent_to: list[str] = []
+    original = OutboxTransport.send
+
+    def flaky(self, message, recipients):
+        if len(sent_to) == 3:
+            sent_to.append("crash")
+            raise ConnectionResetError("SMTP connection dropped (simulated)")
+        sent_to.append(str(message["Message-ID"]))
+        return original(self, message, recipients)
+
+    monkeypatch.setattr(OutboxTransport, "send", flaky)
+    fast = settings.__class__(**{**settings.__dict__, "smtp_max_attempts": 1})
+    with pytest.raises(RuntimeError, match=r"not delivered"):
+        pipeline.send_reports(YEAR, fast)
+    monkeypatch.setattr(OutboxTransport, "send", original)
+    pipeline.send_reports(YEAR, settings)
+    ids = [m for m in sent_to if m != "crash"]
+    outbox = sorted(settings.outbox_dir.glob("*.eml"))
+    assert len(outbox) == emails, "every report, once"
+    assert len(ids) == len(set(ids))
+    assert _state(settings) == reference
+
+
+def test_ledger_unavailable_is_a_clear_error(tmp_path):
+    bad = get_settings(
+        {
+            "SENTRA_DATA_DIR": str(tmp_path),
+            "SENTRA_LEDGER_URL": "postgresql+psycopg2://nobody@127.0.0.1:1/none",
+        }
+    )
+    from sqlalchemy.exc import OperationalError
+
+    with pytest.raises(OperationalError, match=r"127\.0\.0\.1"):
+        pipeline.discover(YEAR, bad)
+
+
+def test_disk_full_on_the_warehouse_path_leaves_the_previous_state(fresh, monkeypatch):
+    settings, _, _ = fresh
+    _round(settings)
+    before = _state(settings)
+    import pyarrow.parquet as pq
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pq, "write_table", full)
+    # New inputs force a new consolidation that cannot write anything.
+    landing = Path(settings.landing_uri) / str(YEAR)
+    victim = sorted(p for p in landing.glob("*/*") if p.suffix in {".json", ".csv"})[0]
+    victim.write_bytes(victim.read_bytes() + b"\n")
+    with pytest.raises(OSError, match="No space left"):
+        _round(settings, steps=("ingest", "consolidate"))
+    assert _state(settings) == before, "the published census is untouched"
