@@ -1,7 +1,8 @@
 """One big office-style file, for benchmarks: the same messiness as a census round.
 
-A province office's file of ``n_rows`` sentra (so every row's kab/kota is inside the
-office's area), written as CSV, XLSX or JSON with the round generator's own writers.
+``sample_rows`` draws an office's rows (sentra of its area, topped up with fresh ones)
+with the round's mistakes injected; ``write_single_file`` writes them as one CSV, XLSX
+or JSON in the office style and returns the truth per row.
 """
 
 from __future__ import annotations
@@ -14,14 +15,90 @@ import pandas as pd
 from sentra.reference import regions
 from sentra.synth.rounds import (
     STATUS_ACTIVE,
+    STATUS_INACTIVE,
     Messiness,
-    _columns,
-    _office_rows,
-    write_csv,
-    write_json,
-    write_xlsx,
+    build_rows,
+    choose_style,
+    row_truth,
+    write_office_file,
 )
-from sentra.synth.world import make_sentra
+from sentra.synth.world import World, generate_world, make_sentra
+
+XLSX_MAX_ROWS = 1_048_576  # Excel's sheet limit, title block and header included
+
+
+def sample_rows(
+    world: World,
+    n: int,
+    seed: int,
+    *,
+    office_code: str | None = None,
+    messiness: Messiness | None = None,
+    census_year: int = 2026,
+) -> pd.DataFrame:
+    """``n`` data rows as ``office_code`` (default: the world's busiest province) reports them.
+
+    The office's own sentra come first; beyond them, fresh sentra of its kab/kota (not
+    added to the world). Exact and fuzzy duplicates are included within the ``n`` rows.
+    """
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    mess = messiness or Messiness()
+    rng = np.random.default_rng([seed, census_year, 7])
+    idx = regions()
+    office = office_code or str(world.sentra["province_code"].value_counts().idxmax())
+    if not idx.is_office(office):
+        raise ValueError(f"office_code {office!r} is not a province or kab/kota code")
+    area = {r.code for r in idx.kabkota_of(office)}
+    own = world.sentra[world.sentra["region_code"].isin(area)]
+    own = own.iloc[rng.permutation(len(own))[:n]]
+    missing = n - len(own)
+    if missing:
+        kab = np.asarray(sorted(area), dtype=object)
+        fresh = make_sentra(rng, missing, rng.choice(kab, missing), world.next_entity)
+        own = pd.concat([own, fresh], ignore_index=True)
+    closed = rng.random(len(own)) < 0.08
+    own = own.assign(
+        _status=np.where(
+            closed, rng.choice(STATUS_INACTIVE, len(own)), rng.choice(STATUS_ACTIVE, len(own))
+        )
+    )
+    rows = build_rows(
+        office, own, rng, mess, with_ids=False, province_file=False, census_year=census_year
+    )
+    rows = rows.iloc[:n].reset_index(drop=True)
+    rows["office_code"] = office
+    return rows
+
+
+def write_single_file(
+    rows: pd.DataFrame,
+    path: Path,
+    fmt: str,
+    *,
+    title_block: bool = True,
+    seed: int = 0,
+    census_year: int = 2026,
+) -> pd.DataFrame:
+    """Write ``rows`` (from :func:`sample_rows`) to one file; returns the truth per row."""
+    path = Path(path)
+    if "office_code" not in rows or rows.empty:
+        raise ValueError("rows must come from sample_rows (an office_code column, ≥ 1 row)")
+    if fmt == "xlsx" and len(rows) + 10 > XLSX_MAX_ROWS:
+        raise ValueError(f"{len(rows):,} rows do not fit one XLSX sheet ({XLSX_MAX_ROWS:,})")
+    office = str(rows["office_code"].iloc[0])
+    rng = np.random.default_rng([seed, census_year, 11])
+    name = regions().get(office).name
+    with_ids = bool(rows["sentra_id"].notna().any())
+    style = choose_style(fmt, name, census_year, with_ids=with_ids, rng=rng, mess=Messiness())
+    if not title_block:
+        style.title_rows = []
+    style.instructions = None  # benchmarks read the data sheet, not the instructions
+    layout = write_office_file(path, rows, fmt, style, office, rng)
+    truth = row_truth(rows, layout)
+    truth.insert(0, "file_name", path.name)
+    truth.insert(0, "office_code", office)
+    return truth
 
 
 def write_bulk_file(
@@ -33,23 +110,7 @@ def write_bulk_file(
     office_code: str = "34",
     messiness: Messiness | None = None,
 ) -> pd.DataFrame:
-    """Write ``n_rows`` data rows to ``path``; returns the truth rows (source_row, verdict)."""
-    mess = messiness or Messiness()
-    rng = np.random.default_rng(seed)
-    kab = np.array(sorted(r.code for r in regions().kabkota_of(office_code)))
-    sentra = make_sentra(rng, n_rows, rng.choice(kab, n_rows), 0)
-    sentra["_status"] = rng.choice(STATUS_ACTIVE, n_rows)
-    rows = _office_rows(office_code, sentra, rng, mess, with_ids=False, province_file=False)
-    cols = _columns(False, rng)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        meta, _, _ = write_csv(path, cols, rows, rng, mess)
-    elif fmt == "xlsx":
-        meta, _ = write_xlsx(path, f"DATA SENTRA IKM {office_code}", cols, rows, rng, mess)
-    elif fmt == "json":
-        meta = write_json(path, cols, rows, rng)
-    else:
-        raise ValueError(f"unknown format {fmt!r}; use csv, xlsx or json")
-    for m in meta:
-        m.pop("_index", None)
-    return pd.DataFrame(meta)
+    """Write ``n_rows`` data rows of ``office_code`` to ``path``; returns the truth rows."""
+    world = generate_world(n_sentra=min(n_rows, 2000), seed=seed, provinces=[office_code[:2]])
+    rows = sample_rows(world, n_rows, seed, office_code=office_code, messiness=messiness)
+    return write_single_file(rows, path, fmt, seed=seed)
