@@ -239,3 +239,31 @@ def test_disk_full_on_the_warehouse_path_leaves_the_previous_state(fresh, monkey
     with pytest.raises(OSError, match="No space left"):
         _round(settings, steps=("ingest", "consolidate"))
     assert _state(settings) == before, "the published census is untouched"
+
+
+def test_two_consolidations_of_the_same_year_at_once(fresh):
+    """A manual trigger during a scheduled run: one wins, the other fails cleanly."""
+    import threading
+
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    settings, reference, _ = fresh
+    _round(settings, steps=("ingest",))
+    errors: list[BaseException] = []
+
+    def consolidate() -> None:
+        try:
+            written = pipeline.consolidate(YEAR, settings)
+            pipeline.audit(YEAR, written, settings)
+            pipeline.publish(YEAR, written, settings)
+        except (IntegrityError, OperationalError) as exc:  # the loser's clean failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=consolidate) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(errors) <= 1
+    _round(settings, steps=("consolidate", "reports"))  # the retry converges
+    assert _state(settings) == reference
