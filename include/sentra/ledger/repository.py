@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 BULK_CHUNK = 5_000
+SMALL_UPSERT = 500  # up to this many rows an executemany upsert is fast enough
 
 
 def _now() -> datetime:
@@ -64,23 +65,51 @@ def _upsert(
 ) -> None:
     """Insert or update rows by their key columns; ``keep`` columns are set on insert only.
 
-    Rows go as one executemany per chunk, which SQLAlchemy batches into multi-row
-    INSERTs within each driver's parameter limit (SQLite builds differ widely).
+    Drivers run an executemany of ``INSERT … ON CONFLICT`` row by row (SQLAlchemy's
+    multi-row batching does not apply to upserts), so large sets go through a
+    temporary table instead: a batched plain insert into it, then one
+    ``INSERT … SELECT … ON CONFLICT`` into the ledger table.
     """
     if not rows:
         return
     # One statement may not touch a key twice (PostgreSQL refuses): the last row wins.
     rows = list({tuple(r[k] for k in keys): r for r in rows}.values())
-    stmt = _insert(session, model)
+    columns = list(rows[0])
     frozen = set(keys) | set(keep)
-    updates = {c: stmt.excluded[c] for c in rows[0] if c not in frozen}
-    stmt = (
-        stmt.on_conflict_do_update(index_elements=keys, set_=updates)
-        if updates
-        else stmt.on_conflict_do_nothing(index_elements=keys)
+    conn = session.connection()
+    if len(rows) <= SMALL_UPSERT:
+        stmt = _insert(session, model)
+        stmt = _on_conflict(stmt, keys, [c for c in columns if c not in frozen])
+        conn.execute(stmt, rows)
+        return
+    from sqlalchemy import Column, MetaData, Table, true
+
+    table = model.__table__
+    staging = Table(
+        f"staging_{table.name}",
+        MetaData(),
+        *(Column(c, table.c[c].type) for c in columns),
+        prefixes=["TEMPORARY"],
     )
-    for start in range(0, len(rows), BULK_CHUNK):
-        session.execute(stmt, rows[start : start + BULK_CHUNK])
+    staging.drop(conn, checkfirst=True)
+    staging.create(conn)
+    try:
+        for start in range(0, len(rows), BULK_CHUNK):
+            conn.execute(staging.insert(), rows[start : start + BULK_CHUNK])
+        # WHERE true: SQLite needs it to parse ON CONFLICT after a SELECT.
+        source = select(*(staging.c[c] for c in columns)).where(true())
+        stmt = _insert(session, model).from_select(columns, source)
+        conn.execute(_on_conflict(stmt, keys, [c for c in columns if c not in frozen]))
+    finally:
+        staging.drop(conn)
+
+
+def _on_conflict(stmt: Any, keys: list[str], updated: list[str]) -> Any:
+    if not updated:
+        return stmt.on_conflict_do_nothing(index_elements=keys)
+    return stmt.on_conflict_do_update(
+        index_elements=keys, set_={c: stmt.excluded[c] for c in updated}
+    )
 
 
 def _records(df: pd.DataFrame, columns: Iterable[str]) -> list[dict]:
@@ -376,7 +405,7 @@ def add_register_entries(session: Session, df: pd.DataFrame) -> int:
     rows = _records(frame, REGISTER_COLUMNS)
     stmt = _insert(session, RegisteredSentra)
     for start in range(0, len(rows), BULK_CHUNK):
-        session.execute(stmt, rows[start : start + BULK_CHUNK])
+        session.connection().execute(stmt, rows[start : start + BULK_CHUNK])
     return len(rows)
 
 

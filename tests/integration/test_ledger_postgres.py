@@ -1,0 +1,177 @@
+"""The ledger on the machine's real PostgreSQL: what only a server shows.
+
+Every test gets a fresh throw-away database (``sentra_test_<random>``, created through
+the ``postgres`` database with AUTOCOMMIT and dropped afterwards). Skips, printing the
+reason, only when PostgreSQL is not reachable.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import POSTGRES_AVAILABLE
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(
+        not POSTGRES_AVAILABLE, reason="PostgreSQL is not reachable on 127.0.0.1:5432"
+    ),
+]
+ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+FORK = multiprocessing.get_context("fork")
+
+
+@pytest.fixture
+def pg_settings(tmp_path):
+    from sqlalchemy import create_engine, text
+
+    from sentra.config import get_settings
+
+    name = f"sentra_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        # Identifiers cannot be bound; the name is generated here, never from data.
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+    yield get_settings({"SENTRA_DATA_DIR": str(tmp_path / "data"), "SENTRA_LEDGER_URL": url})
+    from sentra.ledger.db import _ENGINES
+
+    engine = _ENGINES.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+            {"n": name},
+        )
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+def _run_in_processes(target, args, n=2, timeout=120):
+    procs = [FORK.Process(target=target, args=args) for _ in range(n)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout)
+    return [p.exitcode for p in procs]
+
+
+def _migrate_child(settings) -> None:
+    from sentra.ledger.db import migrate
+
+    migrate(settings)
+
+
+def test_migrate_twice_and_from_two_processes_at_once(pg_settings):
+    from sentra.ledger.db import (
+        check_migrations_match_models,
+        current_revision,
+        engine_for,
+        head_revision,
+    )
+
+    engine_for(pg_settings).connect().close()  # a pooled connection the children must not share
+    assert _run_in_processes(_migrate_child, (pg_settings,), n=3) == [0, 0, 0]
+    _migrate_child(pg_settings)
+    _migrate_child(pg_settings)
+    assert current_revision(pg_settings) == head_revision()
+    assert check_migrations_match_models(pg_settings) == []
+
+
+def _allocate_child(settings, rounds: int, region: str) -> None:
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import session_scope
+
+    for _ in range(rounds):
+        with session_scope(settings) as s:
+            ids = repo.allocate_sentra_ids(s, region, 3)
+            time.sleep(0.002)  # widen the window between reading the max and inserting
+            frame = pd.DataFrame({"sentra_id": ids, "region_code": region, "sentra_name": "x"})
+            repo.add_register_entries(s, frame)
+
+
+def test_two_processes_allocating_for_a_new_kabkota_never_share_an_id(pg_settings):
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import migrate, session_scope
+
+    migrate(pg_settings)
+    # 34.71 has no entries yet: there is no row a row lock could hold.
+    assert _run_in_processes(_allocate_child, (pg_settings, 10, "34.71")) == [0, 0]
+    with session_scope(pg_settings) as s:
+        ids = sorted(repo.load_register(s)["sentra_id"])
+    assert ids == [f"S3471{seq:05d}" for seq in range(1, 61)]
+
+
+def _discover_child(settings) -> None:
+    from sentra.landing import discover_and_record
+
+    discover_and_record(settings, 2026)
+
+
+def test_concurrent_discoveries_record_each_file_once(pg_settings):
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import migrate, session_scope
+
+    migrate(pg_settings)
+    for office in ("34.02", "34.03", "34.71", "34"):
+        folder = Path(pg_settings.landing_uri) / "2026" / office
+        folder.mkdir(parents=True)
+        (folder / "data.csv").write_bytes(f"Nama Sentra\n{office}\n".encode())
+    assert _run_in_processes(_discover_child, (pg_settings,), n=3) == [0, 0, 0]
+    with session_scope(pg_settings) as s:
+        current = repo.current_submissions(s, 2026)
+    assert [c.office_code for c in current] == ["34", "34.02", "34.03", "34.71"]
+
+
+def test_bulk_upserts_on_postgres(pg_settings):
+    from sqlalchemy import func, select
+
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import migrate, session_scope
+    from sentra.ledger.models import RecordLink
+
+    migrate(pg_settings)
+    register = pd.DataFrame(
+        {
+            "sentra_id": ["S340200001", "S340200002"],
+            "region_code": "34.02",
+            "sentra_name": ["Gerabah Kasongan", "Batik Giriloyo"],
+        }
+    )
+    n = 50_000
+    links = pd.DataFrame(
+        {
+            "record_key": [f"2026-34.02-abc#{i}" for i in range(n)],
+            "census_year": 2026,
+            "sentra_id": "S340200001",
+            "cluster_key": "2026-34.02-abc#0",
+            "method": "match",
+            "score": 0.91,
+            "evidence": [{"name": 0.9}] * n,
+            "linked_at": datetime(2026, 5, 1, tzinfo=UTC),
+        }
+    )
+    with session_scope(pg_settings) as s:
+        repo.import_register(s, register)
+        repo.import_register(s, register)  # idempotent
+        started = time.perf_counter()
+        repo.save_links(s, links)
+        repo.save_links(s, links.assign(sentra_id="S340200002"))
+        elapsed = time.perf_counter() - started
+        # The same key twice in one call: PostgreSQL refuses that in one statement.
+        again = links.head(2).assign(sentra_id="S340200002")
+        repo.save_links(s, pd.concat([again, again.assign(method="decision")]))
+    print(f"\n2 x {n:,} link upserts on PostgreSQL: {elapsed:.2f} s")
+    with session_scope(pg_settings) as s:
+        assert s.scalar(select(func.count()).select_from(RecordLink)) == n
+        loaded = repo.load_links(s, 2026).set_index("record_key")
+    assert set(loaded["sentra_id"]) == {"S340200002"}
+    assert loaded.loc["2026-34.02-abc#1", "method"] == "decision"
+    assert loaded.loc["2026-34.02-abc#7", "evidence"] == {"name": 0.9}
