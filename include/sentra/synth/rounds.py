@@ -619,7 +619,7 @@ def generate_round(
             nondata_rows, columns=["office_code", "file_name", "sheet", "source_row", "kind"]
         ),
         entities=entities,
-        files=pd.DataFrame(file_rows),
+        files=pd.DataFrame(file_rows).astype({"header_row": "Int64"}, errors="ignore"),
         extra={"skipped_offices": sorted(skipped), "province_files": submitting_prov},
     )
     write_truth(truth, truth_dir / str(census_year))
