@@ -38,8 +38,8 @@ when the register does not say).
 
 History (``sentra_status_history``) is SCD type 2: consecutive years with the same
 status and reasons form one interval ``[valid_from_year, valid_to_year]`` (inclusive;
-``valid_to_year`` is None for the current interval), and each interval carries as
-evidence the observation behind the change (its ``submission_id`` and
+``valid_to_year`` is null, pandas ``Int64`` NA, for the current interval), and each
+interval carries as evidence the observation behind the change (its ``submission_id`` and
 ``source_row``) or, when there was none, ``{"observation": null, "office_submitted":
 …}``.
 
@@ -248,10 +248,13 @@ def derive(
             "status": [STATUS_NAMES[int(s)] for s in flat_status[starts]],
             "reason_codes": [list(mask_lists[int(m)]) for m in flat_reasons[starts]],
             "valid_from_year": year_arr[starts].astype("int64"),
-            "valid_to_year": [
-                None if now else int(end)
-                for now, end in zip(is_current.tolist(), year_arr[ends].tolist(), strict=True)
-            ],
+            "valid_to_year": pd.array(
+                [
+                    None if now else int(end)
+                    for now, end in zip(is_current.tolist(), year_arr[ends].tolist(), strict=True)
+                ],
+                dtype="Int64",
+            ),
             "evidence": evidence,
             "is_current": is_current,
         },
@@ -273,10 +276,9 @@ def derive(
             "status": cur["status"],
             "reason_codes": cur["reason_codes"],
             "status_since": since.reindex(cur_pos).to_numpy(dtype="int64"),
-            "last_reported_year": [
-                None if np.isnan(y) else int(y)
-                for y in last_seen.reindex(cur_pos).to_numpy(dtype=float).tolist()
-            ],
+            "last_reported_year": pd.array(
+                last_seen.reindex(cur_pos).to_numpy(dtype=float), dtype="Int64"
+            ),
         },
         columns=CURRENT_COLUMNS,
     )
