@@ -60,6 +60,22 @@ def _env() -> Any:
     )
 
 
+def _as_list(value: Any) -> list:
+    """Arrow list cells arrive as numpy arrays, lists or None; always a plain list."""
+    if value is None:
+        return []
+    if isinstance(value, float) and math.isnan(value):
+        return []
+    return list(value)
+
+
+def settings_min_units(code: str) -> str:
+    """The value a status reason mentions (the minimum number of units)."""
+    from sentra.config import get_settings
+
+    return str(get_settings().min_units_for_sentra) if code == "status_below_minimum" else ""
+
+
 def neutralise(value: Any) -> Any:
     """Spreadsheet cells that start like a formula are prefixed with ' (formula injection)."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
@@ -153,7 +169,7 @@ def office_report(
     groups: dict[tuple[str, str], list[int]] = {}
     for rec in rejected.to_dict("records"):
         for p in json.loads(rec["problems"] or "[]"):
-            if p["code"] in (rec["reason_codes"] or []):
+            if p["code"] in _as_list(rec["reason_codes"]):
                 groups.setdefault((p["code"], p.get("column") or ""), []).append(
                     int(rec["source_row"])
                 )
@@ -191,7 +207,8 @@ def office_report(
             "sentra_id": r["sentra_id"],
             "sentra_name": r["sentra_name"],
             "reason": "; ".join(
-                reason(c).message_id.format(value="") for c in (r["status_reasons"] or [])
+                reason(c).render("id", value=settings_min_units(c))
+                for c in _as_list(r["status_reasons"])
             ),
         }
         for r in mine[mine["status"].isin(["at_risk", "not_reported", "inactive"])].to_dict(
@@ -220,7 +237,7 @@ def office_report(
                 r["source_sheet"],
                 int(r["source_row"]),
                 r["sentra_name"],
-                ", ".join(r["reason_codes"] or []),
+                ", ".join(_as_list(r["reason_codes"])),
                 _problem_text(r["problems"]),
             ]
             for r in rejected.sort_values(["source_file", "source_row"]).to_dict("records")
