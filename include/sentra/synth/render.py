@@ -10,6 +10,7 @@ is exactly what the ground truth needs.
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 from dataclasses import dataclass, field
@@ -280,42 +281,48 @@ def write_csv(
     header_row = len(lines)
     nondata.append({"source_row": header_row, "kind": "header"})
 
-    parts = [
-        _quote(cells[c].fillna("").astype(str))
-        if c in FREE_TEXT
-        else cells[c].fillna("").astype(str)
-        for c in style.columns
-    ]
-    if style.number_column:
-        parts.insert(0, pd.Series(np.arange(1, n + 1).astype(str), index=rows.index))
-    body = parts[0].str.cat(parts[1:], sep=";") if len(parts) > 1 else parts[0]
     blanks = _blank_plan(n, style.blank_rate, rng)
     source_row = header_row + np.arange(1, n + 1) + np.cumsum(blanks)
-    blank_line = ";" * (width - 1)
-    data = body.to_numpy(dtype=object)
-    if blanks.any():
-        data = np.where(blanks.astype(bool), blank_line + style.line_terminator + data, data)
-        nondata += [{"source_row": int(r) - 1, "kind": "blank"} for r in source_row[blanks > 0]]
-    text = style.line_terminator.join(lines) + style.line_terminator
-    text += style.line_terminator.join(data.tolist())
-    last = int(source_row[-1]) if n else header_row
-    if style.totals_label:
-        sums = _totals(rows, cells)
-        total_cells = [
-            style.totals_label if c == "sentra_name" else thousands(pd.Series([sums[c]]))[0]
-            if c in sums else ""
-            for c in style.columns
-        ]  # fmt: skip
-        text += style.line_terminator + ";".join(
-            ([""] if style.number_column else []) + total_cells
-        )
-        last += 1
-        nondata.append({"source_row": last, "kind": "totals"})
-    text += style.line_terminator
-    raw = text.encode(style.encoding)
-    path.write_bytes(raw)
+    nondata += [{"source_row": int(r) - 1, "kind": "blank"} for r in source_row[blanks > 0]]
+    eol = style.line_terminator
+    blank_line = ";" * (width - 1) + eol
+    # One incremental encoder: "utf-8-sig" must write its BOM once, not once per chunk.
+    encode = codecs.getincrementalencoder(style.encoding)().encode
+    with path.open("wb") as fh:
+        fh.write(encode(eol.join(lines) + eol))
+        # Chunks keep the text of a million-row file from existing several times over.
+        for start in range(0, n, CSV_CHUNK_ROWS):
+            part = slice(start, start + CSV_CHUNK_ROWS)
+            parts = [
+                _quote(cells[c].iloc[part].fillna("").astype(str))
+                if c in FREE_TEXT
+                else cells[c].iloc[part].fillna("").astype(str)
+                for c in style.columns
+            ]
+            if style.number_column:
+                numbers = np.arange(start + 1, start + 1 + len(parts[0])).astype(str)
+                parts.insert(0, pd.Series(numbers, index=parts[0].index))
+            body = parts[0].str.cat(parts[1:], sep=";") if len(parts) > 1 else parts[0]
+            data = (body + eol).to_numpy(dtype=object)
+            gap = blanks[part].astype(bool)
+            if gap.any():
+                data = np.where(gap, blank_line + data, data)
+            fh.write(encode("".join(data.tolist())))
+        if style.totals_label:
+            sums = _totals(rows, cells)
+            total_cells = [
+                style.totals_label if c == "sentra_name" else thousands(pd.Series([sums[c]]))[0]
+                if c in sums else ""
+                for c in style.columns
+            ]  # fmt: skip
+            line = ";".join(([""] if style.number_column else []) + total_cells) + eol
+            fh.write(encode(line))
+            last = int(source_row[-1]) if n else header_row
+            nondata.append({"source_row": last + 1, "kind": "totals"})
     return Layout(source_row=source_row, nondata=nondata, sheet=None, header_row=header_row)
 
+
+CSV_CHUNK_ROWS = 100_000
 
 # Columns whose text may contain the delimiter or quotes; numbers and codes never do.
 FREE_TEXT = frozenset(

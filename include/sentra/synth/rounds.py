@@ -192,8 +192,9 @@ def build_rows(
 
     rate = min(1.0, mess.name_variant * (3 if province_file else 1))
     names = rows["sentra_name"].to_numpy(dtype=object).copy()
+    region_of = base["region_code"].to_numpy(dtype=object)
     for i in np.flatnonzero(rng.random(n) < rate):
-        names[i] = name_variant(names[i], short[base.at[i, "region_code"]], rng)
+        names[i] = name_variant(names[i], short[region_of[i]], rng)
         quirks[i].append("name_variant")
     rows["sentra_name"] = names
 
@@ -222,20 +223,33 @@ def build_rows(
     pos = np.flatnonzero(second)
     was_exact = exact[take[pos]]
     out.loc[pos[was_exact], "_copy_of"] = pos[was_exact] - 1
-    out["quirks"] = [
-        ["exact_duplicate"] if c >= 0 else q
-        for c, q in zip(out["_copy_of"], out["quirks"], strict=True)
-    ]
+    out["quirks"] = pd.Series(
+        [
+            ["exact_duplicate"] if c >= 0 else q
+            for c, q in zip(out["_copy_of"], out["quirks"], strict=True)
+        ],
+        dtype=object,
+    )
+    # Edit plain arrays, not the frame: a cell write into an Arrow column copies it.
+    names = out["sentra_name"].to_numpy(dtype=object).copy()
+    world_names = out["_world_name"].to_numpy(dtype=object)
+    region_of = out["region_code"].to_numpy(dtype=object)
+    units = out["units"].to_numpy().copy()
+    workers = out["workers"].to_numpy().copy()
+    quirk_lists = out["quirks"].tolist()
     for p in pos[~was_exact]:
-        first = out.at[p - 1, "sentra_name"]
-        region = out.at[p, "region_code"]
-        name = name_variant(out.at[p, "_world_name"], short.get(region, ""), rng)
-        out.at[p, "sentra_name"] = name if name != first else f"{first} ({short.get(region)})"
+        kab = short.get(region_of[p], "")
+        name = name_variant(world_names[p], kab, rng)
+        names[p] = name if name != names[p - 1] else f"{names[p - 1]} ({kab})"
         # A second enumerator counts a little differently, too.
         bump = int(rng.integers(1, 4))
-        out.at[p, "units"] = int(out.at[p, "units"]) + bump
-        out.at[p, "workers"] = int(out.at[p, "workers"]) + bump
-        out.at[p, "quirks"] = ["fuzzy_duplicate"]
+        units[p] += bump
+        workers[p] += bump
+        quirk_lists[p] = ["fuzzy_duplicate"]
+    out["sentra_name"] = pd.Series(names, dtype=object)
+    out["units"] = units
+    out["workers"] = workers
+    out["quirks"] = pd.Series(quirk_lists, dtype=object)
     rejected = (out["error"] != "") | (out["_copy_of"] >= 0)
     out["expected_verdict"] = np.where(rejected, "rejected", "accepted")
     out["expected_reasons"] = [

@@ -130,8 +130,10 @@ def make_sentra(
     ]
     product = _per_group(rng, commodity, PRODUCTS)
     place = place_names(rng, n)
-    kab_short = np.array([idx.kabkota[k].short_name for k in kabkota], dtype=object)
-    is_kota = np.array([idx.kabkota[k].name.startswith("Kota") for k in kabkota])
+    distinct = sorted(set(kabkota.tolist()))
+    kab_short = pd.Series(kabkota).map({k: idx.kabkota[k].short_name for k in distinct})
+    kab_short = kab_short.to_numpy(dtype=object)
+    is_kota = np.isin(kabkota, [k for k in distinct if idx.kabkota[k].name.startswith("Kota")])
     style = rng.random(n)
     sentra_name = np.where(
         style < 0.72,
@@ -153,7 +155,7 @@ def make_sentra(
     kec_name = np.empty(n, dtype=object)
     lat = np.empty(n)
     lon = np.empty(n)
-    for kab in sorted(set(kabkota.tolist())):
+    for kab in distinct:
         mask = kabkota == kab
         m = int(mask.sum())
         codes, names = kecamatan_of(kab)
@@ -209,7 +211,7 @@ def make_sentra(
             "sentra_name": sentra_name,
             "place": place,
             "commodity": pd.Series(commodity).str.title().to_numpy(dtype=object),
-            "commodity_group": [group[c] for c in commodity],
+            "commodity_group": pd.Series(commodity).map(group).to_numpy(dtype=object),
             "units": units,
             "workers": workers,
             "production_value": production,
