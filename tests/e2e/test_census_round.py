@@ -165,21 +165,29 @@ def test_view_office_completeness_matches_the_files_written(demo_round, warehous
         assert (merged["rows_total"] == merged["n_rows"]).all()
 
 
+def _observed(data_dir: Path, year: int, states: set[str]) -> set[str]:
+    """Registered sentra in ``states`` that year whose row the pipeline had to accept."""
+    entities = pd.read_parquet(data_dir / "truth" / str(year) / "truth_entities.parquet")
+    rows = _truth(data_dir, year)
+    accepted = set(rows.loc[rows["expected_verdict"] == "accepted", "entity_id"])
+    chosen = entities[entities["state"].isin(states) & entities["entity_id"].isin(accepted)]
+    return set(chosen["sentra_id"].dropna())
+
+
 def test_views_find_the_sentra_the_truth_closed_and_revived(demo_round, warehouse):
     data_dir, _ = demo_round
-    entities = pd.read_parquet(data_dir / "truth" / str(YEARS[-1]) / "truth_entities.parquet")
-    registered = entities[entities["sentra_id"].notna()]
-    closed = set(registered.loc[registered["state"] == "closed_now", "sentra_id"])
-    revived = set(registered.loc[registered["state"] == "revived", "sentra_id"])
+    first, last = YEARS
+    closed = _observed(data_dir, last, {"closed_now"})
     inactive = warehouse.sql(
         "SELECT sentra_id FROM inactive_by_reason "
         "WHERE became_inactive_in = $y AND list_contains(reasons, 'status_reported_closed')",
-        params={"y": YEARS[-1]},
+        params={"y": last},
     ).to_pandas()
-    found = set(inactive["sentra_id"])
-    assert len(closed & found) >= 0.9 * len(closed), closed - found
-    got_revived = set(warehouse.sql("SELECT sentra_id FROM revived").to_pandas()["sentra_id"])
-    assert len(revived & got_revived) >= 0.9 * len(revived), revived - got_revived
+    assert closed <= set(inactive["sentra_id"]), closed - set(inactive["sentra_id"])
+    # Revived = reported closed last round (and accepted), reported active now (accepted).
+    revived = _observed(data_dir, first, {"closed_now"}) & _observed(data_dir, last, {"revived"})
+    got = set(warehouse.sql("SELECT sentra_id FROM revived").to_pandas()["sentra_id"])
+    assert revived <= got, revived - got
 
 
 def test_view_active_by_province_commodity_adds_up(warehouse):

@@ -15,8 +15,13 @@ def test_project_generator_round_deduplicates_with_high_f1(tmp_path):
     synth = pytest.importorskip("sentra.synth")
     ingest = pytest.importorskip("sentra.ingest")
     world = synth.generate_world(n_sentra=400, seed=3, provinces=["34"])
+    # A province office's file guarantees cross-submission duplicates to find.
     truth = synth.generate_round(
-        world, census_year=2025, landing_dir=tmp_path / "landing", seed=3
+        world,
+        census_year=2025,
+        landing_dir=tmp_path / "landing",
+        seed=3,
+        messiness=synth.Messiness(province_office_share=1.0),
     ).rows
     accepted = truth[truth["expected_verdict"] == "accepted"]
     frames = []
