@@ -10,9 +10,11 @@ import hashlib
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +22,9 @@ from sentra.config import Settings
 from sentra.landing import discover, discover_and_record, open_file
 from sentra.ledger.db import migrate
 
-MOTO = shutil.which("moto_server")
+# The lock installs moto[server] into the venv; fall back to PATH for other set-ups.
+_VENV_MOTO = Path(sys.executable).with_name("moto_server")
+MOTO = str(_VENV_MOTO) if _VENV_MOTO.exists() else shutil.which("moto_server")
 pytestmark = pytest.mark.skipif(
     MOTO is None, reason="moto_server not on PATH: no S3-compatible endpoint to test against"
 )
