@@ -574,7 +574,9 @@ def _build_tables(
             for s in _all_submissions(settings, census_year)
         ]
     )
-    candidates = _candidates_table(dedup.candidates, records, census_year)
+    candidates = _candidates_table(
+        dedup.candidates, records, census_year, linked.uncertain, register
+    )
     with session_scope(settings) as session:
         metrics = repo.load_quality_metrics(session, census_year)
     office_of = {s.submission_id: s.office_code for s in current}
@@ -622,15 +624,36 @@ def _contacts(records: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
 
 
 def _candidates_table(
-    candidates: pd.DataFrame, records: pd.DataFrame, census_year: int
+    candidates: pd.DataFrame,
+    records: pd.DataFrame,
+    census_year: int,
+    uncertain_links: pd.DataFrame,
+    register: pd.DataFrame,
 ) -> pd.DataFrame:
+    """Pairs for review: record ↔ record within the round, and cluster ↔ register entry
+    in the clerical band (right_key is then a sentra_id), so a reviewer sees both."""
+    import pandas as pd
+
     names = records.set_index("record_key")
-    return candidates.assign(
+    within = candidates.assign(
         census_year=census_year,
         left_name=candidates["left_key"].map(names["sentra_name"]),
         right_name=candidates["right_key"].map(names["sentra_name"]),
         region_code=candidates["left_key"].map(names["region_code"]),
     )
+    if uncertain_links is None or not len(uncertain_links):
+        return within
+    reg = register.set_index("sentra_id")
+    against = uncertain_links.rename(columns={"cluster_key": "left_key", "sentra_id": "right_key"})
+    against = against.assign(
+        census_year=census_year,
+        decision="uncertain",
+        decided_by="auto",
+        left_name=against["left_key"].map(names["sentra_name"]),
+        right_name=against["right_key"].map(reg["sentra_name"]),
+        region_code=against["left_key"].map(names["region_code"]),
+    )
+    return pd.concat([within, against.reindex(columns=within.columns)], ignore_index=True)
 
 
 def _all_submissions(settings: Settings, census_year: int) -> list[SubmissionInfo]:

@@ -295,7 +295,12 @@ TABLES: dict[str, TableSpec] = {
             (
                 YEAR,
                 Column("left_key", pa.string(), "First record.", "Data pertama."),
-                Column("right_key", pa.string(), "Second record.", "Data kedua."),
+                Column(
+                    "right_key",
+                    pa.string(),
+                    "Second record, or the register sentra_id it may be.",
+                    "Data kedua, atau sentra_id register yang mungkin sama.",
+                ),
                 Column("score", pa.float64(), "Overall score 0..1.", "Skor total 0..1."),
                 Column("name_score", pa.float64(), "Name similarity.", "Kemiripan nama."),
                 Column(
