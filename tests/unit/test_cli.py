@@ -68,3 +68,29 @@ def test_data_dictionary_in_docs_is_current():
 
     committed = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
     assert committed.read_text() == render_data_dictionary(), "run `make docs` and commit"
+
+
+def test_office_directory_validation_names_the_line(tmp_path):
+    bad = tmp_path / "offices.csv"
+    bad.write_text(
+        "office_code,office_name,province_code,emails\n"
+        "99.99,X,99,a@b.id\n"
+        "34.02,Dinas Bantul,34,not-an-email\n"
+        "34.02,Dinas Bantul,34,dinas@bantul.go.id\n"
+    )
+    result = CliRunner().invoke(main, ["offices", "validate", str(bad)])
+    assert result.exit_code == 1
+    assert "line 2: office_code '99.99'" in result.output
+    assert "line 3: invalid email address not-an-email" in result.output
+
+
+def test_office_directory_import_then_list(tmp_path, settings):
+    good = tmp_path / "offices.csv"
+    good.write_text(
+        "office_code,office_name,province_code,emails\n"
+        "3402,Dinas Perindustrian Kabupaten Bantul,34,a@bantul.go.id;b@bantul.go.id\n"
+    )
+    assert CliRunner().invoke(main, ["offices", "import", str(good)]).exit_code == 0
+    listed = CliRunner().invoke(main, ["offices", "list"], env={"COLUMNS": "200"})
+    assert "34.02" in listed.output, "codes are stored in the dotted form"
+    assert "a@bantul.go.id, b@bantul.go.id" in listed.output
