@@ -1,0 +1,45 @@
+"""The benchmark harness runs end to end on a tiny size and reports same-run ratios."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.mark.slow
+def test_bench_harness_tiny(tmp_path):
+    out = tmp_path / "results.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sentra.bench",
+            "--size",
+            "tiny",
+            "--only",
+            "read_csv,validate,publish,dag_parse",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["size"] == "tiny"
+    assert report["machine"]["cpus"] >= 1
+    for name in ("read_csv", "validate", "publish"):
+        stage = report["stages"][name]
+        assert stage["rows"] > 0
+        assert stage["ours"]["median_s"] > 0
+        assert stage["baseline"]["median_s"] > 0
+        assert stage["ratio"] == pytest.approx(
+            stage["ours"]["median_s"] / stage["baseline"]["median_s"], rel=0.01
+        )
+        assert stage["peak_rss_mb"] > 0
+    assert report["stages"]["dag_parse"]["ours"]["cold_s"] < 5
