@@ -1,0 +1,127 @@
+"""Property-based tests of the Indonesian value parsers (hypothesis)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sentra.ingest.normalise import (
+    parse_coordinate,
+    parse_date,
+    parse_int,
+    parse_many,
+    parse_money,
+    parse_status,
+    split_coordinates,
+)
+
+MONTH_NAMES = {
+    1: "januari",
+    2: "februari",
+    3: "maret",
+    4: "april",
+    5: "mei",
+    6: "juni",
+    7: "juli",
+    8: "agustus",
+    9: "september",
+    10: "oktober",
+    11: "november",
+    12: "desember",
+}
+
+
+def id_thousands(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+@given(st.integers(min_value=0, max_value=10**13))
+def test_any_integer_with_thousand_dots_parses_back(n):
+    assert parse_int(id_thousands(n)) == (n, None)
+    assert parse_money(id_thousands(n)) == (n, None)
+    assert parse_money(f"Rp {id_thousands(n)},-") == (n, None)
+    assert parse_money(f"Rp. {id_thousands(n)}") == (n, None)
+
+
+@given(st.integers(min_value=1, max_value=10**9))
+def test_negative_values_keep_their_sign(n):
+    assert parse_int(f"-{id_thousands(n)}") == (-n, None)
+    assert parse_money(f"-{n}") == (-n, None)
+
+
+@given(st.integers(min_value=1, max_value=999_999), st.sampled_from(["juta", "Juta"]))
+def test_juta_amounts(cents, word):
+    whole, frac = divmod(cents, 100)
+    text = f"{whole},{frac:02d} {word}" if frac else f"{whole} {word}"
+    assert parse_money(text) == (cents * 10_000, None)
+
+
+@given(st.integers(min_value=-110_000_000, max_value=60_000_000))
+def test_decimal_comma_and_point_coordinates_round_trip(micro):
+    value = micro / 10**7
+    text = f"{value:.7f}"
+    assert parse_coordinate(text) == (float(text), None)
+    assert parse_coordinate(text.replace(".", ",")) == (float(text), None)
+
+
+@given(
+    st.integers(min_value=-110_000, max_value=60_000),
+    st.integers(min_value=950_000, max_value=1_410_000),
+)
+def test_single_koordinat_cell_splits(lat_m, lon_m):
+    lat, lon = lat_m / 10**4, lon_m / 10**4
+    text = f"{lat:.4f}; {lon:.4f}".replace(".", ",")
+    (got_lat, got_lon), problem = split_coordinates(text)
+    assert problem is None
+    assert (got_lat, got_lon) == (round(lat, 4), round(lon, 4))
+
+
+@given(st.dates(min_value=date(1950, 1, 1), max_value=date(2100, 12, 31)))
+def test_indonesian_dates_parse_back(d):
+    month = MONTH_NAMES[d.month]
+    assert parse_date(f"{d.day} {month.capitalize()} {d.year}") == (d, None)
+    assert parse_date(f"{d.day:02d}/{d.month:02d}/{d.year}") == (d, None)
+    assert parse_date(d.isoformat()) == (d, None)
+
+
+@given(st.text(max_size=30))
+def test_parsers_never_raise_on_any_text(text):
+    for parser in (parse_int, parse_money, parse_coordinate, parse_date, parse_status):
+        _, problem = parser(text)
+        assert problem is None or isinstance(problem, str)
+    split_coordinates(text)
+
+
+@settings(deadline=None)  # the first call imports Arrow's compute kernels
+@given(
+    st.lists(
+        st.one_of(st.none(), st.integers(-(10**6), 10**9).map(id_thousands), st.text(max_size=8)),
+        max_size=40,
+    )
+)
+def test_vectorised_path_equals_parsing_each_value(values):
+    for kind, parser in (
+        ("int", parse_int),
+        ("money", parse_money),
+        ("coordinate", parse_coordinate),
+    ):
+        fast = parse_many(values, kind, parser)
+        if fast is None:
+            continue
+        assert fast == ([parser(v)[0] for v in values], [parser(v)[1] for v in values])
+
+
+@given(st.sampled_from(["Aktif", "masih aktif", "AKTIF", "aktif berproduksi", "Beroperasi"]))
+def test_active_words(text):
+    assert parse_status(text) == ("active", None)
+
+
+@given(
+    st.sampled_from(
+        ["Tdk Aktif", "Tidak Aktif", "Tutup", "sudah tidak produksi", "non aktif", "Bubar", "vakum"]
+    )
+)
+def test_inactive_words(text):
+    assert parse_status(text) == ("inactive", None)
