@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pendulum
-from airflow.sdk import ExceptionRetryPolicy, Param, RetryAction, RetryRule, dag, task, task_group
+from airflow.sdk import ExceptionRetryPolicy, RetryAction, RetryRule, dag, task, task_group
 
 from sentra.assets import STAGED_SUBMISSIONS, WAREHOUSE_PUBLICATION
-from sentra.orchestration import DEFAULT_ARGS, OWNER, TAGS
+from sentra.orchestration import OWNER, TAGS, census_year_param, census_years_task, dag_settings
 
 DOC_MD = f"""
 # census_consolidate
@@ -37,28 +36,12 @@ AUDIT_POLICY = ExceptionRetryPolicy(
 @dag(
     dag_id="census_consolidate",
     schedule=[STAGED_SUBMISSIONS],
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta"),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
     tags=TAGS["consolidate"],
     doc_md=DOC_MD,
-    params={
-        "census_year": Param(
-            None,
-            type=["null", "integer"],
-            description="Census year (default: from the asset event)",
-        )
-    },
+    params=census_year_param("the asset event"),
+    **dag_settings(),
 )
 def census_consolidate() -> None:
-    @task
-    def census_years(params: dict | None = None, *, triggering_asset_events=None) -> list[int]:
-        from sentra.orchestration import census_years_from_events
-
-        events = triggering_asset_events[STAGED_SUBMISSIONS] if triggering_asset_events else []
-        return census_years_from_events(events, params)
-
     @task_group
     def one_year(census_year: int) -> None:
         @task(retry_policy=AUDIT_POLICY)
@@ -88,7 +71,7 @@ def census_consolidate() -> None:
         written = consolidate(census_year)
         audit(census_year, written) >> publish(census_year, written)
 
-    one_year.expand(census_year=census_years())
+    one_year.expand(census_year=census_years_task(STAGED_SUBMISSIONS)())
 
 
 census_consolidate()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pendulum
-from airflow.sdk import Param, dag, task
+from airflow.sdk import dag, task
 
 from sentra.assets import STAGED_SUBMISSIONS
-from sentra.orchestration import DEFAULT_ARGS, OWNER, TAGS
+from sentra.orchestration import OWNER, TAGS, census_year_param, dag_settings
 
 DOC_MD = f"""
 # census_ingest
@@ -34,17 +33,10 @@ on the submission and reported to the office.
 @dag(
     dag_id="census_ingest",
     schedule="@daily",
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta"),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
     tags=TAGS["ingest"],
     doc_md=DOC_MD,
-    params={
-        "census_year": Param(
-            None, type=["null", "integer"], description="Census year (default: current year)"
-        )
-    },
+    params=census_year_param("the current year"),
+    **dag_settings(),
 )
 def census_ingest() -> None:
     @task

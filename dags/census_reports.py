@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pendulum
-from airflow.sdk import Param, dag, task
+from airflow.sdk import dag, task
 
 from sentra.assets import WAREHOUSE_PUBLICATION
-from sentra.orchestration import DEFAULT_ARGS, OWNER, TAGS
+from sentra.orchestration import OWNER, TAGS, census_year_param, census_years_task, dag_settings
 
 DOC_MD = f"""
 # census_reports
@@ -32,35 +31,19 @@ failed ones are sent.
 @dag(
     dag_id="census_reports",
     schedule=[WAREHOUSE_PUBLICATION],
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta"),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
     tags=TAGS["reports"],
     doc_md=DOC_MD,
-    params={
-        "census_year": Param(
-            None,
-            type=["null", "integer"],
-            description="Census year (default: from the asset event)",
-        )
-    },
+    params=census_year_param("the asset event"),
+    **dag_settings(),
 )
 def census_reports() -> None:
-    @task
-    def census_years(params: dict | None = None, *, triggering_asset_events=None) -> list[int]:
-        from sentra.orchestration import census_years_from_events
-
-        events = triggering_asset_events[WAREHOUSE_PUBLICATION] if triggering_asset_events else []
-        return census_years_from_events(events, params)
-
     @task
     def send_reports(census_year: int) -> dict:
         from sentra import pipeline
 
         return pipeline.send_reports(census_year)
 
-    send_reports.expand(census_year=census_years())
+    send_reports.expand(census_year=census_years_task(WAREHOUSE_PUBLICATION)())
 
 
 census_reports()

@@ -54,46 +54,17 @@ def _peak_rss_mb() -> float:
 # ------------------------------------------------------------------- stages
 
 
-def stage_csv(size: dict, work: Path) -> dict[str, Any]:
-    """Read + normalise an office-style CSV vs plain pyarrow CSV → Parquet."""
+def _stage_read(size: dict, work: Path, fmt: str) -> dict[str, Any]:
+    """Read + normalise an office-style file vs the plain reader of the same bytes."""
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
-
-    from sentra.ingest import read_submission
-    from sentra.synth.bulk import write_bulk_file
-
-    path = work / "bulk.csv"
-    write_bulk_file(path, n_rows=size["csv"], fmt="csv", seed=SEED)
-    data = path.read_bytes()
-
-    def ours() -> None:
-        result = read_submission(
-            data, file_name=path.name, office_code="34", census_year=2026, submission_id="bench"
-        )
-        if result.file_error is not None:
-            raise RuntimeError(f"benchmark file rejected: {result.file_error}")
-
-    def baseline() -> None:
-        table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(delimiter=";"))
-        pq.write_table(table, work / "baseline.parquet")
-
-    return {
-        "rows": size["csv"],
-        "ours": _timed(ours, size["reps"]),
-        "baseline": _timed(baseline, size["reps"]),
-        "baseline_name": "pyarrow.csv.read_csv + parquet.write_table",
-    }
-
-
-def stage_xlsx(size: dict, work: Path) -> dict[str, Any]:
-    """Read + normalise an office-style XLSX vs a plain calamine read of the same file."""
     from python_calamine import CalamineWorkbook
 
     from sentra.ingest import read_submission
     from sentra.synth.bulk import write_bulk_file
 
-    path = work / "bulk.xlsx"
-    write_bulk_file(path, n_rows=size["xlsx"], fmt="xlsx", seed=SEED)
+    path = work / f"bulk.{fmt}"
+    write_bulk_file(path, n_rows=size[fmt], fmt=fmt, seed=SEED)
     data = path.read_bytes()
 
     def ours() -> None:
@@ -103,17 +74,34 @@ def stage_xlsx(size: dict, work: Path) -> dict[str, Any]:
         if result.file_error is not None:
             raise RuntimeError(f"benchmark file rejected: {result.file_error}")
 
-    def baseline() -> None:
+    def plain_csv() -> None:
+        table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(delimiter=";"))
+        pq.write_table(table, work / "baseline.parquet")
+
+    def plain_xlsx() -> None:
         wb = CalamineWorkbook.from_path(str(path))
         for name in wb.sheet_names:
             wb.get_sheet_by_name(name).to_python()
 
+    baseline, label = (
+        (plain_csv, "pyarrow.csv.read_csv + parquet.write_table")
+        if fmt == "csv"
+        else (plain_xlsx, "python-calamine to_python")
+    )
     return {
-        "rows": size["xlsx"],
+        "rows": size[fmt],
         "ours": _timed(ours, size["reps"]),
         "baseline": _timed(baseline, size["reps"]),
-        "baseline_name": "python-calamine to_python",
+        "baseline_name": label,
     }
+
+
+def stage_csv(size: dict, work: Path) -> dict[str, Any]:
+    return _stage_read(size, work, "csv")
+
+
+def stage_xlsx(size: dict, work: Path) -> dict[str, Any]:
+    return _stage_read(size, work, "xlsx")
 
 
 def stage_parse(size: dict, work: Path) -> dict[str, Any]:

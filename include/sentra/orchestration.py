@@ -60,3 +60,42 @@ def census_years_from_events(
     if not years:
         return [census_year_from(None)]
     return sorted(years)
+
+
+def dag_settings() -> dict[str, Any]:
+    """What every sentra DAG shares: start, no catch-up, one run at a time, task defaults.
+
+    One run at a time per DAG keeps a census year's steps from overlapping; catch-up is
+    off because a round is identified by its census year, not by the schedule.
+    """
+    import pendulum
+
+    return {
+        "start_date": pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta"),
+        "catchup": False,
+        "max_active_runs": 1,
+        "default_args": DEFAULT_ARGS,
+    }
+
+
+def census_year_param(default_from: str) -> dict[str, Any]:
+    """The ``census_year`` run parameter (optional; ``default_from`` says what fills it)."""
+    from airflow.sdk import Param
+
+    return {
+        "census_year": Param(
+            None, type=["null", "integer"], description=f"Census year (default: {default_from})"
+        )
+    }
+
+
+def census_years_task(asset: Any) -> Any:
+    """A task returning the census years an asset-triggered run must process."""
+    from airflow.sdk import task
+
+    @task(task_id="census_years")
+    def census_years(params: dict | None = None, *, triggering_asset_events=None) -> list[int]:
+        events = triggering_asset_events[asset] if triggering_asset_events else []
+        return census_years_from_events(events, params)
+
+    return census_years
