@@ -1,81 +1,204 @@
 """The office directory: which regional office answers for which area, and its email.
 
 Recipients of every report come only from this maintained directory (a CSV imported
-into the ledger), never from a submitted file. Validation names the CSV line.
+into the ledger's ``office`` table), never from a submitted file: a file could name
+anyone. The CSV has ``office_code,office_name,province_code,emails`` with addresses
+separated by ``;``. Validation reports every problem at once, each naming the CSV
+line, column and value, so the maintainer fixes the file in one pass.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sentra.reference import normalise_code, regions
 
 if TYPE_CHECKING:
     import pandas as pd
 
-EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+    from sentra.config import Settings
+
+# Pragmatic address syntax (RFC 5321 dot-atom local part, dotted domain with a TLD).
+EMAIL = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
 COLUMNS = ("office_code", "office_name", "province_code", "emails")
+REQUIRED = ("office_code", "emails")
 
 
 class DirectoryError(ValueError):
     """The office directory CSV is invalid; the message lists every problem by line."""
 
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path, self.problems = path, problems
+        super().__init__(f"{path}: {len(problems)} problem(s):\n" + "\n".join(problems))
+
 
 @dataclass(frozen=True)
 class OfficeInfo:
-    office_code: str
+    """One regional office (Dinas) and where its reports go."""
+
+    office_code: str  # "34" (province) or "34.02" (kab/kota)
     office_name: str
     province_code: str
     emails: tuple[str, ...]
+    active: bool = True
+
+
+def split_emails(raw: str | None) -> list[str]:
+    return [e.strip() for e in (raw or "").split(";") if e.strip()]
+
+
+def read_directory(path: Path) -> list[OfficeInfo]:
+    """Read and validate the directory CSV; raise :class:`DirectoryError` on any problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise DirectoryError(path, [f"the office directory {path} does not exist"])
+    problems: list[str] = []
+    offices: list[OfficeInfo] = []
+    seen: dict[str, int] = {}
+    idx = regions()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DirectoryError(
+            path, [f"not UTF-8 text (byte {exc.start}); save it as CSV UTF-8"]
+        ) from exc
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise DirectoryError(
+            path, [f"line 1: missing column(s) {', '.join(missing)}; expected {','.join(COLUMNS)}"]
+        )
+
+    def bad(line: int, column: str, value: Any, why: str) -> None:
+        problems.append(f"line {line}: {column} {value!r} {why}")
+
+    for rec in reader:
+        line = reader.line_num
+        if not any((v or "").strip() for v in rec.values() if isinstance(v, str)):
+            continue  # blank line
+        raw_code = (rec.get("office_code") or "").strip()
+        code = normalise_code(raw_code)
+        if code is None or not idx.is_office(code):
+            bad(line, "office_code", raw_code, "is not a Kemendagri province or kab/kota code")
+            continue
+        if code in seen:
+            bad(line, "office_code", raw_code, f"is already listed on line {seen[code]}")
+            continue
+        seen[code] = line
+        province = (rec.get("province_code") or "").strip()
+        if province and normalise_code(province) != code[:2]:
+            bad(
+                line,
+                "province_code",
+                province,
+                f"does not match office {code}, which lies in province {code[:2]}",
+            )
+        emails = split_emails(rec.get("emails"))
+        if not emails:
+            bad(
+                line,
+                "emails",
+                rec.get("emails") or "",
+                "holds no email address (separate several with ';')",
+            )
+        for address in emails:
+            if not EMAIL.match(address):
+                problems.append(f"line {line}: invalid email address {address} (column emails)")
+        if len({e.lower() for e in emails}) != len(emails):
+            bad(line, "emails", rec.get("emails"), "lists the same address twice")
+        name = (rec.get("office_name") or "").strip()
+        offices.append(
+            OfficeInfo(
+                office_code=code,
+                office_name=name or f"Dinas Perindustrian {idx.get(code).name}",
+                province_code=code[:2],
+                emails=tuple(emails),
+            )
+        )
+    if problems:
+        raise DirectoryError(path, problems)
+    if not offices:
+        raise DirectoryError(path, ["the directory lists no office"])
+    return offices
+
+
+def to_frame(offices: Iterable[OfficeInfo]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(
+        [
+            {
+                "office_code": o.office_code,
+                "office_name": o.office_name,
+                "province_code": o.province_code,
+                "emails": list(o.emails),
+                "active": o.active,
+            }
+            for o in offices
+        ],
+        columns=[*COLUMNS, "active"],
+    )
 
 
 def load_directory(path: Path) -> pd.DataFrame:
-    """Read and validate the directory CSV (office_code,office_name,province_code,emails)."""
-    import pandas as pd
+    """The validated directory as a frame (``emails`` a list per office)."""
+    return to_frame(read_directory(path))
 
-    if not path.is_file():
-        raise DirectoryError(f"office directory {path} does not exist")
-    problems: list[str] = []
-    rows = []
-    seen: dict[str, int] = {}
-    idx = regions()
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [
-            c
-            for c in ("office_code", "office_name", "emails")
-            if c not in (reader.fieldnames or [])
-        ]
-        if missing:
-            raise DirectoryError(f"{path}: missing columns {missing}")
-        for line, rec in enumerate(reader, start=2):
-            code = normalise_code(rec.get("office_code"))
-            if code is None or not idx.is_office(code):
-                raw = rec.get("office_code")
-                problems.append(f"line {line}: office_code {raw!r} is not a province or kab/kota")
-                continue
-            if code in seen:
-                problems.append(f"line {line}: office {code} already listed on line {seen[code]}")
-                continue
-            seen[code] = line
-            emails = [e.strip() for e in re.split(r"[;,\s]+", rec.get("emails") or "") if e.strip()]
-            bad = [e for e in emails if not EMAIL.match(e)]
-            if bad:
-                problems.append(f"line {line}: invalid email address {', '.join(bad)}")
-            if not emails:
-                problems.append(f"line {line}: office {code} has no email address")
-            rows.append(
-                {
-                    "office_code": code,
-                    "office_name": (rec.get("office_name") or "").strip() or idx.get(code).name,
-                    "province_code": code[:2],
-                    "emails": emails,
-                }
+
+def offices_from_frame(frame: pd.DataFrame) -> list[OfficeInfo]:
+    """Offices from the ledger's ``office`` table (``repository.load_offices``)."""
+    out = []
+    for rec in frame.to_dict("records"):
+        active = rec.get("active")
+        out.append(
+            OfficeInfo(
+                office_code=str(rec["office_code"]),
+                office_name=str(rec["office_name"]),
+                province_code=str(rec.get("province_code") or str(rec["office_code"])[:2]),
+                emails=tuple(rec.get("emails") or ()),
+                active=True if active is None else bool(active),
             )
-    if problems:
-        raise DirectoryError(f"{path}: {len(problems)} problem(s):\n" + "\n".join(problems))
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+        )
+    return out
+
+
+def import_directory(settings: Settings, path: Path) -> int:
+    """Validate the CSV and upsert it into the ledger; returns the number of offices.
+
+    Offices in the ledger but no longer in the CSV are marked inactive rather than
+    deleted, so their delivery history stays explained and they receive nothing.
+    """
+    from sqlalchemy import update
+
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import Office
+
+    offices = read_directory(path)
+    with session_scope(settings) as session:
+        n = repo.upsert_offices(session, to_frame(offices))
+        session.execute(
+            update(Office)
+            .where(Office.office_code.not_in([o.office_code for o in offices]))
+            .values(active=False)
+        )
+    return n
+
+
+def list_offices(settings: Settings) -> list[OfficeInfo]:
+    """The directory as imported into the ledger."""
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import session_scope
+
+    with session_scope(settings) as session:
+        return offices_from_frame(repo.load_offices(session))

@@ -12,36 +12,36 @@ def offices() -> None:
     """Import, validate and list the office directory."""
 
 
+def _read(path: Path):
+    from sentra.offices import DirectoryError, read_directory
+
+    try:
+        return read_directory(path)
+    except DirectoryError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @offices.command("validate")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def validate_cmd(path: Path) -> None:
     """Check a directory CSV (office_code,office_name,province_code,emails); exit 1 on problems."""
-    from sentra.offices import DirectoryError, load_directory
-
-    try:
-        frame = load_directory(path)
-    except DirectoryError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"{path}: {len(frame)} offices, all valid")
+    found = _read(path)
+    emails = sum(len(o.emails) for o in found)
+    click.echo(f"{path}: {len(found)} offices, {emails} email addresses, all valid")
 
 
 @offices.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_cmd(path: Path) -> None:
-    """Validate and load the directory into the ledger (replaces each office's entry)."""
+    """Validate and load the directory into the ledger (offices no longer listed: inactive)."""
     from sentra.config import get_settings
-    from sentra.ledger import repository as repo
-    from sentra.ledger.db import migrate, session_scope
-    from sentra.offices import DirectoryError, load_directory
+    from sentra.ledger.db import migrate
+    from sentra.offices import import_directory
 
-    try:
-        frame = load_directory(path)
-    except DirectoryError as exc:
-        raise click.ClickException(str(exc)) from exc
+    _read(path)  # validation errors before touching the ledger
     settings = get_settings()
     migrate(settings)
-    with session_scope(settings) as session:
-        n = repo.upsert_offices(session, frame)
+    n = import_directory(settings, path)
     click.echo(f"imported {n} offices from {path}")
 
 
@@ -51,14 +51,15 @@ def list_cmd() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from sentra.ledger import repository as repo
-    from sentra.ledger.db import session_scope
+    from sentra.config import get_settings
+    from sentra.offices import list_offices
 
-    with session_scope() as session:
-        frame = repo.load_offices(session)
-    table = Table(title=f"{len(frame)} offices")
-    for col in ("office_code", "office_name", "emails"):
+    found = list_offices(get_settings())
+    table = Table(title=f"{len(found)} offices")
+    for col in ("office_code", "office_name", "emails", "active"):
         table.add_column(col)
-    for rec in frame.to_dict("records"):
-        table.add_row(rec["office_code"], rec["office_name"], ", ".join(rec["emails"] or []))
+    for o in found:
+        table.add_row(
+            o.office_code, o.office_name, ", ".join(o.emails), "yes" if o.active else "no"
+        )
     Console().print(table)

@@ -1,4 +1,4 @@
-"""``sentra reports``: send the reports of a census year, or see what is not delivered."""
+"""``sentra reports``: send the reports of a census year, or see what was delivered."""
 
 from __future__ import annotations
 
@@ -20,24 +20,33 @@ def send(census_year: int) -> None:
         summary = send_reports(None, census_year)
     except DeliveryFailed as exc:
         raise click.ClickException(str(exc)) from exc
+    if summary.version is None:
+        click.echo(f"census {census_year}: nothing published yet; no reports sent")
+        return
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.by_kind.items())) or "none"
     click.echo(
-        f"census {census_year} version {summary['version']}: {summary['sent']} sent, "
-        f"{summary['skipped_already_sent']} already sent"
+        f"census {census_year} version {summary.version}: {summary.sent} sent ({kinds}), "
+        f"{summary.skipped_already_sent} already sent"
     )
 
 
 @reports.command("status")
 @click.option("--year", "census_year", type=int, required=True)
-def status(census_year: int) -> None:
-    """Deliveries that are pending or failed, with their last error."""
+@click.option("--all", "show_all", is_flag=True, help="Also list delivered reports.")
+def status(census_year: int, show_all: bool) -> None:
+    """Deliveries that are pending or failed (exit 1 if any), with their last error."""
     from sentra.config import get_settings
-    from sentra.reports.delivery import pending_or_failed
+    from sentra.reports.delivery import deliveries
 
-    rows = pending_or_failed(get_settings(), census_year)
-    if not rows:
-        click.echo(f"census {census_year}: every report was delivered")
-        return
+    rows = deliveries(get_settings(), census_year, only_unsent=not show_all)
+    unsent = [r for r in rows if r["status"] != "sent"]
     for r in rows:
         error = r["last_error"] or ""
-        click.echo(f"{r['office_code']:<8} {r['kind']:<9} {r['status']:<8} {r['attempts']} {error}")
+        click.echo(
+            f"{r['office_code']:<8} {r['kind']:<9} {r['status']:<8} attempts={r['attempts']} "
+            f"{', '.join(r['recipients'])} {error}".rstrip()
+        )
+    if not unsent:
+        click.echo(f"census {census_year}: every report was delivered")
+        return
     raise SystemExit(1)

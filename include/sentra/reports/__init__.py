@@ -1,111 +1,157 @@
 """Quality reports to regional offices, in Bahasa Indonesia, sent exactly once per result.
 
-After each publication every office that submitted gets a report (rows rejected by
-reason with its own row numbers and what to fix, duplicates merged, sentra flagged),
-offices that did not submit get a reminder listing their registered sentra, and the
-central office gets a national summary. Recipients come only from the office directory.
+After each publication every office that submitted gets a report (its files and
+verdict, rows rejected by reason with its own row numbers and what to fix, duplicates
+merged, sentra flagged inactive / not reported / revived, counts against last year),
+offices whose area nobody submitted for get a reminder listing their registered
+sentra, and the central office gets a national summary. Recipients come only from
+the office directory (``sentra.offices``), never from a submitted file.
 
-Exactly once: a ``report_delivery`` row keyed by (census year, office, kind, result
-version) is claimed before sending and marked sent after; a rerun or retry finds it
-sent and sends nothing. The only possible duplicate is a crash between the mail
-server accepting a message and the ledger commit; the Message-ID is derived from the
-delivery key so mail systems can drop that duplicate.
+Layers: ``model`` (pure dataclasses from DataFrames), ``render`` (Jinja2, charts,
+XLSX), ``delivery`` (ledger claims and transports), ``loader`` (warehouse + ledger).
+Each report is keyed by a digest of its content, so an office whose report did not
+change is not mailed again when another office's resubmission makes a new
+consolidation, and one whose result changed gets a report labelled "Laporan
+pembaruan". Delivery semantics are described in ``sentra.reports.delivery``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from sentra.config import Settings, get_settings
-
 if TYPE_CHECKING:
-    from email.message import EmailMessage
+    from sentra.config import Settings
+    from sentra.reports.delivery import Transport
+    from sentra.reports.loader import LoadedInputs
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class DeliverySummary:
+    """Counts of one ``send_reports`` run (also readable as a mapping, e.g. in XCom)."""
+
     census_year: int
     version: int | None = None
     sent: int = 0
     skipped_already_sent: int = 0
     failed: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "census_year": self.census_year,
-            "version": self.version,
-            "sent": self.sent,
-            "skipped_already_sent": self.skipped_already_sent,
-            "failed": self.failed,
-            "failures": self.failures,
-        }
+        return asdict(self)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.as_dict()[name]
 
 
 class DeliveryFailed(RuntimeError):  # noqa: N818 - names the outcome an operator sees
-    """Some reports could not be delivered after retries (all others were attempted)."""
-
-
-def message_id(census_year: int, office_code: str, kind: str, version_key: str, domain: str) -> str:
-    digest = hashlib.sha256(
-        f"{census_year}|{office_code}|{kind}|{version_key}".encode()
-    ).hexdigest()
-    return f"<sentra.{census_year}.{office_code}.{kind}.{digest[:16]}@{domain}>"
+    """Some reports were not delivered after retries (all the others were attempted)."""
 
 
 def send_reports(
     settings: Settings | None = None,
     census_year: int | None = None,
     *,
-    transport: Any = None,
-) -> dict[str, Any]:
-    """Build and deliver every report of the latest publication of a census year."""
-    from sentra.reports.build import build_all
-    from sentra.reports.delivery import deliver, transport_for
+    inputs_loader: Callable[[Settings, int], LoadedInputs] | None = None,
+    transport: Transport | None = None,
+    backoff_seconds: float = 1.0,
+) -> DeliverySummary:
+    """Build and deliver every report of the latest publication of a census year.
+
+    Raises :class:`DeliveryFailed` at the end when any report failed, after every
+    other report was attempted, so the Airflow task shows red and a rerun retries
+    only what is not sent.
+    """
+    from sentra.config import get_settings
+    from sentra.reports import delivery as dl
+    from sentra.reports import model, render
+    from sentra.reports.loader import load_inputs
 
     settings = settings or get_settings()
     if census_year is None:
         raise ValueError("census_year is required")
-    transport = transport or transport_for(settings)
+    loaded = (inputs_loader or load_inputs)(settings, census_year)
+    transport = transport or dl.transport_for(settings)
     summary = DeliverySummary(census_year)
-    messages = build_all(settings, census_year)
-    if messages is None:
+    if loaded.version is None or loaded.data is None:
         log.info("census %s: nothing published yet; no reports", census_year)
-        return summary.as_dict()
-    summary.version = messages.version
-    for item in messages.items:
-        outcome = deliver(settings, transport, item)
+        return summary
+    summary.version = loaded.version.number
+    sent_before = dl.offices_reported_before(settings, census_year)
+    data = loaded.data
+    submitted = model.submitted_offices(data.submissions)
+
+    def one(kind: str, office_code: str, make: Callable[[], tuple[str, Any]]) -> None:
+        try:
+            key, message = make()
+        except Exception as exc:  # one office's bad data must not stop the others
+            log.exception("building the %s for %s failed", kind, office_code)
+            summary.failed += 1
+            summary.failures.append(f"{office_code}/{kind}: not built: {type(exc).__name__}: {exc}")
+            return
+        recipients = [a.strip() for a in str(message["To"]).split(",") if a.strip()]
+        outcome, error = dl.deliver(
+            settings,
+            transport,
+            dl.DeliveryKey(census_year, office_code, kind, key),
+            message,
+            recipients,
+            backoff_seconds=backoff_seconds,
+        )
         if outcome == "sent":
             summary.sent += 1
+            summary.by_kind[kind] = summary.by_kind.get(kind, 0) + 1
         elif outcome == "skipped":
             summary.skipped_already_sent += 1
         else:
             summary.failed += 1
-            summary.failures.append(f"{item.office_code}/{item.kind}: {outcome}")
+            summary.failures.append(f"{office_code}/{kind}: {error}")
+
+    def office_report(office: Any) -> tuple[str, Any]:
+        draft = model.build_office_report(office, census_year, data, version=loaded.version)
+        key = draft.digest()
+        earlier = sent_before.get(office.office_code, set()) - {key}
+        version = model.ReportVersion(loaded.version.number, loaded.version.key, bool(earlier))
+        report = replace(draft, version=version)
+        return key, render.render_office_email(report, settings, version_key=key)
+
+    def reminder(office: Any) -> tuple[str, Any]:
+        report = model.build_reminder(office, census_year, data, version=loaded.version)
+        key = report.digest()
+        return key, render.render_reminder_email(report, settings, version_key=key)
+
+    def national() -> tuple[str, Any]:
+        report = model.build_national_summary(
+            loaded.offices, census_year, data, version=loaded.version
+        )
+        key = report.digest()
+        return key, render.render_summary_email(report, settings, version_key=key)
+
+    for office in loaded.offices:
+        if not office.active or not office.emails:
+            log.warning("office %s has no active email address; no report", office.office_code)
+            continue
+        if office.office_code in submitted:
+            one("report", office.office_code, lambda o=office: office_report(o))
+        elif (
+            model.needs_reminder(office.office_code, submitted)
+            and model.area_mask(data.sentra, office.office_code).any()
+        ):
+            one("reminder", office.office_code, lambda o=office: reminder(o))
+    one("summary", "pusat", national)
     log.info("census %s reports: %s", census_year, summary.as_dict())
     if summary.failed:
         raise DeliveryFailed(
-            f"{summary.failed} report(s) not delivered after retries: {'; '.join(summary.failures)}"
+            f"{summary.failed} report(s) not delivered after retries "
+            f"({summary.sent} sent, {summary.skipped_already_sent} already sent): "
+            + "; ".join(summary.failures)
         )
-    return summary.as_dict()
+    return summary
 
 
-@dataclass
-class OutgoingMessage:
-    census_year: int
-    office_code: str
-    kind: str  # report | reminder | summary
-    version_key: str
-    message: EmailMessage
-
-    @property
-    def recipients(self) -> list[str]:
-        return [a.strip() for a in str(self.message["To"]).split(",") if a.strip()]
-
-
-__all__ = ["DeliveryFailed", "DeliverySummary", "OutgoingMessage", "send_reports"]
+__all__ = ["DeliveryFailed", "DeliverySummary", "send_reports"]

@@ -1,9 +1,18 @@
 """Delivery: claim in the ledger, send through a transport, record the outcome.
 
-Transports: a file outbox of ``.eml`` files (the embedded default), SMTP through the
-Airflow connection ``settings.smtp_conn_id`` (production), or plain SMTP host/port
-(tests against a real server on loopback). SMTP failures are retried with
-exponential backoff and end as ``failed`` with the last error — never lost.
+Exactly once per (census year, office, kind, version key): the ``report_delivery``
+row is claimed *before* sending (its unique constraint makes a second claim fail),
+marked ``sent`` after. A retry or rerun finds ``sent`` and sends nothing. A row left
+``pending`` by a crash mid-send, or ``failed`` after its retries, is sent again by
+the next run: the one duplicate possible is a crash after the mail server accepted
+the message and before the ledger commit (at-least-once inside that window), and
+the deterministic Message-ID lets mail systems drop it. Each send attempt bumps
+``attempts`` with a compare-and-set, so two workers racing on the same pending row
+cannot both send.
+
+Transports: :class:`OutboxTransport` (``.eml`` files, the embedded default),
+:class:`AirflowSmtpTransport` (production, the Airflow SMTP connection) and
+:class:`SmtpTransport` (plain host/port, used by tests against a real server).
 """
 
 from __future__ import annotations
@@ -11,15 +20,15 @@ from __future__ import annotations
 import logging
 import smtplib
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sentra.config import Settings
-
 if TYPE_CHECKING:
-    from sentra.reports import OutgoingMessage
+    from sentra.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -28,25 +37,32 @@ class Transport(Protocol):
     def send(self, message: EmailMessage, recipients: list[str]) -> None: ...
 
 
+class PermanentDeliveryError(RuntimeError):
+    """Retrying cannot help (e.g. the server refused the recipients with a 5xx)."""
+
+
 class OutboxTransport:
-    """Writes each message as an .eml file (what the embedded default 'sends')."""
+    """Writes each message as ``<Message-ID>.eml`` (what the embedded default 'sends')."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        self.folder = Path(folder)
 
-    def send(self, message: EmailMessage, recipients: list[str]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+    def path_for(self, message: EmailMessage) -> Path:
         safe = "".join(
             ch if ch.isalnum() or ch in "._-" else "_" for ch in str(message["Message-ID"])
         )
-        path = self.folder / f"{safe.strip('_')}.eml"
+        return self.folder / f"{safe.strip('_')}.eml"
+
+    def send(self, message: EmailMessage, recipients: list[str]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.path_for(message)
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(message.as_bytes())
-        tmp.replace(path)
+        tmp.replace(path)  # atomic: a reader never sees half a message
 
 
 class SmtpTransport:
-    """Plain SMTP (STARTTLS when asked); used directly in tests and via the Airflow connection."""
+    """Plain SMTP to host:port (STARTTLS / SSL / login when asked)."""
 
     def __init__(
         self,
@@ -69,128 +85,227 @@ class SmtpTransport:
                 smtp.starttls()
             if self.user:
                 smtp.login(self.user, self.password or "")
-            smtp.send_message(message, to_addrs=recipients)
+            _send(smtp, message, recipients)
 
 
-def airflow_smtp_transport(conn_id: str) -> SmtpTransport:
-    """SMTP settings from the Airflow connection (secrets stay in Airflow)."""
-    from airflow.sdk import BaseHook
+class AirflowSmtpTransport:
+    """Through the Airflow SMTP connection, so its host, TLS, login or OAuth2 apply.
 
-    conn = BaseHook.get_connection(conn_id)
-    extra = conn.extra_dejson or {}
-    return SmtpTransport(
-        conn.host or "localhost",
-        int(conn.port or 25),
-        user=conn.login or None,
-        password=conn.password or None,
-        starttls=not extra.get("disable_tls", True) and not extra.get("disable_ssl", True),
-        ssl=not extra.get("disable_ssl", True) and extra.get("use_ssl", False),
-        timeout=float(extra.get("timeout", 30)),
-    )
+    ``SmtpHook.send_email_smtp`` builds its own message (no inline images, no
+    Message-ID of ours), so the hook is used to open and authenticate the
+    connection and the pre-built message goes through its SMTP client.
+    """
+
+    def __init__(self, conn_id: str) -> None:
+        self.conn_id = conn_id
+
+    def send(self, message: EmailMessage, recipients: list[str]) -> None:
+        from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+        with SmtpHook(smtp_conn_id=self.conn_id) as hook:
+            client = getattr(hook, "_smtp_client", None)
+            if client is None:
+                raise PermanentDeliveryError(
+                    f"Airflow SMTP connection {self.conn_id!r} gave no client"
+                )
+            _send(client, message, recipients)
+
+
+def _send(smtp: smtplib.SMTP, message: EmailMessage, recipients: list[str]) -> None:
+    refused = smtp.send_message(message, to_addrs=recipients)
+    if refused:  # some recipients refused: the office would silently miss its report
+        raise PermanentDeliveryError(f"recipients refused by the server: {refused}")
 
 
 def transport_for(settings: Settings) -> Transport:
+    """The transport ``settings.mail_mode`` asks for."""
     if settings.mail_mode == "outbox":
         return OutboxTransport(Path(settings.outbox_dir))
     if settings.mail_mode == "smtp":
-        return airflow_smtp_transport(settings.smtp_conn_id)
+        return AirflowSmtpTransport(settings.smtp_conn_id)
     raise ValueError(f"SENTRA_MAIL_MODE must be 'outbox' or 'smtp', not {settings.mail_mode!r}")
 
 
-def deliver(settings: Settings, transport: Transport, item: OutgoingMessage) -> str:
-    """'sent', 'skipped' (already sent for this version) or the last error after retries."""
+def _transient(exc: BaseException) -> bool:
+    """Network trouble and 4xx replies are worth retrying; 5xx replies and bugs are not."""
+    if isinstance(exc, PermanentDeliveryError | smtplib.SMTPRecipientsRefused):
+        return False
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code < 500
+    return isinstance(exc, OSError | smtplib.SMTPException)
+
+
+@dataclass(frozen=True)
+class DeliveryKey:
+    census_year: int
+    office_code: str
+    kind: str  # report | reminder | summary
+    version_key: str
+
+    def __str__(self) -> str:
+        return f"{self.census_year}/{self.office_code}/{self.kind}/{self.version_key[:12]}"
+
+
+def _where(key: DeliveryKey) -> tuple:
+    from sentra.ledger.models import ReportDelivery
+
+    return (
+        ReportDelivery.census_year == key.census_year,
+        ReportDelivery.office_code == key.office_code,
+        ReportDelivery.kind == key.kind,
+        ReportDelivery.version_key == key.version_key,
+    )
+
+
+def claim(
+    settings: Settings, key: DeliveryKey, message: EmailMessage, recipients: list[str]
+) -> int | None:
+    """Claim the delivery; its current attempt count, or None when it was already sent."""
     from sqlalchemy import select
     from sqlalchemy.exc import IntegrityError
 
     from sentra.ledger.db import session_scope
     from sentra.ledger.models import ReportDelivery
 
-    key = (item.census_year, item.office_code, item.kind, item.version_key)
-    with session_scope(settings) as session:
-        row = session.scalar(
-            select(ReportDelivery).where(
-                ReportDelivery.census_year == key[0],
-                ReportDelivery.office_code == key[1],
-                ReportDelivery.kind == key[2],
-                ReportDelivery.version_key == key[3],
+    try:
+        with session_scope(settings) as session:
+            session.add(
+                ReportDelivery(
+                    census_year=key.census_year,
+                    office_code=key.office_code,
+                    kind=key.kind,
+                    version_key=key.version_key,
+                    status="pending",
+                    attempts=0,
+                    recipients=list(recipients),
+                    subject=str(message["Subject"]),
+                    message_id=str(message["Message-ID"]),
+                )
             )
+        return 0
+    except IntegrityError:
+        pass  # claimed before: sent, or pending/failed from an earlier run
+    with session_scope(settings) as session:
+        row = session.scalar(select(ReportDelivery).where(*_where(key)))
+        if row is None or row.status == "sent":
+            return None
+        log.info("delivery %s was left %s by an earlier run; sending it again", key, row.status)
+        return row.attempts or 0
+
+
+def _begin_attempt(settings: Settings, key: DeliveryKey, seen: int) -> bool:
+    """Compare-and-set ``attempts``: only one worker may send a given attempt."""
+    from sqlalchemy import update
+
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import ReportDelivery
+
+    with session_scope(settings) as session:
+        result = session.execute(
+            update(ReportDelivery)
+            .where(*_where(key), ReportDelivery.attempts == seen, ReportDelivery.status != "sent")
+            .values(attempts=seen + 1, status="pending")
         )
-        if row is not None and row.status == "sent":
-            return "skipped"
-        if row is None:
-            try:
-                with session.begin_nested():
-                    session.add(
-                        ReportDelivery(
-                            census_year=key[0],
-                            office_code=key[1],
-                            kind=key[2],
-                            version_key=key[3],
-                            status="pending",
-                            attempts=0,
-                            recipients=item.recipients,
-                            subject=str(item.message["Subject"]),
-                            message_id=str(item.message["Message-ID"]),
-                        )
-                    )
-            except IntegrityError:  # a concurrent run claimed it first
-                return "skipped"
+        return result.rowcount == 1
+
+
+def _finish(settings: Settings, key: DeliveryKey, status: str, error: str | None) -> None:
+    from sqlalchemy import update
+
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import ReportDelivery
+
+    values: dict[str, Any] = {"status": status, "last_error": error}
+    if status == "sent":
+        values["sent_at"] = datetime.now(UTC)
+    with session_scope(settings) as session:
+        session.execute(update(ReportDelivery).where(*_where(key)).values(**values))
+
+
+def deliver(
+    settings: Settings,
+    transport: Transport,
+    key: DeliveryKey,
+    message: EmailMessage,
+    recipients: list[str],
+    *,
+    backoff_seconds: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[str, str | None]:
+    """Send one message at most once per key: ('sent'|'skipped'|'failed', last error)."""
+    seen = claim(settings, key, message, recipients)
+    if seen is None:
+        return "skipped", None
     last_error = ""
-    for attempt in range(settings.smtp_max_attempts):
+    for attempt in range(max(settings.smtp_max_attempts, 1)):
+        if not _begin_attempt(settings, key, seen):
+            return "skipped", None  # another worker took this delivery over
+        seen += 1
         try:
-            transport.send(item.message, item.recipients)
-            _finish(settings, key, "sent", attempt + 1, None)
-            return "sent"
-        except (OSError, smtplib.SMTPException) as exc:
+            transport.send(message, recipients)
+        except Exception as exc:
             last_error = f"{type(exc).__name__}: {exc}"
             log.warning("sending %s failed (attempt %d): %s", key, attempt + 1, last_error)
-            if attempt < settings.smtp_max_attempts - 1:
-                time.sleep(min(0.5 * 2**attempt, 30))
-    _finish(settings, key, "failed", settings.smtp_max_attempts, last_error)
-    return last_error
+            if not _transient(exc) or attempt == settings.smtp_max_attempts - 1:
+                break
+            sleep(min(backoff_seconds * 2**attempt, 60.0))
+            continue
+        _finish(settings, key, "sent", None)
+        return "sent", None
+    _finish(settings, key, "failed", last_error)
+    return "failed", last_error
 
 
-def _finish(settings: Settings, key: tuple, status: str, attempts: int, error: str | None) -> None:
+def deliveries(
+    settings: Settings, census_year: int, *, only_unsent: bool = False
+) -> list[dict[str, Any]]:
+    """The delivery ledger of a census year, for ``sentra reports status``."""
     from sqlalchemy import select
 
     from sentra.ledger.db import session_scope
     from sentra.ledger.models import ReportDelivery
 
+    stmt = select(ReportDelivery).where(ReportDelivery.census_year == census_year)
+    if only_unsent:
+        stmt = stmt.where(ReportDelivery.status != "sent")
     with session_scope(settings) as session:
-        row = session.scalar(
-            select(ReportDelivery).where(
-                ReportDelivery.census_year == key[0],
-                ReportDelivery.office_code == key[1],
-                ReportDelivery.kind == key[2],
-                ReportDelivery.version_key == key[3],
-            )
-        )
-        row.status = status
-        row.attempts = (row.attempts or 0) + attempts
-        row.last_error = error
-        if status == "sent":
-            row.sent_at = datetime.now(UTC)
-
-
-def pending_or_failed(settings: Settings, census_year: int) -> list[dict[str, Any]]:
-    from sqlalchemy import select
-
-    from sentra.ledger.db import session_scope
-    from sentra.ledger.models import ReportDelivery
-
-    with session_scope(settings) as session:
-        rows = session.scalars(
-            select(ReportDelivery).where(
-                ReportDelivery.census_year == census_year, ReportDelivery.status != "sent"
-            )
-        ).all()
         return [
             {
                 "office_code": r.office_code,
                 "kind": r.kind,
+                "version_key": r.version_key,
                 "status": r.status,
                 "attempts": r.attempts,
+                "recipients": list(r.recipients or []),
+                "subject": r.subject,
+                "message_id": r.message_id,
+                "sent_at": r.sent_at,
                 "last_error": r.last_error,
             }
-            for r in rows
+            for r in session.scalars(
+                stmt.order_by(ReportDelivery.office_code, ReportDelivery.kind, ReportDelivery.id)
+            )
         ]
+
+
+def offices_reported_before(
+    settings: Settings, census_year: int, kind: str = "report"
+) -> dict[str, set[str]]:
+    """office_code -> version keys already sent, to label a changed result as an update."""
+    from sqlalchemy import select
+
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import ReportDelivery
+
+    out: dict[str, set[str]] = {}
+    with session_scope(settings) as session:
+        rows = session.execute(
+            select(ReportDelivery.office_code, ReportDelivery.version_key).where(
+                ReportDelivery.census_year == census_year,
+                ReportDelivery.kind == kind,
+                ReportDelivery.status == "sent",
+            )
+        ).all()
+    for office_code, version_key in rows:
+        out.setdefault(office_code, set()).add(version_key)
+    return out
