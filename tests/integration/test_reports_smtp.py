@@ -346,3 +346,25 @@ def test_report_html_renders_to_png_in_headless_chromium(tmp_path):
     )
     assert shot.read_bytes().startswith(b"\x89PNG")
     assert shot.stat().st_size > 10_000, "a rendered page, not a blank one"
+
+
+def test_airflow_smtp_connection_sends_the_prebuilt_message(smtp, monkeypatch):
+    """Production path: the Airflow connection's host/TLS/login, our MIME message intact."""
+    from sentra.config import Settings
+    from sentra.reports import model, render
+    from sentra.reports.delivery import AirflowSmtpTransport, transport_for
+
+    sink, port = smtp
+    conn = {"conn_type": "smtp", "host": "127.0.0.1", "port": port}
+    conn["extra"] = {"disable_ssl": True, "disable_tls": True}
+    monkeypatch.setenv("AIRFLOW_CONN_SENTRA_SMTP", json.dumps(conn))
+    settings = Settings(mail_mode="smtp", smtp_conn_id="sentra_smtp").resolved()
+    transport = transport_for(settings)
+    assert isinstance(transport, AirflowSmtpTransport)
+    report = model.build_office_report(OFFICES[0], YEAR, _inputs(), version=ReportVersion(1, "c"))
+    message = render.render_office_email(report, settings)
+    transport.send(message, list(OFFICES[0].emails))
+    ((rcpts, got),) = sink.messages
+    assert sorted(rcpts) == sorted(OFFICES[0].emails)
+    assert got["Message-ID"] == message["Message-ID"]
+    assert [p.get_content_type() for p in got.walk() if p.get_content_type() == "image/png"]
