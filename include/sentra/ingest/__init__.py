@@ -8,7 +8,8 @@ lineage: submission, file, sheet and the row number the office sees.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -149,23 +150,72 @@ def _failed(
     )
 
 
-def _apply(parser: Callable[[Any], tuple[Any, str | None]], values: list[Any]) -> tuple[list, list]:
-    """Parse each distinct value once (status, region, commodity repeat a lot)."""
-    cache: dict[Any, tuple[Any, str | None]] = {}
-    out, problems = [], []
-    for v in values:
+def _gather(tables: list[RawTable], canonical: str) -> Any:
+    """One canonical column over all usable tables: an Arrow array, or a list of cells."""
+    import pyarrow as pa
+
+    pieces = []
+    for t in tables:
+        index = next((i for i, c in t.mapping.columns.items() if c == canonical), None)
+        pieces.append(None if index is None else t.columns.get(index))
+    if all(isinstance(p, pa.Array) or p is None for p in pieces):
+        return pa.concat_arrays(
+            [
+                p if p is not None else pa.nulls(t.n_rows, pa.string())
+                for p, t in zip(pieces, tables, strict=True)
+            ]
+        )
+    out: list[Any] = []
+    for p, t in zip(pieces, tables, strict=True):
+        if p is None:
+            out.extend([None] * t.n_rows)
+        elif isinstance(p, pa.Array):
+            out.extend(p.to_pylist())
+        else:
+            out.extend(p)
+    return out
+
+
+class _Problems:
+    """Row problems, added column by column only where a code is set (usually few rows)."""
+
+    def __init__(self, count: int) -> None:
+        # Many small acyclic lists: the cyclic GC would rescan them for nothing (8x slower).
+        enabled = gc.isenabled()
+        gc.disable()
         try:
-            key = (type(v), v)
-            hit = cache.get(key)
-        except TypeError:
-            key, hit = None, None
-        if hit is None:
-            hit = parser(v)
-            if key is not None:
-                cache[key] = hit
-        out.append(hit[0])
-        problems.append(hit[1])
-    return out, problems
+            self.rows: list[list[dict[str, Any]]] = [[] for _ in range(count)]
+        finally:
+            if enabled:
+                gc.enable()
+
+    def add(self, column: str, codes: Any, raw: Any) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if codes.null_count == len(codes):
+            return
+        where = pc.indices_nonzero(pc.is_valid(codes))
+        found = codes.take(where).to_pylist()
+        rows = where.to_pylist()
+        values = (
+            raw.take(where).to_pylist() if isinstance(raw, pa.Array) else [raw[i] for i in rows]
+        )
+        for i, code, value in zip(rows, found, values, strict=True):
+            self.rows[i].append(
+                {
+                    "code": code,
+                    "column": column,
+                    "value": None if value is None else str(value)[:200],
+                }
+            )
+
+    def add_where(self, column: str, code: str, mask: Any, values: Any) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        codes = pc.if_else(mask, pa.scalar(code), pa.scalar(None, pa.string()))
+        self.add(column, codes, values)
 
 
 def _normalise(
@@ -176,118 +226,104 @@ def _normalise(
     submission_id: str,
     settings: Settings,
 ) -> pd.DataFrame:
+    """Column by column: Arrow kernels for clean cells, per distinct value for the rest."""
+    import numpy as np
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     from sentra.ingest import normalise as n
 
-    raw: dict[str, list[Any]] = {}
-    lineage_rows: list[int] = []
-    sheets: list[str | None] = []
-    canonical_cols = {c for t in tables for c in t.mapping.canonical}
-    for t in tables:
-        index = {c: i for i, c in t.mapping.columns.items()}
-        lineage_rows.extend(number for number, _ in t.rows)
-        sheets.extend([t.sheet] * len(t.rows))
-        for col in canonical_cols:
-            i = index.get(col)
-            target = raw.setdefault(col, [])
-            if i is None:
-                target.extend([None] * len(t.rows))
-            else:
-                target.extend(cells[i] if i < len(cells) else None for _, cells in t.rows)
-    count = len(lineage_rows)
-    problems: list[list[dict[str, Any]]] = [[] for _ in range(count)]
+    count = sum(t.n_rows for t in tables)
+    provided = {c for t in tables for c in t.mapping.canonical}
+    problems = _Problems(count)
+    none = pa.nulls(count, pa.string())
 
-    def add(col: str, codes: list[str | None], raw_values: list[Any]) -> None:
-        for i, code in enumerate(codes):
-            if code:
-                value = raw_values[i]
-                problems[i].append(
-                    {
-                        "code": code,
-                        "column": col,
-                        "value": None if value is None else str(value)[:200],
-                    }
-                )
-
-    def column(col: str) -> list[Any]:
-        return raw.get(col, [None] * count)
+    def column(col: str) -> Any:
+        return _gather(tables, col) if col in provided else none
 
     out: dict[str, Any] = {}
     for col in TEXT_COLUMNS:
-        values = n.clean_text_many(column(col))
-        too_long = [
-            "cell_too_long" if v is not None and len(v) > settings.max_cell_chars else None
-            for v in values
-        ]
-        add(col, too_long, values)
-        values = [v[: settings.max_cell_chars] if v else v for v in values]
-        formula = [
-            "formula_neutralised" if v and v.startswith(FORMULA_PREFIXES) and col != "contact_phone"
-            else None
-            for v in values
-        ]  # fmt: skip
-        add(col, formula, values)
+        raw = column(col)
+        values = n.clean_text_column(raw)
+        too_long = pc.fill_null(pc.greater(pc.utf8_length(values), settings.max_cell_chars), False)
+        if pc.any(too_long).as_py():
+            problems.add_where(col, "cell_too_long", too_long, values)
+            values = pc.utf8_slice_codeunits(values, 0, settings.max_cell_chars)
+        if col != "contact_phone":
+            formula = pc.fill_null(
+                pc.match_substring_regex(values, "^[" + re.escape("".join(FORMULA_PREFIXES)) + "]"),
+                False,
+            )
+            problems.add_where(col, "formula_neutralised", formula, values)
         out[col] = values
-    sid = [n.clean_text(v) for v in column("sentra_id")]
-    out["sentra_id"] = [s.upper() if s else None for s in sid]
-    for col, parser in (("units", n.parse_int), ("workers", n.parse_int),
-                        ("year_established", n.parse_int),
-                        ("production_value", n.parse_money),
-                        ("investment_value", n.parse_money)):  # fmt: skip
-        kind = "money" if parser is n.parse_money else "int"
-        fast = n.parse_many(column(col), kind, parser)
-        values, codes = fast if fast is not None else _apply(parser, column(col))
-        add(col, codes, column(col))
+    out["sentra_id"] = pc.utf8_upper(n.clean_text_column(column("sentra_id")))
+    for col, kind in (("units", "int"), ("workers", "int"), ("year_established", "int"),
+                      ("production_value", "money"), ("investment_value", "money")):  # fmt: skip
+        raw = column(col)
+        values, codes = n.parse_column(raw, kind)
+        problems.add(col, codes, raw)
         out[col] = values
-    lat, lat_p = n.parse_many(column("latitude"), "coordinate", n.parse_coordinate) or _apply(
-        n.parse_coordinate, column("latitude")
-    )
-    lon, lon_p = n.parse_many(column("longitude"), "coordinate", n.parse_coordinate) or _apply(
-        n.parse_coordinate, column("longitude")
-    )
-    add("latitude", lat_p, column("latitude"))
-    add("longitude", lon_p, column("longitude"))
-    if "coordinates" in raw:
-        pairs, codes = _apply(n.split_coordinates, column("coordinates"))
-        add("latitude", codes, column("coordinates"))
-        lat = [p[0] if la is None else la for p, la in zip(pairs, lat, strict=True)]
-        lon = [p[1] if lo is None else lo for p, lo in zip(pairs, lon, strict=True)]
-    out["latitude"], out["longitude"] = lat, lon
-    out["visit_date"], codes = _apply(n.parse_date, column("visit_date"))
-    add("visit_date", codes, column("visit_date"))
-    out["reported_status"], codes = _apply(n.parse_status, column("reported_status"))
-    add("reported_status", codes, column("reported_status"))
-    region, codes = _apply(lambda v: n.parse_region(v, office_code), column("region_code"))
-    add("region_code", codes, column("region_code"))
-    out["region_code"] = region
-    out["province_code"] = [r[:2] if r else None for r in region]
-    out["kecamatan_code"], _ = _apply(n.parse_subregion, column("kecamatan_code"))
-    out["desa_code"], _ = _apply(n.parse_subregion, column("desa_code"))
-    commodity, _ = _apply(n.parse_commodity, column("commodity"))
-    out["commodity"] = [c[0] for c in commodity]
-    out["commodity_group"] = [c[1] for c in commodity]
+    for col in ("latitude", "longitude"):
+        raw = column(col)
+        out[col], codes = n.parse_column(raw, "coordinate")
+        problems.add(col, codes, raw)
+    if "coordinates" in provided:
+        raw = column("coordinates")
+        results, index = n.by_unique(raw, n.split_coordinates)
+        lat = pc.take(pa.array([r[0][0] for r in results], pa.float64()), index)
+        lon = pc.take(pa.array([r[0][1] for r in results], pa.float64()), index)
+        problems.add(
+            "latitude", pc.take(pa.array([r[1] for r in results], pa.string()), index), raw
+        )
+        out["latitude"] = pc.coalesce(out["latitude"], lat)
+        out["longitude"] = pc.coalesce(out["longitude"], lon)
+    for col, parser, type_ in (
+        ("visit_date", n.parse_date, pa.date32()),
+        ("reported_status", n.parse_status, pa.string()),
+        ("region_code", lambda v: n.parse_region(v, office_code), pa.string()),
+        ("kecamatan_code", n.parse_subregion, pa.string()),
+        ("desa_code", n.parse_subregion, pa.string()),
+    ):
+        raw = column(col)
+        out[col], codes = n.parse_unique(raw, parser, type_)
+        problems.add(col, codes, raw)
+    out["province_code"] = pc.utf8_slice_codeunits(out["region_code"], 0, 2)
+    results, index = n.by_unique(column("commodity"), n.parse_commodity)
+    out["commodity"] = pc.take(pa.array([r[0][0] for r in results], pa.string()), index)
+    out["commodity_group"] = pc.take(pa.array([r[0][1] for r in results], pa.string()), index)
 
     schema = census_arrow_schema()
-    frame = pd.DataFrame(
-        {
-            "submission_id": [submission_id] * count,
-            "office_code": [office_code] * count,
-            "source_file": [file_name] * count,
-            "source_sheet": sheets,
-            "source_row": lineage_rows,
-            "census_year": [census_year] * count,
-            **{c: out.get(c, [None] * count) for c in schema.names[6:]},
-        }
-    )
-    frame = frame[schema.names]
-    for name, dtype in (("source_row", "int64"), ("census_year", "int64")):
-        frame[name] = frame[name].astype(dtype)
-    for name in ("units", "workers", "year_established", "production_value", "investment_value"):
-        frame[name] = pd.array(frame[name].tolist(), dtype="Int64")
-    for name in ("latitude", "longitude"):
-        frame[name] = pd.array(frame[name].tolist(), dtype="Float64")
-    frame["problems"] = problems
+    for col, limit_code in (("units", "value_over_cap"), ("workers", "value_over_cap"),
+                            ("year_established", "implausible_year")):  # fmt: skip
+        type_ = schema.field(col).type
+        info = np.iinfo(type_.to_pandas_dtype())
+        outside = pc.fill_null(
+            pc.or_(pc.greater(out[col], info.max), pc.less(out[col], info.min)), False
+        )
+        if pc.any(outside).as_py():
+            problems.add_where(col, limit_code, outside, out[col])
+            out[col] = pc.if_else(outside, pa.scalar(None, out[col].type), out[col])
+    sheets = [s for t in tables for s in [t.sheet] * t.n_rows]
+    lineage = {
+        "submission_id": pa.array([submission_id] * count, pa.string()),
+        "office_code": pa.array([office_code] * count, pa.string()),
+        "source_file": pa.array([file_name] * count, pa.string()),
+        "source_sheet": pa.array(sheets, pa.string()),
+        "source_row": pa.array(np.concatenate([np.asarray(t.row_numbers, dtype=np.int64)
+                                               for t in tables]) if tables else [], pa.int64()),
+        "census_year": pa.array(np.full(count, census_year, dtype=np.int64)),
+    }  # fmt: skip
+    arrays = [
+        pc.cast(lineage[f.name] if f.name in lineage else out[f.name], f.type) for f in schema
+    ]
+    table = pa.Table.from_arrays(arrays, schema=schema)
+    nullable = {pa.int16(): pd.Int64Dtype(), pa.int32(): pd.Int64Dtype(),
+                pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}  # fmt: skip
+    frame = table.to_pandas(types_mapper=nullable.get)
+    for name in ("source_row", "census_year"):
+        frame[name] = frame[name].astype("int64")
+    frame["problems"] = problems.rows
     return frame
 
 

@@ -68,74 +68,205 @@ def clean_text(value: Any) -> str | None:
 _INVISIBLE_RE2 = (
     r"[\x{200b}-\x{200f}\x{202a}-\x{202e}\x{2060}-\x{2064}\x{feff}\x00-\x08\x0b-\x1f\x7f]"
 )
+# Fast paths: what a clean cell looks like. Anything else goes to the per-value parser,
+# so a fast result always equals the per-value result. Digits are capped so a cast
+# can never overflow int64.
+_FAST_INT = r"^[+-]?(?:[0-9]{1,3}(?:\.[0-9]{3}){1,5}|[0-9]{1,17})$"
+_DIGITS = r"(?:[0-9]{1,3}(?:\.[0-9]{3}){1,5}|[0-9]{1,17})"
+_FAST_MONEY = rf"^(?:[+-]?{_DIGITS}|(?:[Rr][Pp]\.? ?)?{_DIGITS}(?:,-|,00?)?)$"
+# "1,25 juta", "1676,2 jt", "1,5 M", "2 miliar": exact in integers with up to 6 decimals,
+# so the result equals lokal.parse_rupiah's (checked by the property tests).
+_FAST_SCALED = (
+    r"^(?P<whole>[0-9]{1,9})(?:,(?P<decimals>[0-9]{1,6}))? ?"
+    r"(?P<unit>juta|jt|Juta|JUTA|M|miliar|milyar|Miliar|Milyar)$"
+)
+_FAST_COORD = r"^[+-]?[0-9]{1,3}(?:[.,][0-9]{1,15})?$"
+
+
+def as_text_array(values: Any) -> Any:
+    """An Arrow string array for a column of text cells (None when cells are mixed types).
+
+    CSV columns arrive as Arrow arrays already; spreadsheet and JSON columns are lists
+    whose cells may be numbers, dates or text.
+    """
+    import pyarrow as pa
+
+    if isinstance(values, pa.ChunkedArray):
+        return values.combine_chunks()
+    if isinstance(values, pa.Array):
+        return values
+    if all(v is None or type(v) is str for v in values):
+        return pa.array(values, type=pa.string())
+    return None
+
+
+def nonblank(arr: Any) -> Any:
+    """True where a text cell holds anything but whitespace."""
+    import pyarrow.compute as pc
+
+    filled = pc.and_(pc.greater(pc.binary_length(arr), 0), pc.invert(pc.utf8_is_space(arr)))
+    return pc.fill_null(filled, False)
+
+
+_SPACE_RUNS_RE2 = (
+    r"[\s\x0b\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]+"
+)
+_ODD_SPACE_RE2 = (
+    r"\s\s|[\t\n\r\f\x0b\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+)
+
+
+def clean_text_array(arr: Any) -> Any:
+    """:func:`clean_text` as Arrow kernels (RE2): NFC, no invisibles, one space, trimmed.
+
+    One cheap match finds the cells that need a regex replace (few, in real files);
+    only those are rewritten.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pc.utf8_normalize(arr, "NFC")
+    odd = pc.fill_null(pc.match_substring_regex(arr, f"{_INVISIBLE_RE2}|{_ODD_SPACE_RE2}"), False)
+    if pc.any(odd).as_py():
+        fixed = pc.replace_substring_regex(arr.filter(odd), _INVISIBLE_RE2, "")
+        fixed = pc.replace_substring_regex(fixed, _SPACE_RUNS_RE2, " ")
+        arr = pc.replace_with_mask(arr, odd, fixed)
+    arr = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(pc.binary_length(arr), 0), pa.scalar(None, pa.string()), arr)
+
+
+def clean_text_column(values: Any) -> Any:
+    """A text column (array or list of any cells) → cleaned Arrow string array."""
+    import pyarrow as pa
+
+    arr = as_text_array(values)
+    if arr is None:
+        mixed = [v if v is None or type(v) is str else clean_text(v) for v in values]
+        arr = pa.array(mixed, type=pa.string())
+    return clean_text_array(arr)
 
 
 def clean_text_many(values: list[Any]) -> list[str | None]:
     """:func:`clean_text` over a column, vectorised with Arrow string kernels (RE2)."""
+    return clean_text_column(values).to_pylist()
+
+
+def by_unique(values: Any, parser: Any) -> tuple[list[Any], Any]:
+    """Parse each distinct value once: status, region, dates and commodity repeat a lot.
+
+    Returns the parser's result per distinct value and, per row, the index into them.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not any(isinstance(v, str) for v in values):
-        return [clean_text(v) for v in values]
-    mixed = [v if isinstance(v, str) or v is None else clean_text(v) for v in values]
-    arr = pc.utf8_normalize(pa.array(mixed, type=pa.string()), "NFC")
-    arr = pc.replace_substring_regex(arr, _INVISIBLE_RE2, "")
-    arr = pc.replace_substring_regex(arr, r"\s+", " ")
-    arr = pc.utf8_trim_whitespace(arr)
-    return [v or None for v in arr.to_pylist()]
+    arr = as_text_array(values)
+    if arr is None:  # mixed cells from a spreadsheet: a Python cache does the same job
+        results: list[Any] = []
+        seen: dict[tuple[type, Any], int] = {}  # cells are scalars: readers flatten the rest
+        index: list[int] = []
+        for v in values:
+            key = (type(v), v)
+            i = seen.get(key)
+            if i is None:
+                i = seen[key] = len(results)
+                results.append(parser(v))
+            index.append(i)
+        return results, pa.array(index, type=pa.int32())
+    uniq = pc.unique(arr)
+    results = [parser(v) for v in uniq.to_pylist()]
+    return results, pc.index_in(arr, value_set=uniq)
 
 
-_FAST_INT = r"^[+-]?(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)$"
-_FAST_COORD = r"^[+-]?[0-9]{1,3}(?:[.,][0-9]+)?$"
+def _take(values: list[Any], index: Any, type_: Any) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.take(pa.array(values, type=type_), index)
+
+
+def parse_unique(values: Any, parser: Any, type_: Any) -> tuple[Any, Any]:
+    """``(typed array, problem codes)`` for a low-cardinality column, via :func:`by_unique`."""
+    import pyarrow as pa
+
+    results, index = by_unique(values, parser)
+    return _take([r[0] for r in results], index, type_), _take(
+        [r[1] for r in results], index, pa.string()
+    )
+
+
+def parse_column(values: Any, kind: str) -> tuple[Any, Any]:
+    """A numeric column → ``(typed Arrow array, problem codes)``; ``kind``: int/money/coordinate.
+
+    Clean text cells ("1.250.000", "Rp 1.250.000,-", "-7,8123") convert with Arrow
+    kernels; every other cell (numbers from Excel, "1,25 juta", junk) goes through the
+    per-value parser once per distinct value, so the result equals parsing each value.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parser = {"int": parse_int, "money": parse_money, "coordinate": parse_coordinate}[kind]
+    out_type = pa.float64() if kind == "coordinate" else pa.int64()
+    arr = as_text_array(values)
+    if arr is None:
+        return parse_unique(values, parser, out_type)
+    text = pc.utf8_trim_whitespace(arr)
+    pattern = {"coordinate": _FAST_COORD, "money": _FAST_MONEY, "int": _FAST_INT}[kind]
+    fast = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+    chosen = pc.if_else(fast, text, pa.scalar(None, pa.string()))
+    if kind == "coordinate":
+        converted = pc.cast(pc.replace_substring(chosen, ",", "."), out_type)
+    else:
+        if kind == "money":  # the pattern allows "Rp" only in front and ",-"/",00" only at the end
+            chosen = pc.utf8_ltrim(chosen, "RrPp. ")
+            for suffix in (",-", ",00", ",0"):
+                chosen = pc.replace_substring(chosen, suffix, "")
+        converted = pc.cast(pc.replace_substring(chosen, ".", ""), out_type)
+    rest = pc.and_(pc.invert(fast), nonblank(arr))
+    if kind == "money" and pc.any(rest).as_py():
+        converted, fast, rest = _scaled_money(text, converted, fast, rest)
+    if not pc.any(rest).as_py():
+        return converted, pa.nulls(len(arr), pa.string())
+    slow, codes = parse_unique(
+        pc.if_else(rest, arr, pa.scalar(None, pa.string())), parser, out_type
+    )
+    return pc.if_else(fast, converted, slow), codes
+
+
+def _scaled_money(text: Any, converted: Any, fast: Any, rest: Any) -> tuple[Any, Any, Any]:
+    """Vectorised "1,25 juta" / "1,5 M" amounts among the cells the plain path left."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    candidates = pc.if_else(rest, text, pa.scalar(None, pa.string()))
+    hit = pc.fill_null(pc.match_substring_regex(candidates, _FAST_SCALED), False)
+    if not pc.any(hit).as_py():
+        return converted, fast, rest
+    parts = pc.extract_regex(pc.filter(candidates, hit), _FAST_SCALED)
+    whole = pc.cast(parts.field("whole"), pa.int64())
+    frac = pc.cast(pc.utf8_rpad(pc.fill_null(parts.field("decimals"), ""), 6, "0"), pa.int64())
+    millions = pc.is_in(pc.utf8_lower(parts.field("unit")), pa.array(["juta", "jt"]))
+    micro = pc.add(pc.multiply(whole, 10**6), frac)  # the amount in millionths of the unit
+    amount = pc.multiply(micro, pc.if_else(millions, 1, 1000))  # juta = 10^6, miliar = 10^9
+    converted = pc.replace_with_mask(converted, hit, amount)
+    return converted, pc.or_(fast, hit), pc.and_(rest, pc.invert(hit))
 
 
 def parse_many(
     values: list[Any], kind: str, fallback: Any
 ) -> tuple[list[Any], list[str | None]] | None:
-    """Vectorised fast path for a numeric column; None when the column has no text.
+    """:func:`parse_column` as lists; None when the column has no text at all.
 
-    Clean text cells ("1.250.000", "Rp 1.250.000,-", "-7,8123") convert with Arrow
-    kernels; every other cell (numbers from Excel, "1,25 juta", junk) goes through
-    ``fallback``, the per-value parser, so the result equals parsing each value alone.
+    ``fallback`` must be the per-value parser of ``kind`` (kept for callers that name it).
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    text_idx = [i for i, v in enumerate(values) if isinstance(v, str)]
-    if not text_idx:
+    if not any(isinstance(v, str) for v in values):
         return None
-    arr = pc.utf8_trim_whitespace(pa.array([values[i] for i in text_idx], type=pa.string()))
-    if kind == "money":
-        arr = pc.replace_substring_regex(arr, r"^(?i:rp)\.?\s*", "")
-        arr = pc.replace_substring_regex(arr, r",(?:-|00?)$", "")
-    fast = pc.match_substring_regex(arr, _FAST_COORD if kind == "coordinate" else _FAST_INT)
-    fast = pc.fill_null(fast, False)
-    chosen = pc.filter(arr, fast)
-    if kind == "coordinate":
-        converted = pc.cast(pc.replace_substring(chosen, ",", "."), pa.float64()).to_pylist()
-    else:
-        converted = pc.cast(pc.replace_substring(chosen, ".", ""), pa.int64()).to_pylist()
-    flags = fast.to_pylist()
-    out: list[Any] = [None] * len(values)
-    problems: list[str | None] = [None] * len(values)
-    done = set()
-    it = iter(converted)
-    for j, ok in enumerate(flags):
-        if ok:
-            out[text_idx[j]] = next(it)
-            done.add(text_idx[j])
-    cache: dict[Any, tuple[Any, str | None]] = {}
-    for i, v in enumerate(values):
-        if i in done:
-            continue
-        key = (type(v), v) if isinstance(v, str | int | float) else None
-        hit = cache.get(key) if key is not None else None
-        if hit is None:
-            hit = fallback(v)
-            if key is not None:
-                cache[key] = hit
-        out[i], problems[i] = hit
-    return out, problems
+    if (
+        fallback
+        is not {"int": parse_int, "money": parse_money, "coordinate": parse_coordinate}[kind]
+    ):
+        raise ValueError(f"parse_many: {fallback!r} is not the parser of kind {kind!r}")
+    typed, codes = parse_column(values, kind)
+    return typed.to_pylist(), codes.to_pylist()
 
 
 def _signed(text: str) -> tuple[int, str]:
@@ -147,6 +278,23 @@ def _signed(text: str) -> tuple[int, str]:
     return 1, text.lstrip("+").strip()
 
 
+INT64_MAX = 2**63 - 1
+
+
+def _bounded(parse: Any) -> Any:
+    """Results beyond int64 are a problem on the row, not an overflow in Arrow later."""
+
+    def wrapper(value: Any) -> tuple[int | None, str | None]:
+        number, code = parse(value)
+        if number is not None and abs(number) > INT64_MAX:
+            return None, "value_over_cap"
+        return number, code
+
+    wrapper.__name__, wrapper.__doc__ = parse.__name__, parse.__doc__
+    return wrapper
+
+
+@_bounded
 def parse_int(value: Any) -> tuple[int | None, str | None]:
     """Counts (units, workers, years): ``12``, ``12.0``, ``1.250`` → int; ``12,5`` → not_integer."""
     if is_blank(value):
@@ -173,6 +321,7 @@ def parse_int(value: Any) -> tuple[int | None, str | None]:
     return None, "invalid_number"
 
 
+@_bounded
 def parse_money(value: Any) -> tuple[int | None, str | None]:
     """Rupiah: ``Rp 1.250.000,-``, ``1,25 juta``, ``1,5 M``, ``1250000``, numbers from Excel."""
     if is_blank(value):

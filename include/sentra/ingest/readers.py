@@ -43,13 +43,23 @@ class SkippedRow:
 
 @dataclass
 class RawTable:
-    """One sheet (or the whole CSV/JSON): mapped header and its data rows."""
+    """One sheet (or the whole CSV/JSON): mapped header and its data rows, column-wise.
+
+    ``columns`` maps a source column index to its cells: an Arrow string array (CSV) or
+    a list of cells of any type (spreadsheets, JSON). ``row_numbers`` holds the row
+    number the office sees for each data row.
+    """
 
     sheet: str | None
     header_row: int | None
     mapping: HeaderMapping
-    rows: list[tuple[int, list[Any]]] = field(default_factory=list)  # (source_row, cells)
+    columns: dict[int, Any] = field(default_factory=dict)
+    row_numbers: list[int] = field(default_factory=list)
     skipped: list[SkippedRow] = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_numbers)
 
 
 class ReadError(Exception):
@@ -119,10 +129,8 @@ def _repeats_header(cells: list[Any], header_text: dict[int, str], needed: int) 
     return same >= needed
 
 
-def table_from_grid(
-    grid: list[list[Any]], row_numbers: list[int], sheet: str | None, settings: Settings
-) -> RawTable | None:
-    """Find the header and split a grid into data rows and listed non-data rows."""
+def _header_of(grid: list[list[Any]], settings: Settings) -> tuple[int, list[Any], int] | None:
+    """(header index, header cells with a second header row merged in, first data index)."""
     h = _find_header(grid)
     if h is None:
         return None
@@ -134,16 +142,28 @@ def table_from_grid(
             header, first_data = merged, h + 2
     if len(header) > settings.max_columns:
         raise ReadError("too_many_columns", f"{len(header):,} > {settings.max_columns:,}")
+    return h, header, first_data
+
+
+def table_from_grid(
+    grid: list[list[Any]], row_numbers: list[int], sheet: str | None, settings: Settings
+) -> RawTable | None:
+    """Find the header and split a grid into data rows and listed non-data rows."""
+    found = _header_of(grid, settings)
+    if found is None:
+        return None
+    h, header, first_data = found
     mapping = map_headers(header)
     table = RawTable(sheet=sheet, header_row=row_numbers[h], mapping=mapping)
     # A repeated header repeats the header's own texts; comparing those is cheap, where
     # folding every data cell against all spellings is not.
     header_text = {i: str(header[i]).strip().lower() for i in mapping.columns}
     needed = max(MIN_HEADER_SCORE, len(header_text) // 2)
+    kept: list[list[Any]] = []
     for idx in range(first_data, len(grid)):
         cells = grid[idx]
         number = row_numbers[idx]
-        if all(is_blank(c) for c in cells):
+        if _blank_row(cells):
             table.skipped.append(SkippedRow(sheet, number, "blank"))
             continue
         if header_text and _repeats_header(cells, header_text, needed):
@@ -152,8 +172,20 @@ def table_from_grid(
         if _is_totals(cells, mapping):
             table.skipped.append(SkippedRow(sheet, number, "totals"))
             continue
-        table.rows.append((number, cells))
+        kept.append(cells)
+        table.row_numbers.append(number)
+    for i in mapping.columns:
+        table.columns[i] = [cells[i] if i < len(cells) else None for cells in kept]
     return table
+
+
+def _blank_row(cells: list[Any]) -> bool:
+    for c in cells:
+        if c is None or c == "":
+            continue
+        if not is_blank(c):
+            return False
+    return True
 
 
 # --------------------------------------------------------------------- xlsx
@@ -184,7 +216,7 @@ def read_workbook(data: bytes, settings: Settings) -> list[RawTable]:
             raise ReadError("file_unreadable", f"sheet '{name}': {exc}") from exc
         numbers = list(range(1, len(grid) + 1))
         table = table_from_grid(grid, numbers, name, settings)
-        if table is not None and not (_INSTRUCTION_SHEETS.search(name) and not table.rows):
+        if table is not None and not (_INSTRUCTION_SHEETS.search(name) and not table.n_rows):
             tables.append(table)
     return tables
 
@@ -220,6 +252,17 @@ def sniff_delimiter(text: str) -> str:
 
 
 def read_csv_text(data: bytes, settings: Settings) -> list[RawTable]:
+    """Arrow's CSV reader for the usual file; Python's csv module for the odd one.
+
+    The fast path needs one record per physical line (so row numbers stay exact) and a
+    constant number of fields; anything else (ragged rows, line breaks inside quoted
+    cells, UTF-16, bare CR line ends) is read by the row-wise path, which handles it.
+    """
+    fast = _read_csv_arrow(data, settings)
+    return fast if fast is not None else _read_csv_rows(data, settings)
+
+
+def _read_csv_rows(data: bytes, settings: Settings) -> list[RawTable]:
     # Cells up to the file size limit parse; cell_too_long then flags them per row.
     csv.field_size_limit(max(settings.max_file_bytes, 131_072))
     text, _encoding = decode(data)
@@ -240,6 +283,148 @@ def read_csv_text(data: bytes, settings: Settings) -> list[RawTable]:
         raise ReadError("file_unreadable", f"line {line + 1}: {exc}") from exc
     table = table_from_grid(grid, numbers, None, settings)
     return [table] if table is not None else []
+
+
+def _line_start(body: bytes, line: int) -> int:
+    """Byte offset where 1-based physical ``line`` starts (len(body) past the end)."""
+    pos = 0
+    for _ in range(line - 1):
+        nl = body.find(b"\n", pos)
+        if nl < 0:
+            return len(body)
+        pos = nl + 1
+    return pos
+
+
+def _read_csv_arrow(data: bytes, settings: Settings) -> list[RawTable] | None:
+    """The whole data section read by Arrow as strings; None when the fast path cannot apply."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
+    if b"\n" not in body and b"\r" in body:
+        return None  # classic Mac line ends: no physical line numbers to trust here
+    if body.count(b"\n") > settings.max_rows + HEADER_SEARCH_ROWS:
+        raise ReadError("too_many_rows", f"more than {settings.max_rows:,} rows")
+    head = body[: _line_start(body, HEADER_SEARCH_ROWS + 3)]
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        body = body.decode("cp1252", errors="replace").encode("utf-8")
+        head = body[: _line_start(body, HEADER_SEARCH_ROWS + 3)]
+    head_text = head.decode("utf-8", errors="replace")
+    delimiter = sniff_delimiter(head_text)
+    grid: list[list[Any]] = []
+    ends: list[int] = []  # physical line on which each record ends
+    starts: list[int] = []
+    reader = csv.reader(io.StringIO(head_text, newline=""), delimiter=delimiter)
+    try:
+        for cells in reader:
+            starts.append(ends[-1] + 1 if ends else 1)
+            grid.append(cells)
+            ends.append(reader.line_num)
+    except csv.Error:
+        return None
+    found = _header_of(grid, settings)
+    if found is None:
+        return None  # the row-wise path reads further and gives the same answer
+    h, header, first_data = found
+    data_line = ends[first_data - 1] + 1
+    rest = body[_line_start(body, data_line) :]
+    mapping = map_headers(header)
+    result = RawTable(sheet=None, header_row=starts[h], mapping=mapping)
+    if re.fullmatch(rb"[\r\n]*", rest):
+        return [result]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(rest),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, ignore_empty_lines=False, newlines_in_values=b'"' in rest
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(settings.max_columns + 1)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    lines = rest.count(b"\n") + (0 if rest.endswith(b"\n") else 1)
+    if table.num_rows != lines:
+        return None  # a quoted cell spans lines: the row-wise path numbers rows exactly
+    if table.num_columns > settings.max_columns:
+        raise ReadError("too_many_columns", f"{table.num_columns:,} > {settings.max_columns:,}")
+    _split_arrow_rows(result, table.columns, header, data_line)
+    return [result]
+
+
+def _split_arrow_rows(table: RawTable, cols: list[Any], header: list[Any], first: int) -> None:
+    """Blank, repeated-header and totals rows listed; data rows kept, column-wise."""
+    from functools import reduce
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from sentra.ingest.normalise import nonblank
+
+    n = len(cols[0])
+    mapping = table.mapping
+    filled = [nonblank(c) for c in cols]
+    blank = pc.invert(reduce(pc.or_, filled))
+    repeated = pa.nulls(n, pa.bool_()).fill_null(False)
+    header_text = {i: str(header[i]).strip().lower() for i in mapping.columns if i < len(cols)}
+    if header_text:
+        # A substring search (fast) finds rows that may repeat the header; only those
+        # are compared exactly, as the row-wise path does.
+        first_i, first_t = next(iter(header_text.items()))
+        maybe = pc.fill_null(pc.match_substring(cols[first_i], first_t, ignore_case=True), False)
+        if pc.any(maybe).as_py():
+            needed = max(MIN_HEADER_SCORE, len(header_text) // 2)
+            where = pc.indices_nonzero(maybe)
+            texts = {i: str(header[i]).strip().lower() for i in mapping.columns}
+            rows = zip(*[c.take(where).to_pylist() for c in cols], strict=True)
+            hits = [k for k, row in zip(where.to_pylist(), rows, strict=True)
+                    if _repeats_header(list(row), texts, needed)]  # fmt: skip
+            mask = np.zeros(n, dtype=bool)
+            mask[hits] = True
+            repeated = pa.array(mask)
+    # Totals rows carry no region and no commodity; only those rows are looked at closely.
+    identity = [i for i, c in mapping.columns.items() if c in ("region_code", "commodity")]
+    candidate = pc.and_(pc.invert(blank), pc.invert(repeated))
+    for i in identity:
+        if i < len(cols):
+            candidate = pc.and_(candidate, pc.invert(filled[i]))
+    totals = np.zeros(n, dtype=bool)
+    if pc.any(candidate).as_py():
+        where = pc.indices_nonzero(candidate)
+        picked = [c.take(where).to_pylist() for c in cols]
+        for k, row in enumerate(zip(*picked, strict=True)):
+            if _is_totals(list(row), mapping):
+                totals[where[k].as_py()] = True
+    numbers = np.arange(first, first + n)
+    kinds = (
+        ("blank", blank.to_numpy(zero_copy_only=False)),
+        ("repeated_header", repeated.to_numpy(zero_copy_only=False)),
+        ("totals", totals),
+    )
+    skip = np.zeros(n, dtype=bool)
+    for kind, flagged in kinds:
+        mask = flagged & ~skip
+        table.skipped.extend(SkippedRow(None, int(r), kind) for r in numbers[mask])
+        skip |= mask
+    table.skipped.sort(key=lambda s: s.source_row)
+    keep = pa.array(~skip)
+    table.row_numbers = numbers[~skip].tolist()
+    for i in mapping.columns:
+        table.columns[i] = (
+            cols[i].filter(keep).combine_chunks()
+            if i < len(cols)
+            else pa.nulls(len(table.row_numbers), pa.string())
+        )
 
 
 # --------------------------------------------------------------------- json
@@ -270,15 +455,20 @@ def read_json(data: bytes, settings: Settings) -> list[RawTable]:
                 raise ReadError("too_many_columns", f"more than {settings.max_columns:,} keys")
     mapping = map_headers(keys)
     table = RawTable(sheet=None, header_row=None, mapping=mapping)
+    kept: list[list[Any]] = []
     for i, rec in enumerate(payload, start=1):
         if not isinstance(rec, dict):
-            table.rows.append((i, [None] * len(keys)))  # kept: becomes a rejected row
+            kept.append([None] * len(keys))  # kept: becomes a rejected row
+            table.row_numbers.append(i)
             continue
         cells = [_json_cell(rec.get(k)) for k in keys]
         if all(is_blank(c) for c in cells):
             table.skipped.append(SkippedRow(None, i, "blank"))
             continue
-        table.rows.append((i, cells))
+        kept.append(cells)
+        table.row_numbers.append(i)
+    for j in mapping.columns:
+        table.columns[j] = [cells[j] for cells in kept]
     return [table]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def check_bytes(data: bytes, file_name: str, settings: Settings) -> str:
         raise UnsafeFileError(
             "file_too_large", f"{len(data):,} > {settings.max_file_bytes:,} bytes"
         )
-    if not data.strip():
+    if re.fullmatch(rb"\s*", data[:4096]) and not data.strip():
         raise UnsafeFileError("file_empty", file_name)
     if ext in (".xlsx", ".xlsm"):
         if data.startswith(OLE_MAGIC):
