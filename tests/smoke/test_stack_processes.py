@@ -1,24 +1,35 @@
 """The production components as local processes: a census round through the REST API.
 
-Starts Airflow's api-server, scheduler, dag-processor and a Celery worker against the
-machine's real PostgreSQL (a fresh database) and Redis, with an SMTP sink on loopback,
-triggers ``census_ingest`` through the Airflow 3 REST API, waits for the asset-triggered
-``census_consolidate`` and ``census_reports`` runs, then checks the warehouse and the
-mail received, and stops every process. Skips, saying why, without PostgreSQL or Redis.
+Starts Airflow's api-server, scheduler, dag-processor and a Celery worker with the
+project's venv against the machine's real PostgreSQL (a fresh database, dropped at the
+end) and Redis, with an SMTP sink on loopback as the ``smtp_default`` connection. It
+prepares a synthetic round the way an operator would (``sentra synth``, ``sentra ledger
+migrate``, ``sentra ledger register import``, ``sentra offices import``), unpauses the
+DAGs and triggers ``census_ingest`` through the Airflow 3 REST API, waits until every run
+of the three DAGs succeeded (consolidate and reports are started by Assets), then checks
+the warehouse and that each office that submitted got exactly one report. Every process
+is stopped by process group. Skips, saying why, without PostgreSQL or Redis.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
+from email import message_from_bytes
+from email.header import decode_header, make_header
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import POSTGRES_AVAILABLE, REDIS_AVAILABLE
@@ -33,54 +44,96 @@ pytestmark = [
 ]
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-DEADLINE_S = 420
-SIMPLE_AUTH = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+DAG_IDS = ("census_ingest", "census_consolidate", "census_reports")
+CENSUS_YEAR = 2026
+ROUND_DEADLINE_S = 360  # the whole round, from trigger to the last report
+POSTGRES_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 
 
 def free_port() -> int:
+    """A port nothing listens on now (the OS picks it, so parallel runs do not clash)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 class Sink:
+    """aiosmtpd handler keeping every message it accepted."""
+
     def __init__(self) -> None:
-        self.count = 0
-        self.recipients: set[str] = set()
+        self.messages: list[dict[str, Any]] = []
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
-        self.count += 1
-        self.recipients |= set(envelope.rcpt_tos)
+        msg = message_from_bytes(envelope.content)
+        self.messages.append(
+            {
+                "rcpt": [r.lower() for r in envelope.rcpt_tos],
+                "subject": str(make_header(decode_header(msg.get("Subject", "")))),
+            }
+        )
         return "250 OK"
 
 
-def _http(method: str, url: str, token: str | None = None, body: dict | None = None) -> dict:
+def _http(method: str, url: str, token: str | None = None, body: dict | None = None) -> Any:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method)
     req.add_header("Content-Type", "application/json")
     if token:
         req.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.loads(resp.read() or b"{}")
+    try:
+        with urllib.request.urlopen(req, timeout=15) as resp:
+            return json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        raise AssertionError(f"{method} {url} -> {exc.code}: {exc.read()[:500]!r}") from exc
 
 
-def _wait(what: str, check, timeout: float, procs) -> object:
+def _wait(what: str, check: Callable[[], Any], timeout: float, procs: dict) -> Any:
+    """Poll ``check`` until it returns something truthy; fail early if a process died."""
     deadline = time.monotonic() + timeout
     last: Exception | None = None
     while time.monotonic() < deadline:
         for name, proc in procs.items():
             if proc.poll() is not None:
                 raise AssertionError(
-                    f"{name} exited with {proc.returncode} while waiting for {what}"
+                    f"airflow {name} exited with {proc.returncode} while waiting for {what}"
                 )
         try:
             result = check()
             if result:
                 return result
-        except Exception as exc:  # not up yet; keep the last error for the message
+        except (OSError, AssertionError) as exc:  # not up yet; keep it for the message
             last = exc
         time.sleep(2)
-    raise AssertionError(f"timed out waiting for {what}: {last}")
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; last: {last}")
+
+
+def _run(args: list[str], env: dict[str, str], what: str) -> str:
+    proc = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, f"{what} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+def _stop(procs: dict[str, subprocess.Popen]) -> list[str]:
+    """SIGTERM every process group, wait, SIGKILL the stragglers; return what needed a kill."""
+    for proc in procs.values():
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    killed = []
+    deadline = time.monotonic() + 45
+    for name, proc in procs.items():
+        try:
+            proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            killed.append(name)
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    for proc in procs.values():  # children the group leader left behind (task supervisors)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+            killed.append(f"leftovers of pid {proc.pid}")
+        except ProcessLookupError:
+            pass
+    return killed
 
 
 @pytest.fixture
@@ -88,31 +141,38 @@ def stack(tmp_path):
     from aiosmtpd.controller import Controller
     from sqlalchemy import create_engine, text
 
+    # Three fresh databases, as in docker-compose.yaml: Airflow's, the ledger, the catalog.
     db = f"sentra_smoke_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(
-        "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
-    )
+    databases = [db, f"{db}_ledger", f"{db}_catalog"]
+    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db}"'))
+        for name in databases:
+            # Identifiers cannot be bound parameters; the names are ours (hex), not data.
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     sink = Sink()
     smtp = Controller(sink, hostname="127.0.0.1", port=free_port())
     smtp.start()
     api_port = free_port()
-    redis_db = uuid.uuid4().int % 14 + 1  # a Redis database of its own
-    url = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{db}"
+    data = tmp_path / "data"
+    pg = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{db}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SENTRA_"))}
     env.update(
         {
             "AIRFLOW_HOME": str(tmp_path / "airflow"),
             "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": url,
-            "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:6379/{redis_db}",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": pg,
+            "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:6379/{random.randint(1, 15)}",
             "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://postgres@127.0.0.1:5432/{db}",
+            "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
             "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-            "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH,
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+            "AIRFLOW__CORE__AUTH_MANAGER": (
+                "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+            ),
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            "AIRFLOW__CORE__FERNET_KEY": "",
             "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__PORT": str(api_port),
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
@@ -120,117 +180,204 @@ def stack(tmp_path):
             "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(free_port()),
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-            "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
             "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(
                 {
                     "conn_type": "smtp",
                     "host": "127.0.0.1",
                     "port": smtp.port,
-                    "extra": {"disable_tls": True, "disable_ssl": True},
+                    "extra": {
+                        "disable_tls": True,
+                        "disable_ssl": True,
+                        "from_email": "sentra-noreply@kemenperin.go.id",
+                    },
                 }
             ),
-            "SENTRA_DATA_DIR": str(tmp_path / "data"),
+            # sentra: ledger and Iceberg catalog on PostgreSQL as in production; the warehouse
+            # files on the local disk (MinIO is the compose stack's part, not this test's).
+            "SENTRA_DATA_DIR": str(data),
+            "SENTRA_LEDGER_URL": f"{pg}_ledger",
+            "SENTRA_CATALOG_URL": f"{pg}_catalog",
             "SENTRA_MAIL_MODE": "smtp",
+            "SENTRA_SMTP_CONN_ID": "smtp_default",
+            "SENTRA_REPORT_BASE_URL": f"http://127.0.0.1:{api_port}",
         }
     )
-    subprocess.run(
-        [str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True
+    _run([str(BIN / "airflow"), "db", "migrate"], env, "airflow db migrate")
+    # The operator's path for a round: generate (here: synthetic), migrate, load reference.
+    _run(
+        [
+            str(BIN / "sentra"),
+            "synth",
+            "--sentra",
+            "150",
+            "--seed",
+            "3",
+            "--years",
+            str(CENSUS_YEAR),
+            "--provinces",
+            "34",
+            "--out",
+            str(data / "landing"),
+        ],
+        env,
+        "sentra synth",
     )
-    prepare = (
-        "from pathlib import Path\n"
-        "from sentra.config import get_settings\n"
-        "from sentra.demo import DemoConfig, prepare_inputs, load_reference\n"
-        f"cfg = DemoConfig(data_dir=Path({str(tmp_path / 'data')!r}), n_sentra=150, seed=3,"
-        " census_years=(2026,), provinces=('34',))\n"
-        "prepare_inputs(cfg); load_reference(get_settings(), cfg)\n"
+    _run([str(BIN / "sentra"), "ledger", "migrate"], env, "sentra ledger migrate")
+    _run(
+        [str(BIN / "sentra"), "ledger", "register", "import", str(data / "register.csv")],
+        env,
+        "sentra ledger register import",
     )
-    subprocess.run([sys.executable, "-c", prepare], env=env, check=True, capture_output=True)
+    _run(
+        [str(BIN / "sentra"), "offices", "import", str(data / "offices.csv")],
+        env,
+        "sentra offices import",
+    )
     logs = tmp_path / "logs"
     logs.mkdir()
     commands = {
         "api-server": ["api-server"],
         "scheduler": ["scheduler"],
         "dag-processor": ["dag-processor"],
-        "worker": ["celery", "worker"],
+        "celery-worker": ["celery", "worker"],
     }
-    procs = {
-        name: subprocess.Popen(
-            [str(BIN / "airflow"), *args],
-            env=env,
-            stdout=(logs / f"{name}.log").open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        for name, args in commands.items()
+    procs = {}
+    for name, args in commands.items():
+        with (logs / f"{name}.log").open("w") as out:
+            procs[name] = subprocess.Popen(
+                [str(BIN / "airflow"), *args],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # own process group: stopped with its children
+            )
+    stack = {
+        "api": f"http://127.0.0.1:{api_port}",
+        "procs": procs,
+        "sink": sink,
+        "env": env,
+        "logs": logs,
+        "data": data,
+        "airflow_home": tmp_path / "airflow",
     }
     try:
-        yield {
-            "api": f"http://127.0.0.1:{api_port}",
-            "procs": procs,
-            "sink": sink,
-            "env": env,
-            "logs": logs,
-        }
+        yield stack
     finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs.values():
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+        stopped = time.monotonic()
+        killed = _stop(procs)
+        print(f"smoke: stopped in {time.monotonic() - stopped:.1f} s; needed SIGKILL: {killed}")
         smtp.stop()
         with admin.connect() as conn:
-            conn.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"),
-                {"d": db},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{db}"'))
+            for name in databases:
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"
+                    ),
+                    {"d": name},
+                )
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+    orphans = [k for k in killed if k.startswith("leftovers")]
+    assert not orphans, f"processes outlived their group leader after SIGTERM: {orphans}"
+
+
+def _print_logs(stack: dict) -> None:
+    for log in sorted(stack["logs"].glob("*.log")):
+        print(f"===== {log.name} (last 6000 chars)\n{log.read_text(errors='replace')[-6000:]}")
+    task_logs = sorted((stack["airflow_home"] / "logs").glob("dag_id=*/**/*.log"))
+    for log in task_logs:
+        text = log.read_text(errors="replace")
+        if '"level":"error"' in text:
+            print(f"===== task log {log.relative_to(stack['airflow_home'])}\n{text[-4000:]}")
+
+
+def _round_state(api: str, token: str) -> dict[str, list[str]]:
+    return {
+        dag_id: [
+            r["state"]
+            for r in _http("GET", f"{api}/api/v2/dags/{dag_id}/dagRuns?limit=100", token)[
+                "dag_runs"
+            ]
+        ]
+        for dag_id in DAG_IDS
+    }
 
 
 def test_census_round_through_the_running_stack(stack):
     api, procs, sink = stack["api"], stack["procs"], stack["sink"]
+    started = time.monotonic()
     try:
-        _wait("the api-server", lambda: _http("GET", f"{api}/api/v2/version"), 120, procs)
+        version = _wait("the api-server", lambda: _http("GET", f"{api}/api/v2/version"), 120, procs)
+        assert version["version"].startswith("3."), version
         token = _http("GET", f"{api}/auth/token")["access_token"]  # all-admins mode
-        for dag_id in ("census_ingest", "census_consolidate", "census_reports"):
-            _wait(
-                f"{dag_id} parsed",
+        assert _http("GET", f"{api}/api/v2/version", token)["version"] == version["version"]
+        for dag_id in DAG_IDS:
+            dag = _wait(
+                f"{dag_id} parsed by the dag-processor",
                 lambda d=dag_id: _http("GET", f"{api}/api/v2/dags/{d}", token),
                 180,
                 procs,
             )
-        _http(
+            assert dag["is_paused"], f"{dag_id} should start paused (as in docker-compose.yaml)"
+            _http("PATCH", f"{api}/api/v2/dags/{dag_id}", token, {"is_paused": False})
+        run = _http(
             "POST",
             f"{api}/api/v2/dags/census_ingest/dagRuns",
             token,
-            {"logical_date": None, "conf": {"census_year": 2026}},
+            {"logical_date": None, "conf": {"census_year": CENSUS_YEAR}},
         )
+        assert run["state"] in ("queued", "running"), run
 
-        def reports_done() -> bool:
-            runs = _http("GET", f"{api}/api/v2/dags/census_reports/dagRuns", token)["dag_runs"]
-            failed = [r for r in runs if r["state"] == "failed"]
-            assert not failed, failed
-            return any(r["state"] == "success" for r in runs)
+        def round_finished() -> dict[str, list[str]]:
+            states = _round_state(api, token)
+            failed = {d: s for d, s in states.items() if "failed" in s}
+            if failed:
+                raise RuntimeError(f"DAG runs failed: {failed}")
+            done = all(s and set(s) == {"success"} for s in states.values())
+            return states if done else {}
 
-        _wait("census_reports to succeed", reports_done, DEADLINE_S, procs)
-        for dag_id in ("census_ingest", "census_consolidate"):
-            runs = _http("GET", f"{api}/api/v2/dags/{dag_id}/dagRuns", token)["dag_runs"]
-            assert any(r["state"] == "success" for r in runs), (dag_id, runs)
+        try:
+            states = _wait(
+                "every run of the three DAGs to succeed", round_finished, ROUND_DEADLINE_S, procs
+            )
+        except RuntimeError as exc:
+            raise AssertionError(str(exc)) from exc
+        round_s = time.monotonic() - started
+        print(f"\nsmoke: round finished in {round_s:.0f} s; runs: {states}")
+
+        count = _run(
+            [
+                str(BIN / "sentra"),
+                "sql",
+                "--format",
+                "csv",
+                "SELECT count(*) AS n FROM sentra_census",
+            ],
+            stack["env"],
+            "sentra sql",
+        )
+        n_census = int(count.strip().splitlines()[-1])
+        assert n_census > 0, count
+
+        submitted = {p.name for p in (stack["data"] / "landing" / str(CENSUS_YEAR)).iterdir()}
+        with (stack["data"] / "offices.csv").open(newline="") as fh:
+            emails = {
+                row["office_code"]: {e.strip().lower() for e in row["emails"].split(";")}
+                for row in csv.DictReader(fh)
+            }
+        assert submitted, "the synthetic round has submissions"
+        for office in sorted(submitted):
+            received = [m for m in sink.messages if emails[office] & set(m["rcpt"])]
+            assert len(received) == 1, (
+                f"office {office} ({sorted(emails[office])}) should get exactly one report, "
+                f"got {[m['subject'] for m in received]}"
+            )
+        central = [m for m in sink.messages if "ditjen-ikma@kemenperin.go.id" in m["rcpt"]]
+        assert len(central) == 1, [m["subject"] for m in central]
+        print(
+            f"smoke: sentra_census rows {n_census}; {len(sink.messages)} emails "
+            f"({len(submitted)} office reports + national summary + reminders)"
+        )
     except AssertionError:
-        for log in sorted(stack["logs"].glob("*.log")):
-            print(f"===== {log.name}\n{log.read_text()[-4000:]}")
+        _print_logs(stack)
         raise
-    count = subprocess.run(
-        [str(BIN / "sentra"), "sql", "--format", "csv", "SELECT count(*) AS n FROM sentra_census"],
-        env=stack["env"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert int(count.stdout.strip().splitlines()[-1]) > 0
-    assert sink.count > 0, "reports were delivered through the SMTP connection"
-    assert any(r.startswith("disperindag.34") for r in sink.recipients)
