@@ -232,6 +232,18 @@ def parse_column(values: Any, kind: str) -> tuple[Any, Any]:
     return pc.if_else(fast, converted, slow), codes
 
 
+_SCALED = re.compile(_FAST_SCALED.strip("^$"))
+
+
+def _scaled_amount(text: str) -> int | None:
+    """ "1,25 juta" → 1250000 in exact integers; lokal reads "0 juta" as one million."""
+    m = _SCALED.fullmatch(text)
+    if m is None:
+        return None
+    micro = int(m["whole"]) * 10**6 + int((m["decimals"] or "").ljust(6, "0"))
+    return micro * (1 if m["unit"].lower() in ("juta", "jt") else 1000)
+
+
 def _scaled_money(text: Any, converted: Any, fast: Any, rest: Any) -> tuple[Any, Any, Any]:
     """Vectorised "1,25 juta" / "1,5 M" amounts among the cells the plain path left."""
     import pyarrow as pa
@@ -340,6 +352,9 @@ def parse_money(value: Any) -> tuple[int | None, str | None]:
     m = _RUPIAH.match(body)  # the common "Rp 1.250.000,-" without a trip through lokal
     if m:
         return sign * int(m.group(1).replace(".", "")), None
+    scaled = _scaled_amount(body)
+    if scaled is not None:
+        return sign * scaled, None
     from lokal import parse_rupiah
 
     try:

@@ -1,0 +1,154 @@
+"""The fast (Arrow) CSV path and the row-wise path must tell the office the same story.
+
+Large clean files take the Arrow path; odd ones (quoted line breaks, ragged rows) the
+row-wise one. Either way every row keeps its physical line number, non-data rows are
+listed, and a value too big for its column is a row problem, not a crash.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sentra.config import get_settings
+from sentra.ingest import read_submission
+from sentra.ingest.normalise import parse_many, parse_money
+from sentra.ingest.readers import _read_csv_arrow, _read_csv_rows
+
+MESSY = (
+    "DATA SENTRA IKM KABUPATEN BANTUL;;;;;;\n"
+    "Dinas Perindustrian;;;;;;\n"
+    ";;;;;;\n"
+    "No;Nama Sentra;Kab/Kota;Komoditas;Jml. Unit Usaha;Nilai Produksi (Rp);Status\n"
+    "1;Sentra Gerabah\u00a0 Kasongan;34.02;Gerabah;25;Rp 1.250.000,-;Aktif\n"
+    "2;Sentra  Batik\u200b Giriloyo;Bantul;Batik Tulis;1.250;1,25 juta;masih aktif\n"
+    ";;;;;;\n"
+    "No;Nama Sentra;Kab/Kota;Komoditas;Jml. Unit Usaha;Nilai Produksi (Rp);Status\n"
+    "3;Sentra Kulit Manding;3402;Kerajinan Kulit;12,5;1,5 M;Tdk Aktif\n"
+    "4;Sentra Tenun;34-02;Tenun;abc;kira-kira;entah\n"
+    "JUMLAH;;;;40;3.000.000;\n"
+).encode()
+
+
+def _columns(table):
+    return {
+        c: (v.to_pylist() if hasattr(v, "to_pylist") else list(v))
+        for c, v in zip(table.mapping.columns.values(), table.columns.values(), strict=True)
+    }
+
+
+def test_arrow_and_row_wise_paths_agree_on_a_messy_file():
+    settings = get_settings()
+    fast = _read_csv_arrow(MESSY, settings)
+    slow = _read_csv_rows(MESSY, settings)
+    assert fast is not None, "a clean-shaped file must take the Arrow path"
+    (f,), (s,) = fast, slow
+    assert f.header_row == s.header_row == 4
+    assert f.row_numbers == s.row_numbers == [5, 6, 9, 10]
+    assert [(k.source_row, k.kind) for k in f.skipped] == [
+        (k.source_row, k.kind) for k in s.skipped
+    ]
+    assert [(k.source_row, k.kind) for k in f.skipped] == [
+        (7, "blank"),
+        (8, "repeated_header"),
+        (11, "totals"),
+    ]
+    assert _columns(f) == _columns(s)
+
+
+def test_messy_file_values_and_problems_on_the_offices_rows():
+    result = read_submission(
+        MESSY, file_name="bantul.csv", office_code="34.02", census_year=2026, submission_id="t"
+    )
+    assert result.file_error is None
+    rows = {r["source_row"]: r for r in result.rows.to_dict("records")}
+    assert rows[5]["sentra_name"] == "Sentra Gerabah Kasongan"  # NBSP + double space folded
+    assert rows[6]["sentra_name"] == "Sentra Batik Giriloyo"  # zero-width space dropped
+    assert rows[5]["production_value"] == 1_250_000
+    assert rows[6]["production_value"] == 1_250_000
+    assert rows[6]["units"] == 1250
+    assert rows[9]["production_value"] == 1_500_000_000
+    assert [r["region_code"] for r in rows.values()] == ["34.02"] * 4
+    assert [r["reported_status"] for r in rows.values()][:3] == ["active", "active", "inactive"]
+    codes = {n: sorted(p["code"] for p in r["problems"]) for n, r in rows.items()}
+    assert codes == {
+        5: [],
+        6: [],
+        9: ["not_integer"],
+        10: ["invalid_number", "invalid_number", "unknown_status"],
+    }
+    bad = {(p["column"], p["value"]) for p in rows[10]["problems"]}
+    assert bad == {
+        ("units", "abc"),
+        ("production_value", "kira-kira"),
+        ("reported_status", "entah"),
+    }
+    assert result.rows_seen == 7
+
+
+def test_quoted_line_break_keeps_physical_line_numbers():
+    data = (
+        b"Nama Sentra;Kab/Kota;Komoditas;Jumlah Unit Usaha;Alamat\n"
+        b'Sentra A;34.02;Gerabah;10;"Dusun Kasongan\nRT 02"\n'
+        b"Sentra B;34.02;Batik;12;Giriloyo\n"
+    )
+    result = read_submission(
+        data, file_name="a.csv", office_code="34.02", census_year=2026, submission_id="t"
+    )
+    assert result.file_error is None
+    assert result.rows["source_row"].tolist() == [2, 4]
+    assert result.rows["address"].tolist()[0] == "Dusun Kasongan RT 02"
+
+
+def test_ragged_rows_are_kept_not_dropped():
+    data = (
+        b"Nama Sentra;Kab/Kota;Komoditas;Jumlah Unit Usaha;Status\n"
+        b"Sentra A;34.02;Gerabah;10\n"
+        b"Sentra B;34.02;Batik;12;Aktif;extra\n"
+    )
+    result = read_submission(
+        data, file_name="a.csv", office_code="34.02", census_year=2026, submission_id="t"
+    )
+    assert result.rows["source_row"].tolist() == [2, 3]
+    assert result.rows["units"].tolist() == [10, 12]
+
+
+def test_numbers_too_big_for_their_column_are_row_problems():
+    data = (
+        b"Nama Sentra;Kab/Kota;Komoditas;Jumlah Unit Usaha;Nilai Produksi;Tahun Berdiri\n"
+        b"Sentra A;34.02;Gerabah;3000000000;99999999999999999999999;40000\n"
+        b"Sentra B;34.02;Gerabah;10;1.000;1990\n"
+    )
+    result = read_submission(
+        data, file_name="a.csv", office_code="34.02", census_year=2026, submission_id="t"
+    )
+    first = result.rows.iloc[0]
+    assert sorted((p["code"], p["column"]) for p in first["problems"]) == [
+        ("implausible_year", "year_established"),
+        ("value_over_cap", "production_value"),
+        ("value_over_cap", "units"),
+    ]
+    assert first["units"] is None or str(first["units"]) == "<NA>"
+    assert result.to_arrow().num_rows == 2  # fits the canonical Arrow schema
+
+
+@given(
+    st.integers(0, 10**9 - 1),
+    st.one_of(st.none(), st.text("0123456789", min_size=1, max_size=6)),
+    st.sampled_from(["juta", "jt", "Juta", "JUTA", "M", "miliar", "milyar", "Miliar"]),
+    st.sampled_from(["", " "]),
+)
+def test_scaled_amounts_vectorised_equal_lokal(whole, decimals, unit, space):
+    text = f"{whole}{',' + decimals if decimals else ''}{space}{unit}"
+    fast = parse_many([text, "1.000"], "money", parse_money)
+    assert fast is not None
+    assert fast[0][0] == parse_money(text)[0]
+    assert fast[1][0] == parse_money(text)[1]
+
+
+def test_scaled_amounts_are_exact_where_lokal_is_not():
+    # lokal.parse_rupiah reads "0 juta" as one million; the wrapper does not.
+    assert parse_money("0 juta") == (0, None)
+    assert parse_money("0,5 juta") == (500_000, None)
+    assert parse_money("-1,5 M") == (-1_500_000_000, None)
+    assert parse_money("dua juta") == (2_000_000, None)  # words still go to lokal
