@@ -822,9 +822,4 @@ def send_reports(census_year: int, settings: Settings | None = None) -> dict[str
     from sentra.reports import send_reports as _send
 
     settings = _settings(settings)
-    summary = _send(settings, census_year)
-    return (
-        summary
-        if isinstance(summary, dict)
-        else getattr(summary, "__dict__", {"summary": str(summary)})
-    )
+    return _send(settings, census_year).as_dict()
