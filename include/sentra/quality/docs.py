@@ -1,0 +1,99 @@
+"""Great Expectations Data Docs for validated submissions, linked from the reports.
+
+GX renders Data Docs from its expectation and validation-result stores. Sentra keeps
+those stores as files under ``settings.data_dir / "gx"`` (so the site's index lists
+every submission validated so far, across task processes) and writes the HTML site to
+``settings.docs_dir / "data_docs"``. The context is ephemeral: no great_expectations.yml
+is written, and nothing lands outside the data folder.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sentra.config import Settings
+    from sentra.quality.validation import ValidationResult
+
+SITE_NAME = "sentra"
+
+
+def data_docs_dir(settings: Settings) -> Path:
+    return Path(settings.docs_dir) / "data_docs"
+
+
+def build_data_docs(settings: Settings, *results: ValidationResult) -> Path:
+    """Store ``results`` and (re)build the Data Docs site; returns its ``index.html``.
+
+    Called once per submission or once per round; calling it again with the same
+    submission replaces that submission's page rather than adding a second one.
+    """
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    from sentra.quality.suites import load_suite
+
+    context = _docs_context(settings)
+    identifiers = []
+    for result in results:
+        if result.gx_result is None:
+            raise ValueError("this ValidationResult carries no GX result to render")
+        suite = load_suite(result.suite_name).gx_full
+        context.suites.add_or_update(_copy_suite(suite))
+        batch = result.submission_id or f"{result.census_year}-{result.office_code}"
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
+            run_id=RunIdentifier(
+                run_name=f"{result.census_year}-{result.office_code}",
+                run_time=datetime(result.census_year or 1970, 1, 1, tzinfo=UTC),
+            ),
+            batch_identifier=batch,
+        )
+        context.validation_results_store.set(key, result.gx_result)
+        identifiers.append(key)
+    built = context.build_data_docs(site_names=[SITE_NAME])
+    index = data_docs_dir(settings) / "index.html"
+    if SITE_NAME not in built or not index.is_file():
+        raise RuntimeError(f"Great Expectations did not build Data Docs at {index}")
+    return index
+
+
+def _copy_suite(suite: Any) -> Any:
+    import great_expectations as gx
+
+    configs = [e.configuration.to_json_dict() for e in suite.expectations]
+    return gx.ExpectationSuite(name=suite.name, expectations=configs, meta=dict(suite.meta or {}))
+
+
+def _docs_context(settings: Settings) -> Any:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        FilesystemStoreBackendDefaults,
+    )
+
+    store_root = Path(settings.data_dir).absolute() / "gx"
+    site_dir = data_docs_dir(settings).absolute()
+    store_root.mkdir(parents=True, exist_ok=True)
+    site_dir.mkdir(parents=True, exist_ok=True)
+    config = DataContextConfig(
+        store_backend_defaults=FilesystemStoreBackendDefaults(root_directory=str(store_root)),
+        data_docs_sites={
+            SITE_NAME: {
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(site_dir),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        },
+        analytics_enabled=False,
+    )
+    return gx.get_context(project_config=config, mode="ephemeral")

@@ -1,0 +1,550 @@
+"""Row verdicts, table warnings, metrics and the hold decision for one submission.
+
+GX runs the suite's row-level expectations chunk by chunk (bounded memory) with
+``result_format`` COMPLETE and reports unexpected rows by the frame's index, which is
+the row's position in the submission; table-level expectations run once on the whole
+submission, so a share or a mean is the submission's, not a chunk's. Everything sentra
+does around GX is vectorised or proportional to the number of findings, never a Python
+loop over clean rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from sentra.config import Settings, get_settings
+from sentra.quality.suites import ExpectationRule, Suite, load_suite, suite_parameters
+from sentra.schema import CENSUS_COLUMNS, FIELDS_BY_NAME, Severity
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+log = logging.getLogger(__name__)
+
+CHUNK_ROWS = 250_000  # rows GX validates at once: bounds memory at 1M-row submissions
+# Unexpected rows come back as index values (positions): ~15x cheaper than GX's
+# per-row dicts of unexpected_index_column_names.
+ROW_RESULT_FORMAT: dict[str, Any] = {
+    "result_format": "COMPLETE",
+    "return_unexpected_index_query": False,
+}
+TABLE_RESULT_FORMAT: dict[str, Any] = {"result_format": "SUMMARY"}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One quality figure of a submission (stored in the ledger's quality_metric)."""
+
+    metric: str
+    column: str | None
+    value: float
+
+
+@dataclass
+class ValidationResult:
+    """What validation decided about one submission.
+
+    ``rows`` is the input plus ``accepted``, ``reason_codes`` and the extended
+    ``problems``; ``held`` is sentra's decision (rejected share over the threshold),
+    independent of ``gx_success``; ``gx_result`` is a GX suite result summarised over
+    the chunks (no per-row lists), which ``build_data_docs`` renders.
+    """
+
+    rows: pd.DataFrame
+    metrics: list[Metric]
+    rejected_share: float
+    held: bool
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    suite_name: str = "census_record"
+    gx_success: bool = True
+    gx_result: Any = None
+    office_code: str = ""
+    census_year: int = 0
+    submission_id: str | None = None
+
+    @property
+    def accepted(self) -> int:
+        return int(self.rows["accepted"].sum())
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rows) - self.accepted
+
+
+class ValidationError(RuntimeError):
+    """GX could not evaluate an expectation, so no verdict can be trusted."""
+
+
+@cache
+def _context() -> Any:
+    """One ephemeral GX context per process: importing GX and building it is slow."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return context
+
+
+@cache
+def _batch_definition() -> Any:
+    source = _context().data_sources.add_pandas("sentra_census")
+    asset = source.add_dataframe_asset("submission_rows")
+    return asset.add_batch_definition_whole_dataframe("all")
+
+
+def gx_frame(rows: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """The columns GX checks, as plain numpy dtypes, indexed by position in the submission.
+
+    Nullable extension dtypes make some GX metrics misbehave, so numbers become float64
+    (NaN for missing) and everything else object (None for missing). The index is kept
+    from ``rows`` (positions, when the caller reset it) so chunks report global positions.
+    """
+    import numpy as np
+    import pandas as pd
+
+    cols = list(columns) if columns is not None else list(CENSUS_COLUMNS)
+    data = {}
+    for col in cols:
+        series = rows[col]
+        kind = FIELDS_BY_NAME[col].type if col in FIELDS_BY_NAME else None
+        if kind is not None and _is_numeric(kind):
+            data[col] = pd.to_numeric(series, errors="coerce").to_numpy(
+                dtype="float64", na_value=np.nan
+            )
+        else:
+            data[col] = series.astype(object).where(series.notna(), None).to_numpy()
+    return pd.DataFrame(data, index=rows.index)
+
+
+def _is_numeric(arrow_type: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type))
+
+
+def run_gx(
+    frame: pd.DataFrame,
+    suite: Any,
+    params: dict[str, Any],
+    result_format: dict[str, Any] | None = None,
+) -> Any:
+    """GX alone validating ``frame`` (also the benchmark's baseline)."""
+    if isinstance(suite, Suite):
+        suite = suite.gx_full
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    return batch.validate(
+        suite, result_format=result_format or ROW_RESULT_FORMAT, expectation_parameters=params
+    )
+
+
+def validate(
+    rows: pd.DataFrame,
+    *,
+    office_code: str,
+    census_year: int,
+    settings: Settings | None = None,
+    suite: str = "census_record",
+) -> ValidationResult:
+    """Verdict for every row of one submission, its metrics, warnings, and whether it is held.
+
+    Every input row comes back exactly once, accepted or rejected with reason codes.
+    """
+    import numpy as np
+
+    settings = settings or get_settings()
+    loaded = load_suite(suite)
+    _check_columns(rows, loaded)
+    params = suite_parameters(office_code, census_year, settings)
+    out = rows.reset_index(drop=True)
+    n = len(out)
+    problems, blocked, has_code = _prior_problems(out["problems"].tolist())
+
+    findings: list[tuple[np.ndarray, ExpectationRule, list[Any]]] = []
+    row_rules = loaded.rules_of("row")
+    positions: dict[int, list[np.ndarray]] = {r.index: [] for r in row_rules}
+    chunk_results: list[Any] = []
+    row_columns = loaded.columns_of("row")
+    for start in range(0, n, CHUNK_ROWS):
+        chunk = gx_frame(out.iloc[start : start + CHUNK_ROWS], row_columns)
+        result = run_gx(chunk, loaded.gx_row, params)
+        for res in result.results:
+            rule = _rule_of(loaded, res)
+            _raise_if_broken(res, rule, loaded)
+            if not res.success:
+                idx = res.result.get("unexpected_index_list")
+                if idx is None:
+                    raise ValidationError(
+                        f"suite {loaded.name}: row-level {rule.type} on {rule.column} returned "
+                        "no unexpected rows; make it level 'table' or use a map expectation"
+                    )
+                positions[rule.index].append(np.asarray(idx, dtype=np.int64))
+        chunk_results.append(_summarise(result))
+        del chunk, result
+
+    for rule in row_rules:
+        pos = np.concatenate(positions[rule.index]) if positions[rule.index] else _empty()
+        if rule.column in blocked:  # already explained while normalising: report once
+            pos = pos[~blocked[rule.column][pos]]
+        for code in rule.suppressed_by:
+            if code in has_code:
+                pos = pos[~has_code[code][pos]]
+        if len(pos):
+            findings.append((pos, rule, _values(out, rule.value_columns, pos)))
+            _mark(has_code, rule.reason_code, pos, n)
+
+    duplicate_rule, dup_result = None, None
+    for rule in loaded.rules_of("duplicates"):
+        pos, firsts = _later_copies(out, list(rule.kwargs["column_list"]))
+        duplicate_rule = rule
+        dup_result = (pos, n)
+        if len(pos):
+            findings.append((pos, rule, [str(v) for v in firsts.tolist()]))
+            _mark(has_code, rule.reason_code, pos, n)
+
+    warnings, table_result = _table_checks(out, loaded, params)
+    _attach(problems, findings)
+    reason_codes, accepted = _verdicts(problems, n)
+    out = out.assign(problems=problems, reason_codes=reason_codes, accepted=accepted)
+
+    rejected = n - int(accepted.sum())
+    share = rejected / n if n else 0.0
+    if int(accepted.sum()) + rejected != len(rows):
+        raise AssertionError("row conservation broken in validation")  # cannot happen
+    gx_result = _combined_result(
+        loaded, chunk_results, table_result, duplicate_rule, dup_result, params
+    )
+    sub_ids = out["submission_id"].dropna().unique() if "submission_id" in out else []
+    return ValidationResult(
+        rows=out,
+        metrics=_metrics(out, reason_codes, warnings, settings),
+        rejected_share=share,
+        held=share > settings.reject_share_threshold,
+        warnings=warnings,
+        suite_name=loaded.name,
+        gx_success=bool(gx_result.success),
+        gx_result=gx_result,
+        office_code=office_code,
+        census_year=census_year,
+        submission_id=str(sub_ids[0]) if len(sub_ids) == 1 else None,
+    )
+
+
+def _check_columns(rows: pd.DataFrame, loaded: Suite) -> None:
+    needed = {"problems", *loaded.columns}
+    missing = sorted(needed - set(rows.columns))
+    if missing:
+        raise ValueError(
+            f"rows to validate lack column(s) {', '.join(missing)} needed by suite {loaded.name}"
+        )
+
+
+def _empty() -> np.ndarray:
+    import numpy as np
+
+    return np.empty(0, dtype=np.int64)
+
+
+def _mark(has_code: dict[str, np.ndarray], code: str, pos: np.ndarray, n: int) -> None:
+    import numpy as np
+
+    if code not in has_code:
+        has_code[code] = np.zeros(n, dtype=bool)
+    has_code[code][pos] = True
+
+
+def _prior_problems(
+    raw: list[Any],
+) -> tuple[list[list[dict[str, Any]]], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Copy the normalisation problems; note which (row, column) already has a row problem."""
+    import numpy as np
+
+    n = len(raw)
+    problems: list[list[dict[str, Any]]] = [[] for _ in range(n)]
+    blocked: dict[str, np.ndarray] = {}
+    has_code: dict[str, np.ndarray] = {}
+    severity = _row_severity()
+    for pos in [i for i, p in enumerate(raw) if _has_items(p)]:
+        items = list(raw[pos])
+        problems[pos] = items
+        for p in items:
+            code = p.get("code") if isinstance(p, dict) else None
+            if code not in severity:
+                raise ValueError(
+                    f"row at position {pos}: problem {p!r} has no known reason code "
+                    "(see sentra.schema.REASONS)"
+                )
+            if severity[code]:
+                col = p.get("column")
+                if col:
+                    blocked.setdefault(col, np.zeros(n, dtype=bool))[pos] = True
+                has_code.setdefault(code, np.zeros(n, dtype=bool))[pos] = True
+    return problems, blocked, has_code
+
+
+def _has_items(value: Any) -> bool:
+    if value is None or isinstance(value, float | str):
+        return False
+    try:
+        return len(value) > 0
+    except TypeError:
+        return False
+
+
+@cache
+def _row_severity() -> dict[str, bool]:
+    from sentra.schema import REASONS
+
+    return {code: r.severity == Severity.ROW for code, r in REASONS.items()}
+
+
+def _rule_of(loaded: Suite, res: Any) -> ExpectationRule:
+    index = (res.expectation_config.meta or {}).get("sentra_rule")
+    if index is None:
+        raise ValidationError(f"GX returned a result sentra cannot place: {res.expectation_config}")
+    return loaded.rules[int(index)]
+
+
+def _raise_if_broken(res: Any, rule: ExpectationRule, loaded: Suite) -> None:
+    info = res.exception_info or {}
+    if info.get("raised_exception"):
+        raise ValidationError(
+            f"suite {loaded.name}: expectation #{rule.index} {rule.type} "
+            f"(column {rule.column}) could not run: {info.get('exception_message')}"
+        )
+
+
+def _values(out: pd.DataFrame, columns: tuple[str, ...], pos: np.ndarray) -> list[Any]:
+    """The offending values as JSON-friendly scalars (joined when a rule names several)."""
+    if not columns:
+        return [None] * len(pos)
+    per_col = [[_jsonable(v) for v in out[c].iloc[pos].tolist()] for c in columns]
+    if len(per_col) == 1:
+        return per_col[0]
+    return [", ".join("" if v is None else str(v) for v in vs) for vs in zip(*per_col, strict=True)]
+
+
+def _later_copies(out: pd.DataFrame, key: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the 2nd, 3rd, … copies of an exact duplicate, and their first row number."""
+    import numpy as np
+
+    if not len(out):
+        return _empty(), _empty()
+    dup = out.duplicated(subset=key, keep="first").to_numpy()
+    if not dup.any():
+        return _empty(), _empty()
+    involved = out.duplicated(subset=key, keep=False).to_numpy()
+    sub = out.loc[involved, key]
+    group = sub.groupby(key, sort=False, dropna=False).ngroup().to_numpy()
+    first_source = (
+        out.loc[involved, "source_row"].groupby(group).transform("first").to_numpy(dtype=np.int64)
+    )
+    later = dup[involved]
+    return np.flatnonzero(involved)[later], first_source[later]
+
+
+def _attach(
+    problems: list[list[dict[str, Any]]],
+    findings: list[tuple[np.ndarray, ExpectationRule, list[Any]]],
+) -> None:
+    """Append each finding to its row's problems, in suite order (work ∝ findings)."""
+    for pos, rule, values in findings:
+        for p, value in zip(pos.tolist(), values, strict=True):
+            problems[p].append(
+                {
+                    "code": rule.reason_code,
+                    "column": rule.column,
+                    "value": value,
+                    "expectation": rule.type,
+                }
+            )
+
+
+def _verdicts(problems: list[list[dict[str, Any]]], n: int) -> tuple[list[list[str]], np.ndarray]:
+    import numpy as np
+
+    severity = _row_severity()
+    reason_codes: list[list[str]] = [[] for _ in range(n)]
+    accepted = np.ones(n, dtype=bool)
+    for pos in [i for i, p in enumerate(problems) if p]:
+        codes = sorted({p["code"] for p in problems[pos] if severity.get(p["code"])})
+        if codes:
+            reason_codes[pos] = codes
+            accepted[pos] = False
+    return reason_codes, accepted
+
+
+def _table_checks(
+    out: pd.DataFrame, loaded: Suite, params: dict[str, Any]
+) -> tuple[list[dict[str, Any]], Any]:
+    """Table-level expectations on the whole submission: warnings, never rejections."""
+    rules = loaded.rules_of("table")
+    if not rules or not len(out):
+        return [], None
+    result = run_gx(
+        gx_frame(out, loaded.columns_of("table")), loaded.gx_table, params, TABLE_RESULT_FORMAT
+    )
+    warnings = []
+    for res in result.results:
+        rule = _rule_of(loaded, res)
+        _raise_if_broken(res, rule, loaded)
+        if res.success:
+            continue
+        observed = res.result.get("observed_value")
+        if observed is None and res.result.get("unexpected_percent") is not None:
+            observed = res.result["unexpected_percent"] / 100.0
+            shown = f"{100 * observed:.0f}%"
+        else:
+            shown = "-" if observed is None else f"{float(observed):.1f}"
+        warnings.append(
+            {
+                "code": rule.reason_code,
+                "column": rule.column,
+                "value": shown,
+                "observed": _jsonable(observed),
+                "expectation": rule.type,
+            }
+        )
+    return warnings, result
+
+
+def _summarise(result: Any) -> Any:
+    """Drop GX's per-row lists from a chunk's result so kept results stay small."""
+    for res in result.results:
+        for key in ("unexpected_list", "unexpected_index_list", "unexpected_index_query"):
+            res.result.pop(key, None)
+    return result
+
+
+def _combined_result(
+    loaded: Suite,
+    chunk_results: list[Any],
+    table_result: Any,
+    duplicate_rule: ExpectationRule | None,
+    dup_result: tuple[np.ndarray, int] | None,
+    params: dict[str, Any],
+) -> Any:
+    """One GX suite result for the whole submission, in suite order (for Data Docs)."""
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationSuiteValidationResult,
+        ExpectationValidationResult,
+    )
+
+    by_rule: dict[int, Any] = {}
+    for chunk in chunk_results:
+        for res in chunk.results:
+            idx = int(res.expectation_config.meta["sentra_rule"])
+            if idx not in by_rule:
+                by_rule[idx] = res
+            else:
+                by_rule[idx] = _merge_counts(by_rule[idx], res)
+    if table_result is not None:
+        for res in table_result.results:
+            by_rule[int(res.expectation_config.meta["sentra_rule"])] = res
+    if duplicate_rule is not None and dup_result is not None:
+        pos, n = dup_result
+        config = loaded.gx_full.expectations[duplicate_rule.index].configuration
+        by_rule[duplicate_rule.index] = ExpectationValidationResult(
+            success=not len(pos),
+            expectation_config=config,
+            result={
+                "element_count": n,
+                "unexpected_count": len(pos),
+                "unexpected_percent": 100.0 * len(pos) / n if n else 0.0,
+                "partial_unexpected_list": [],
+            },
+        )
+    results = [by_rule[i] for i in sorted(by_rule)]
+    ok = sum(1 for r in results if r.success)
+    meta = dict(chunk_results[0].meta) if chunk_results else {}
+    meta["chunks"] = len(chunk_results)
+    return ExpectationSuiteValidationResult(
+        success=ok == len(results),
+        results=results,
+        suite_name=loaded.name,
+        suite_parameters={k: v for k, v in params.items() if not isinstance(v, list)},
+        statistics={
+            "evaluated_expectations": len(results),
+            "successful_expectations": ok,
+            "unsuccessful_expectations": len(results) - ok,
+            "success_percent": 100.0 * ok / len(results) if results else None,
+        },
+        meta=meta,
+    )
+
+
+def _merge_counts(a: Any, b: Any) -> Any:
+    ra, rb = a.result, b.result
+    merged = dict(ra)
+    for key in ("element_count", "unexpected_count", "missing_count"):
+        if key in ra or key in rb:
+            merged[key] = (ra.get(key) or 0) + (rb.get(key) or 0)
+    total = merged.get("element_count") or 0
+    if total:
+        merged["unexpected_percent"] = 100.0 * (merged.get("unexpected_count") or 0) / total
+        merged["missing_percent"] = 100.0 * (merged.get("missing_count") or 0) / total
+        nonmissing = total - (merged.get("missing_count") or 0)
+        merged["unexpected_percent_total"] = merged["unexpected_percent"]
+        merged["unexpected_percent_nonmissing"] = (
+            100.0 * (merged.get("unexpected_count") or 0) / nonmissing if nonmissing else None
+        )
+    merged["partial_unexpected_list"] = (ra.get("partial_unexpected_list") or [])[:20] or (
+        rb.get("partial_unexpected_list") or []
+    )[:20]
+    merged.pop("partial_unexpected_counts", None)
+    merged.pop("partial_unexpected_index_list", None)
+    a.result = merged
+    a.success = bool(a.success and b.success)
+    return a
+
+
+def _metrics(
+    out: pd.DataFrame,
+    reason_codes: list[list[str]],
+    warnings: list[dict[str, Any]],
+    settings: Settings,
+) -> list[Metric]:
+    from collections import Counter
+
+    total = len(out)
+    accepted = int(out["accepted"].sum())
+    rejected = total - accepted
+    metrics = [
+        Metric("rows_total", None, float(total)),
+        Metric("rows_accepted", None, float(accepted)),
+        Metric("rows_rejected", None, float(rejected)),
+        Metric("rejected_share", None, rejected / total if total else 0.0),
+        Metric("reject_share_threshold", None, float(settings.reject_share_threshold)),
+    ]
+    counts = Counter(code for codes in reason_codes if codes for code in codes)
+    metrics += [
+        Metric(f"rejected_by_reason:{code}", None, float(k)) for code, k in sorted(counts.items())
+    ]
+    if total:
+        nulls = out[[c for c in CENSUS_COLUMNS if c in out.columns]].isna().mean()
+        metrics += [Metric("null_share", col, float(v)) for col, v in nulls.items()]
+        units = out["units"].dropna()
+        if len(units):
+            metrics.append(Metric("mean_units", "units", float(units.astype("float64").mean())))
+    metrics += [Metric(f"warning:{w['code']}", w["column"], 1.0) for w in warnings]
+    return metrics
+
+
+def _jsonable(value: Any) -> Any:
+    """A finding's value as JSON: Python scalars, None for any missing marker, text capped."""
+    import pandas as pd
+
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()  # numpy scalar -> Python scalar
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, bool | int | float):
+        return value
+    return str(value)[:200]
