@@ -775,10 +775,7 @@ def publish(
     tables = _read_pending(settings, consolidation["pending"])
     register = tables.pop("sentra")
     publication = Warehouse(settings).publish(census_year, tables, register=register)
-    content_hash = _hash_json(
-        {name: _table_digest(t) for name, t in sorted(tables.items())}
-        | {"sentra": _table_digest(register)}
-    )
+    content_hash = _hash_json(publication.digests)  # the warehouse digests every table
     with session_scope(settings) as session:
         repo.finish_consolidation(
             session,
@@ -795,23 +792,6 @@ def publish(
         "version": consolidation["version"],
         "content_hash": content_hash,
     }
-
-
-def _table_digest(table: pa.Table) -> str:
-    """Order-independent digest of a table's content (for the report version key)."""
-    import pyarrow as pa
-
-    sink = pa.BufferOutputStream()
-    sort_keys = [
-        (c, "ascending")
-        for c in table.column_names
-        if pa.types.is_primitive(table.schema.field(c).type)
-        or pa.types.is_string(table.schema.field(c).type)
-    ]
-    ordered = table.sort_by(sort_keys) if sort_keys else table
-    with pa.ipc.new_stream(sink, ordered.schema) as writer:
-        writer.write_table(ordered)
-    return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
 
 
 # -------------------------------------------------------------------------- reports
