@@ -1,0 +1,127 @@
+"""``sentra validate FILE``: would this submission be accepted, and what must the office fix?
+
+Runs the same ingestion and validation the pipeline runs on one file and prints every
+problem with the office's own row number, the column as the office names it, the
+value and the Indonesian message the office will read, then a summary. Exit code 1
+when the file would be held for review or rejected as a whole, so scripts and CI
+can gate on it; 0 when it would go on to consolidation.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import click
+
+_OFFICE = re.compile(r"^\d{2}(\.\d{2})?$")
+_YEAR = re.compile(r"^\d{4}$")
+
+
+def office_and_year_from_path(path: Path) -> tuple[str | None, int | None]:
+    """From ``landing/<census_year>/<office_code>/<file>``, when the file sits there."""
+    office = path.parent.name if _OFFICE.match(path.parent.name) else None
+    year = int(path.parent.parent.name) if _YEAR.match(path.parent.parent.name) else None
+    return office, year
+
+
+def problem_rows(rows: Any, *, limit: int | None = None) -> list[tuple[str, str, str, str, str]]:
+    """(row, column label, value, code, Indonesian message) for every problem, by row."""
+    from sentra.schema import column_label, reason
+
+    out: list[tuple[str, str, str, str, str]] = []
+    with_problems = rows[rows["problems"].map(len) > 0]
+    for source_row, problems in zip(
+        with_problems["source_row"].tolist(), with_problems["problems"].tolist(), strict=True
+    ):
+        for p in problems:
+            label = column_label(p.get("column") or "") if p.get("column") else ""
+            value = p.get("value")
+            out.append(
+                (
+                    str(source_row),
+                    label,
+                    "" if value is None else str(value),
+                    p["code"],
+                    reason(p["code"]).render("id", column=label, value=value),
+                )
+            )
+            if limit is not None and len(out) >= limit:
+                return out
+    return out
+
+
+@click.command("validate")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--office", help="Office code, e.g. 34.02 (default: from landing/<year>/<office>/).")
+@click.option("--year", type=int, help="Census year (default: from the landing path).")
+@click.option("--suite", default="census_record", show_default=True, help="Suite in expectations/.")
+@click.option(
+    "--limit", default=500, show_default=True, help="Most problems to list (0: all of them)."
+)
+def validate(path: Path, office: str | None, year: int | None, suite: str, limit: int) -> None:
+    """Ingest + validate one file; exit 1 when it would be held for review or rejected."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from sentra.config import get_settings
+    from sentra.ingest import read_submission
+    from sentra.quality import validate as run_validation
+    from sentra.schema import column_label, reason
+
+    guessed_office, guessed_year = office_and_year_from_path(path.absolute())
+    office = office or guessed_office
+    year = year or guessed_year
+    if office is None or year is None:
+        raise click.UsageError(
+            f"cannot tell the office and census year from {path}; give --office and --year"
+        )
+    settings = get_settings()
+    console = Console()
+    parsed = read_submission(
+        path.read_bytes(),
+        file_name=path.name,
+        office_code=office,
+        census_year=year,
+        submission_id=f"{year}-{office}-cli",
+        settings=settings,
+    )
+    if parsed.file_error is not None:
+        err = parsed.file_error
+        text = getattr(err, "message_id", None) or getattr(err, "message", None) or err.code
+        console.print(f"[bold red]Berkas ditolak seluruhnya[/] ({err.code}): {text}")
+        raise SystemExit(1)
+    result = run_validation(
+        parsed.rows, office_code=office, census_year=year, settings=settings, suite=suite
+    )
+
+    listed = problem_rows(result.rows, limit=limit or None)
+    table = Table(title=f"Masalah per baris: {path.name} (nomor baris sesuai berkas dinas)")
+    for name in ("Baris", "Kolom", "Nilai", "Kode", "Keterangan"):
+        table.add_column(name, overflow="fold")
+    for line in listed:
+        table.add_row(*line)
+    if listed:
+        console.print(table)
+        if limit and len(listed) >= limit:
+            console.print(f"(hanya {limit} masalah pertama ditampilkan; --limit 0 untuk semua)")
+    for w in result.warnings:
+        label = column_label(w["column"]) if w.get("column") else ""
+        text = reason(w["code"]).render("id", column=label, value=w.get("value"))
+        console.print(f"[yellow]Peringatan[/] ({w['code']}): {text}")
+
+    total = len(result.rows)
+    share = 100 * result.rejected_share
+    limit_pct = 100 * settings.reject_share_threshold
+    console.print(
+        f"{total} baris: {result.accepted} diterima, {result.rejected} ditolak "
+        f"({share:.1f}%; batas {limit_pct:.0f}%)."
+    )
+    if result.held:
+        console.print(
+            "[bold red]DITAHAN untuk ditinjau[/]: porsi baris ditolak melebihi batas; "
+            "berkas tidak ikut konsolidasi sampai diperbaiki atau disetujui."
+        )
+        raise SystemExit(1)
+    console.print("[green]Dapat dikonsolidasi[/]: baris yang diterima ikut konsolidasi.")
