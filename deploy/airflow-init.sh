@@ -29,23 +29,37 @@ path.chmod(0o600)
 PY
 
 # SMTP for the reports: Mailpit in this stack, the ministry's relay in production (.env).
-# Rewritten on every start so that editing .env is how the relay is changed.
+# Imported with --overwrite on every start so that editing .env is how the relay is
+# changed; the file holding the password is private and removed at exit.
 echo "sentra init: connection smtp_default -> ${SENTRA_SMTP_HOST}:${SENTRA_SMTP_PORT}"
-smtp_extra=$(python -c 'import json, os; print(json.dumps({
-    "from_email": os.environ["SENTRA_MAIL_FROM"],
-    "disable_tls": os.environ["SENTRA_SMTP_STARTTLS"].lower() not in ("1", "true", "yes"),
-    "disable_ssl": os.environ["SENTRA_SMTP_SSL"].lower() not in ("1", "true", "yes"),
-    "timeout": 30,
-    "retry_limit": 3,
-}))')
-airflow connections delete smtp_default >/dev/null 2>&1 || true
-airflow connections add smtp_default \
-  --conn-type smtp \
-  --conn-host "${SENTRA_SMTP_HOST}" \
-  --conn-port "${SENTRA_SMTP_PORT}" \
-  --conn-login "${SENTRA_SMTP_USER:-}" \
-  --conn-password "${SENTRA_SMTP_PASSWORD:-}" \
-  --conn-extra "${smtp_extra}"
+connections=$(mktemp --suffix=.json)
+trap 'rm -f "${connections}"' EXIT
+python - "${connections}" <<'PY'
+import json
+import os
+import sys
+
+def flag(name: str) -> bool:
+    return os.environ.get(name, "false").strip().lower() in ("1", "true", "yes")
+
+smtp = {
+    "conn_type": "smtp",
+    "host": os.environ["SENTRA_SMTP_HOST"],
+    "port": int(os.environ["SENTRA_SMTP_PORT"]),
+    "login": os.environ.get("SENTRA_SMTP_USER") or None,
+    "password": os.environ.get("SENTRA_SMTP_PASSWORD") or None,
+    "extra_dejson": {
+        "from_email": os.environ["SENTRA_MAIL_FROM"],
+        "disable_tls": not flag("SENTRA_SMTP_STARTTLS"),
+        "disable_ssl": not flag("SENTRA_SMTP_SSL"),
+        "timeout": 30,
+        "retry_limit": 3,
+    },
+}
+with open(sys.argv[1], "w") as fh:
+    json.dump({"smtp_default": smtp}, fh)
+PY
+airflow connections import --overwrite "${connections}"
 
 # Submissions are processed in parallel mapped tasks; the pool caps how many run at once
 # across all workers so a round of 500+ files cannot starve the other DAGs.
