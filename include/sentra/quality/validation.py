@@ -161,6 +161,7 @@ def validate(
     loaded = load_suite(suite)
     _check_columns(rows, loaded)
     params = suite_parameters(office_code, census_year, settings)
+    _check_parameters(loaded, params)
     out = rows.reset_index(drop=True)
     n = len(out)
     problems, blocked, has_code = _prior_problems(out["problems"].tolist())
@@ -244,6 +245,18 @@ def _check_columns(rows: pd.DataFrame, loaded: Suite) -> None:
         )
 
 
+def _check_parameters(loaded: Suite, params: dict[str, Any]) -> None:
+    for rule in loaded.rules:
+        for key, value in rule.kwargs.items():
+            name = value.get("$PARAMETER") if isinstance(value, dict) else None
+            if name is not None and name not in params:
+                raise ValidationError(
+                    f"suite {loaded.name}: expectation #{rule.index} {rule.type} "
+                    f"({key}) refers to unknown $PARAMETER {name!r}; "
+                    f"known: {', '.join(sorted(params))}"
+                )
+
+
 def _empty() -> np.ndarray:
     import numpy as np
 
@@ -311,11 +324,20 @@ def _rule_of(loaded: Suite, res: Any) -> ExpectationRule:
 
 
 def _raise_if_broken(res: Any, rule: ExpectationRule, loaded: Suite) -> None:
+    """GX reports a failed metric as an unsuccessful result; sentra must not read that as
+    "no unexpected rows", so it stops here, naming the expectation and GX's message."""
     info = res.exception_info or {}
-    if info.get("raised_exception"):
+    # one flat record, or one record per metric that failed to compute
+    records = [info] if "raised_exception" in info else list(info.values())
+    messages = [
+        str(r.get("exception_message"))
+        for r in records
+        if isinstance(r, dict) and r.get("raised_exception")
+    ]
+    if messages:
         raise ValidationError(
             f"suite {loaded.name}: expectation #{rule.index} {rule.type} "
-            f"(column {rule.column}) could not run: {info.get('exception_message')}"
+            f"(column {rule.column}) could not run: {'; '.join(sorted(set(messages)))}"
         )
 
 
