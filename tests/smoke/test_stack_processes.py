@@ -1,14 +1,16 @@
 """The production components as local processes: a census round through the REST API.
 
 Starts Airflow's api-server, scheduler, dag-processor and a Celery worker with the
-project's venv against the machine's real PostgreSQL (a fresh database, dropped at the
-end) and Redis, with an SMTP sink on loopback as the ``smtp_default`` connection. It
-prepares a synthetic round the way an operator would (``sentra synth``, ``sentra ledger
-migrate``, ``sentra ledger register import``, ``sentra offices import``), unpauses the
-DAGs and triggers ``census_ingest`` through the Airflow 3 REST API, waits until every run
-of the three DAGs succeeded (consolidate and reports are started by Assets), then checks
-the warehouse and that each office that submitted got exactly one report. Every process
-is stopped by process group. Skips, saying why, without PostgreSQL or Redis.
+project's venv against the machine's real PostgreSQL (fresh databases, dropped at the
+end) and Redis, with an SMTP sink on loopback. The compose stack's own
+``deploy/airflow-init.sh`` initialises it (Airflow DB, the ``smtp_default`` connection
+pointing at the sink, the pool, the ledger); a synthetic round is prepared the way an
+operator would (``sentra synth``, ``sentra ledger register import``, ``sentra offices
+import``). The DAGs are unpaused and ``census_ingest`` triggered through the Airflow 3
+REST API; the test waits until every run of the three DAGs succeeded (consolidate and
+reports are started by Assets), then checks the warehouse and that each office that
+submitted got exactly one report. Every process is stopped by process group. Skips,
+saying why, without PostgreSQL or Redis.
 """
 
 from __future__ import annotations
@@ -180,18 +182,18 @@ def stack(tmp_path):
             "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(free_port()),
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-            "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(
-                {
-                    "conn_type": "smtp",
-                    "host": "127.0.0.1",
-                    "port": smtp.port,
-                    "extra": {
-                        "disable_tls": True,
-                        "disable_ssl": True,
-                        "from_email": "sentra-noreply@kemenperin.go.id",
-                    },
-                }
-            ),
+            # What the compose stack's airflow-init service reads: it creates the admin
+            # password file, the smtp_default connection (here: the sink on loopback), the
+            # sentra_ingest pool, and migrates Airflow's DB and the ledger.
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(tmp_path / "passwords.json"),
+            "AIRFLOW_ADMIN_USER": "admin",
+            "AIRFLOW_ADMIN_PASSWORD": uuid.uuid4().hex,
+            "SENTRA_SMTP_HOST": "127.0.0.1",
+            "SENTRA_SMTP_PORT": str(smtp.port),
+            "SENTRA_SMTP_STARTTLS": "false",
+            "SENTRA_SMTP_SSL": "false",
+            "SENTRA_MAIL_FROM": "sentra-noreply@kemenperin.go.id",
+            "SENTRA_INGEST_POOL_SLOTS": "3",
             # sentra: ledger and Iceberg catalog on PostgreSQL as in production; the warehouse
             # files on the local disk (MinIO is the compose stack's part, not this test's).
             "SENTRA_DATA_DIR": str(data),
@@ -202,8 +204,9 @@ def stack(tmp_path):
             "SENTRA_REPORT_BASE_URL": f"http://127.0.0.1:{api_port}",
         }
     )
-    _run([str(BIN / "airflow"), "db", "migrate"], env, "airflow db migrate")
-    # The operator's path for a round: generate (here: synthetic), migrate, load reference.
+    env["PATH"] = f"{BIN}:{env.get('PATH', '/usr/bin:/bin')}"
+    _run(["bash", str(REPO / "deploy" / "airflow-init.sh")], env, "deploy/airflow-init.sh")
+    # The operator's path for a round: generate (here: synthetic), load the reference data.
     _run(
         [
             str(BIN / "sentra"),
@@ -222,7 +225,6 @@ def stack(tmp_path):
         env,
         "sentra synth",
     )
-    _run([str(BIN / "sentra"), "ledger", "migrate"], env, "sentra ledger migrate")
     _run(
         [str(BIN / "sentra"), "ledger", "register", "import", str(data / "register.csv")],
         env,
@@ -320,6 +322,8 @@ def test_census_round_through_the_running_stack(stack):
             )
             assert dag["is_paused"], f"{dag_id} should start paused (as in docker-compose.yaml)"
             _http("PATCH", f"{api}/api/v2/dags/{dag_id}", token, {"is_paused": False})
+        pool = _http("GET", f"{api}/api/v2/pools/sentra_ingest", token)
+        assert pool["slots"] == 3, pool
         run = _http(
             "POST",
             f"{api}/api/v2/dags/census_ingest/dagRuns",
