@@ -275,6 +275,9 @@ def test_airflow_services_share_x_airflow_common(raw, compose):
             assert services[name]["command"] == command
             deps = services[name]["depends_on"]
             assert deps["airflow-init"]["condition"] == "service_completed_successfully"
+    init = services["airflow-init"]
+    assert init["command"] == ["bash", "/opt/sentra/deploy/airflow-init.sh"]
+    assert "COPY --chown=airflow:0 deploy /opt/sentra/deploy" in (ROOT / "Dockerfile").read_text()
     assert common_env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     assert "SimpleAuthManager" in common_env["AIRFLOW__CORE__AUTH_MANAGER"]
     assert common_env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "true"
