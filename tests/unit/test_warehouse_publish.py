@@ -87,18 +87,18 @@ def test_crash_between_table_commits_leaves_the_previous_publication_visible(wh,
     original = Warehouse._commit
     calls = {"n": 0}
 
-    def crash_on_second(self, table, data, overwrite_filter):
+    def crash_on_second(self, *args):
         calls["n"] += 1
         if calls["n"] == 2:
-            raise OSError("disk full (simulated)")
-        return original(self, table, data, overwrite_filter)
+            raise OSError("catalog unreachable (simulated)")
+        return original(self, *args)
 
     monkeypatch.setattr(Warehouse, "_commit", crash_on_second)
     new_tables = {
         "quality_metrics": metrics(2026, 99),
         "submissions": submissions(2026, "needs_review"),
     }
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OSError, match="catalog unreachable"):
         wh.publish(2026, new_tables)
     # One table was committed, but readers go through the last publication: no mix.
     assert wh.sql("SELECT sum(value) AS v FROM quality_metrics").to_pylist() == [{"v": 11.0}]
@@ -120,8 +120,12 @@ def test_time_travel_as_of_a_publication(wh):
     assert wh.sql("SELECT count(*) AS n FROM quality_metrics", as_of="2000-01-01").to_pylist() == [
         {"n": 0}
     ]
-    assert len(wh.snapshots()) == 2
-    assert len(wh.snapshots("quality_metrics")) >= 2
+    listing = wh.snapshots()
+    assert (listing["kind"] == "publication").sum() == 2
+    assert set(listing["table"]) >= {"quality_metrics"}
+    own = wh.snapshots("quality_metrics")
+    assert (own["kind"] == "snapshot").sum() >= 2
+    assert set(own["table"]) == {"quality_metrics"}
 
 
 def test_concurrent_publishes_of_two_years_both_land(wh, settings):
@@ -208,3 +212,112 @@ def test_no_table_has_a_personal_data_column():
     for spec in TABLES.values():
         assert isinstance(spec, TableSpec)
         assert not {"contact_name", "contact_phone"} & set(spec.names), spec.name
+
+
+def _content(wh: Warehouse) -> dict[str, list]:
+    """Every table's rows, order-independent, for comparing two warehouses."""
+    return {
+        name: sorted(map(repr, wh.scan(name).to_pylist()))
+        for name in ("quality_metrics", "submissions")
+    }
+
+
+def test_crash_then_rerun_converges_to_the_uninterrupted_result(wh, settings, tmp_path):
+    from sentra.config import get_settings
+
+    first = {"quality_metrics": metrics(2026, 10), "submissions": submissions(2026)}
+    second = {
+        "quality_metrics": metrics(2026, 7),
+        "submissions": submissions(2026, "needs_review"),
+    }
+    reference = Warehouse(get_settings({"SENTRA_DATA_DIR": str(tmp_path / "reference")}))
+    reference.publish(2026, first)
+    reference.publish(2026, second)
+
+    wh.publish(2026, first)
+    original = Warehouse._commit
+
+    def crash_on_second(self, *args):
+        if args[0].name()[-1] == "submissions":
+            raise OSError("catalog unreachable (simulated)")
+        return original(self, *args)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Warehouse, "_commit", crash_on_second)
+        with pytest.raises(OSError, match="catalog unreachable"):
+            wh.publish(2026, second)
+    # quality_metrics holds the new data in Iceberg, but no publication vouches for it.
+    assert wh.scan("quality_metrics").column("value").to_pylist() == [10.0, 1.0]
+    orphans = list((tmp_path / "data" / "warehouse").rglob("*.parquet"))
+    wh.publish(2026, second)
+    assert _content(wh) == _content(reference)
+    assert len(list((tmp_path / "data" / "warehouse").rglob("*.parquet"))) >= len(orphans)
+
+
+def test_a_crashed_year_stays_invisible_when_another_year_publishes(wh, monkeypatch):
+    wh.publish(2026, {"quality_metrics": metrics(2026, 10), "submissions": submissions(2026)})
+    original = Warehouse._commit
+
+    def crash_on_submissions(self, *args):
+        if args[0].name()[-1] == "submissions":
+            raise OSError("killed (simulated)")
+        return original(self, *args)
+
+    monkeypatch.setattr(Warehouse, "_commit", crash_on_submissions)
+    with pytest.raises(OSError, match="killed"):
+        wh.publish(
+            2026,
+            {"quality_metrics": metrics(2026, 99), "submissions": submissions(2026, "rejected")},
+        )
+    monkeypatch.setattr(Warehouse, "_commit", original)
+    # 2025 publishes after the crash: its publication must not expose 2026's half-run.
+    wh.publish(2025, {"quality_metrics": metrics(2025, 5)})
+    rows = wh.sql("SELECT census_year, sum(value) AS v FROM quality_metrics GROUP BY 1 ORDER BY 1")
+    assert rows.to_pylist() == [{"census_year": 2025, "v": 6.0}, {"census_year": 2026, "v": 11.0}]
+
+
+def test_no_op_rerun_of_an_empty_table_writes_nothing(wh):
+    empty = metrics(2026, 1).iloc[0:0]
+    wh.publish(2026, {"quality_metrics": empty, "submissions": submissions(2026)})
+    before = len(wh.snapshots())
+    again = wh.publish(2026, {"quality_metrics": empty, "submissions": submissions(2026)})
+    assert again.changed is False
+    assert len(wh.snapshots()) == before
+
+
+def test_register_is_replaced_whole_and_read_at_its_publication(wh):
+    def register(names: list[str]) -> pa.Table:
+        spec = TABLES["sentra"]
+        rows = [dict.fromkeys(spec.names) | {"sentra_id": n} for n in names]
+        return pa.Table.from_pylist(rows, schema=spec.schema)
+
+    first = wh.publish(2025, {}, register=register(["S340200001", "S340200002"]))
+    time.sleep(0.01)
+    wh.publish(2026, {}, register=register(["S340200001"]))
+    assert wh.scan("sentra").column("sentra_id").to_pylist() == ["S340200001"]
+    old = wh.scan("sentra", as_of=first.published_at).column("sentra_id").to_pylist()
+    assert sorted(old) == ["S340200001", "S340200002"]
+
+
+def test_publish_refuses_rows_of_another_year_and_unknown_tables(wh):
+    with pytest.raises(ConformError, match=r"publishing census_year 2026 .* \[2025\]"):
+        wh.publish(2026, {"quality_metrics": metrics(2025, 1)})
+    with pytest.raises(ConformError, match="unknown tables"):
+        wh.publish(2026, {"nope": metrics(2026, 1)})
+    with pytest.raises(ConformError, match=r"unexpected columns \['extra'\]"):
+        wh.publish(2026, {"quality_metrics": metrics(2026, 1).assign(extra=1)})
+
+
+def test_conform_names_the_column_row_and_value_that_do_not_fit():
+    bad = submissions(2026)
+    bad["rows_total"] = ["dua belas"]
+    with pytest.raises(ConformError, match=r"column rows_total, row 0: value 'dua belas'"):
+        conform("submissions", bad)
+    with pytest.raises(ConformError, match="column metric is required but 1 row"):
+        conform("quality_metrics", metrics(2026, 1).assign(metric=[None, "x"]))
+    rows = pd.DataFrame({c: [None] for c in TABLES["submission_rows"].names})
+    rows = rows.assign(census_year=2026, submission_id="s", source_row=3, record_key="s#3")
+    with pytest.raises(ConformError, match=r"column verdict, row 0: value 'maybe'"):
+        conform("submission_rows", rows.assign(verdict="maybe"))
+    ok = conform("submission_rows", rows.assign(verdict="rejected"))
+    assert ok.column("reason_codes").to_pylist() == [[]], "no reasons reads as an empty list"

@@ -3,29 +3,38 @@
 pyiceberg's SQL catalog keeps the table metadata (SQLite by default; PostgreSQL in
 production, in the same layout as the Java JDBC catalog so Trino and Spark read the
 same tables). Iceberg commits one table at a time, so a consolidation's tables are
-tied together by a *publication*: one row in the ``publications`` table, written only
-after every table committed, naming the snapshot of each. Readers go through the
-latest publication (or the latest as of a date), so they see the previous census or
-the new one, never a mix — even when a run dies between two table commits.
+tied together by a *publication*: one row in the ``publications`` Iceberg table,
+appended only after every table committed, naming the snapshot of each. Readers
+resolve every (table, census year) through the latest publication of that year (as
+of a date, for time travel), so they see the previous census or the new one, never
+a mix: not when a run dies between two table commits, and not when two years
+publish at the same time.
+
+Publishing writes the Parquet files first (``pyarrow.parquet``, into the table's data
+folder) and then commits them with pyiceberg's ``add_files`` in one transaction per
+table, together with the delete of that year's partition. The commit is the cheap,
+retryable step: a ``CommitFailedException`` (another writer won) is retried with
+backoff against the refreshed table without rewriting any data.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
-import re
 import time
+import uuid
 import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sentra.config import Settings, get_settings
-from sentra.warehouse.tables import TABLES, ConformError, TableSpec, conform
+from sentra.warehouse.query import QueryRefused, sql_dir
+from sentra.warehouse.tables import SYSTEM_TABLES, TABLES, ConformError, TableSpec, conform
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,17 +43,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PUBLICATIONS = "publications"
-COMMIT_ATTEMPTS = 5
-_PARAM = re.compile(r"\$\w+|\?")
-READ_ONLY_SETTINGS = ("SET enable_external_access = false", "SET lock_configuration = true")
-
-
-class QueryRefused(ValueError):  # noqa: N818 - reads as what happened to the query
-    """A statement ``sentra sql`` does not run (writes, ATTACH, COPY, PRAGMA, …)."""
+COMMIT_ATTEMPTS = 6
+REGISTER = "sentra"
+# Snapshot summary properties: which slice a commit wrote and its content digest.
+PROP_SLICE = "sentra.slice"
+PROP_DIGEST = "sentra.content-digest"
+PROP_ROWS = "sentra.rows"
+ROWS_PER_FILE = 2_000_000
+SPECULATIVE_ROWS = 200_000
+# zstd level 1: Iceberg's default codec, at about snappy's speed and smaller files.
+PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "compression_level": 1}
 
 
 @dataclass
 class Publication:
+    """One published census year: the Iceberg snapshot of every table it vouches for."""
+
     census_year: int
     published_at: datetime
     snapshot_ids: dict[str, int | None]
@@ -52,27 +66,33 @@ class Publication:
     changed: bool = True
 
 
-def sql_dir() -> Path | None:
-    for parent in Path(__file__).resolve().parents:
-        if (parent / "sql" / "views").is_dir():
-            return parent / "sql"
-    return None
+def content_digest(table: pa.Table) -> str:
+    """Digest of a table's content, independent of row order (a multiset of row hashes).
+
+    DuckDB hashes every row in parallel; the sum of 64-bit row hashes plus the row
+    count and schema detects any changed, added or removed row in practice, at a
+    fraction of the cost of sorting and serialising. It only decides whether a
+    rerun may skip a write, so a collision can at worst skip one republication.
+    """
+    import hashlib
+
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("t", table)
+        # Column names come from our own schema and are quoted; no data is formatted in.
+        cols = ", ".join('"' + c.replace('"', '""') + '"' for c in table.column_names)
+        count, total = con.execute(
+            f"SELECT count(*), coalesce(sum(hash({cols})::HUGEINT), 0) FROM t"
+        ).fetchone()
+    finally:
+        con.close()
+    return hashlib.sha256(f"{table.schema}|{count}|{total}".encode()).hexdigest()
 
 
-def _digest(table: pa.Table) -> str:
-    """Content digest independent of row order."""
-    import pyarrow as pa
-
-    sortable = [
-        (c, "ascending")
-        for c in table.column_names
-        if not pa.types.is_list(table.schema.field(c).type)
-    ]
-    ordered = table.sort_by(sortable) if sortable and table.num_rows else table
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, ordered.schema) as writer:
-        writer.write_table(ordered)
-    return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
+def _slice(spec: TableSpec, census_year: int) -> str:
+    return f"census_year={census_year}" if spec.partitioned_by_year else "all"
 
 
 class Warehouse:
@@ -81,11 +101,13 @@ class Warehouse:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
         self._catalog: Any = None
+        self._ready = False
 
     # ------------------------------------------------------------------ catalog
 
     @property
     def catalog(self) -> Any:
+        """pyiceberg ``SqlCatalog`` (JDBC-catalog layout), opened on first use."""
         if self._catalog is None:
             from pyiceberg.catalog.sql import SqlCatalog
 
@@ -110,30 +132,37 @@ class Warehouse:
     def _ident(self, name: str) -> str:
         return f"{self.settings.namespace}.{name}"
 
+    def table(self, name: str) -> Any:
+        """The pyiceberg table (current metadata)."""
+        return self.catalog.load_table(self._ident(name))
+
     def ensure_tables(self) -> None:
         """Create the namespace and missing tables; add columns the code gained since."""
         from pyiceberg.exceptions import NamespaceAlreadyExistsError, NoSuchTableError
 
         with contextlib.suppress(NamespaceAlreadyExistsError):
             self.catalog.create_namespace(self.settings.namespace)
-        for spec in (*TABLES.values(), _PUBLICATIONS_SPEC):
+        for spec in (*TABLES.values(), *SYSTEM_TABLES.values()):
             try:
                 table = self.catalog.load_table(self._ident(spec.name))
             except NoSuchTableError:
                 self._create(spec)
                 continue
             self._evolve(table, spec)
+        self._ready = True
 
     def _create(self, spec: TableSpec) -> None:
+        """Create a table with its partition spec in one catalog commit."""
         from pyiceberg.exceptions import TableAlreadyExistsError
 
         try:
-            table = self.catalog.create_table(self._ident(spec.name), schema=spec.schema)
+            txn = self.catalog.create_table_transaction(self._ident(spec.name), schema=spec.schema)
+            if spec.partition_column:
+                with txn.update_spec() as update:
+                    update.add_identity(spec.partition_column)
+            txn.commit_transaction()
         except TableAlreadyExistsError:  # another worker created it meanwhile
             return
-        if spec.partitioned_by_year:
-            with table.update_spec() as update:
-                update.add_identity("census_year")
 
     def _evolve(self, table: Any, spec: TableSpec) -> None:
         """Schema evolution: add new optional columns; old data files are not rewritten."""
@@ -147,9 +176,6 @@ class Warehouse:
             update.union_by_name(pa.schema(new))
         log.info("table %s: added columns %s", spec.name, [f.name for f in new])
 
-    def table(self, name: str) -> Any:
-        return self.catalog.load_table(self._ident(name))
-
     # ------------------------------------------------------------------ publish
 
     def publish(
@@ -161,121 +187,327 @@ class Warehouse:
     ) -> Publication:
         """Commit a census year's tables (and the register) and record one publication.
 
-        Tables whose content equals the last publication's are not rewritten, so a
-        no-op rerun creates no snapshot and no publication.
+        Each partitioned table's ``census_year`` partition is replaced; the register
+        is replaced whole. A table whose content equals what it already holds for
+        that slice is not rewritten, so a no-op rerun creates no snapshot and, when
+        the last publication already vouches for that content, no publication.
         """
-        from pyiceberg.expressions import EqualTo
-
-        self.ensure_tables()
-        incoming = {name: conform(name, data) for name, data in tables.items()}
+        unknown = sorted(set(tables) - set(TABLES))
+        if unknown or (REGISTER in tables and register is not None):
+            raise ConformError(
+                f"publish: unknown tables {unknown}" if unknown else "register given twice"
+            )
+        if not self._ready:
+            self.ensure_tables()
+        incoming = {n: conform(n, d, unexpected="error") for n, d in tables.items()}
         if register is not None:
-            incoming["sentra"] = conform("sentra", register)
-        last = self.latest_publication(census_year)
-        last_any = self.latest_publication(None)
-        previous_digests = dict(last.digests) if last else {}
-        if last_any and "sentra" in last_any.digests:
-            previous_digests["sentra"] = last_any.digests["sentra"]
-        digests = {name: _digest(t) for name, t in incoming.items()}
-        changed = [n for n in incoming if digests[n] != previous_digests.get(n)]
-        if not changed and last is not None:
-            return Publication(
-                census_year, last.published_at, last.snapshot_ids, last.digests, False
-            )
-        snapshot_ids: dict[str, int | None] = {}
-        for name in sorted(incoming):
-            table = self.table(name)
-            if name in changed:
-                filt = (
-                    EqualTo("census_year", census_year)
-                    if TABLES[name].partitioned_by_year
-                    else None
+            incoming[REGISTER] = conform(REGISTER, register, unexpected="error")
+        for name, data in incoming.items():
+            self._check_year(name, data, census_year)
+        current = {name: self.table(name) for name in incoming}
+        staged: dict[str, list[str]] = {}
+        committed: set[str] = set()
+        try:
+            # A big table whose row count differs from what its slice holds has surely
+            # changed: it is written while the digests are computed (both release the
+            # GIL), so a real change costs about one Parquet write. A same-size table is
+            # probably a rerun: its digest decides first, so a no-op writes nothing.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pending = {
+                    name: pool.submit(content_digest, data) for name, data in incoming.items()
+                }
+                for name in sorted(incoming):
+                    written = self._written(current[name], census_year)
+                    if incoming[name].num_rows >= SPECULATIVE_ROWS and (
+                        written is None or written[1] != incoming[name].num_rows
+                    ):
+                        staged[name] = self._write_files(current[name], incoming[name])
+                digests = {name: future.result() for name, future in pending.items()}
+            to_write = [
+                name
+                for name in sorted(incoming)
+                if not self._holds(current[name], census_year, incoming[name], digests[name])
+            ]
+            for name in set(staged) - set(to_write):
+                self._remove_files(current[name], staged.pop(name))
+            last = self.latest_publication(census_year)
+            vouched = self._vouched_digests(census_year)
+            if (
+                not to_write
+                and last is not None
+                and all(vouched.get(n) == d for n, d in digests.items())
+            ):
+                return Publication(
+                    census_year, last.published_at, last.snapshot_ids, digests, False
                 )
-                self._commit(table, incoming[name], filt)
-                table = self.table(name)
-            snapshot_ids[name] = (
-                table.current_snapshot().snapshot_id if table.current_snapshot() else None
-            )
-        # Unchanged tables of other years keep their snapshot: record the current one.
-        for name in TABLES:
-            if name not in snapshot_ids:
-                snap = self.table(name).current_snapshot()
-                snapshot_ids[name] = snap.snapshot_id if snap else None
-        publication = Publication(census_year, datetime.now(UTC), snapshot_ids, digests, True)
-        self._record(publication)
+            for name in to_write:  # all data first: a failed write commits nothing
+                if name not in staged:
+                    staged[name] = self._write_files(current[name], incoming[name])
+            for name in to_write:
+                spec = TABLES[name]
+                self._commit(
+                    current[name],
+                    staged[name],
+                    census_year if spec.partitioned_by_year else None,
+                    {
+                        PROP_SLICE: _slice(spec, census_year),
+                        PROP_DIGEST: digests[name],
+                        PROP_ROWS: str(incoming[name].num_rows),
+                    },
+                )
+                committed.add(name)
+        except BaseException:
+            for name, paths in staged.items():  # never referenced by a snapshot: remove
+                if name not in committed:
+                    self._remove_files(current[name], paths)
+            raise
+        snapshot_ids = {}
+        for name in sorted(incoming):
+            snap = self.table(name).current_snapshot()
+            snapshot_ids[name] = snap.snapshot_id if snap else None
+        publication = self._record(census_year, snapshot_ids, digests)
+        log.info(
+            "published census %s: wrote %s, unchanged %s",
+            census_year,
+            to_write,
+            sorted(set(incoming) - set(to_write)),
+        )
         return publication
 
-    def _commit(self, table: Any, data: pa.Table, overwrite_filter: Any) -> None:
-        from pyiceberg.exceptions import CommitFailedException
-        from pyiceberg.expressions import AlwaysTrue
+    @staticmethod
+    def _check_year(name: str, data: pa.Table, census_year: int) -> None:
+        """A year's partition holds only that year: a stray row would be lost on overwrite."""
+        if not TABLES[name].partitioned_by_year or data.num_rows == 0:
+            return
+        import pyarrow.compute as pc
 
+        years = pc.unique(data.column("census_year")).to_pylist()
+        if years != [census_year]:
+            raise ConformError(
+                f"table {name}: publishing census_year {census_year} but the rows carry"
+                f" census_year {sorted(y for y in years if y is not None)}"
+            )
+
+    def _holds(self, table: Any, census_year: int, data: pa.Table, digest: str) -> bool:
+        """Whether the table's current slice already has exactly this content."""
+        written = self._written(table, census_year)
+        if written is not None:
+            return written[0] == digest
+        if data.num_rows:
+            return False
+        # Never written by sentra and nothing to write: equal if the slice is empty too.
+        snapshot = table.current_snapshot()
+        if snapshot is None:
+            return True
+        spec = TABLES[table.name()[-1]]
+        years = [census_year] if spec.partitioned_by_year else None
+        return not any(True for _ in self._scan(table, snapshot.snapshot_id, years).plan_files())
+
+    @staticmethod
+    def _written(table: Any, census_year: int) -> tuple[str, int | None] | None:
+        """(digest, rows) of the newest commit that wrote this slice: its current content."""
+        from pyiceberg.table.snapshots import ancestors_of
+
+        slice_ = _slice(TABLES[table.name()[-1]], census_year)
+        for snap in ancestors_of(table.current_snapshot(), table.metadata):
+            props = snap.summary.additional_properties if snap.summary else {}
+            if props.get(PROP_SLICE) == slice_ and PROP_DIGEST in props:
+                rows = props.get(PROP_ROWS)
+                return props[PROP_DIGEST], int(rows) if rows is not None else None
+        return None
+
+    def _vouched_digests(self, census_year: int) -> dict[str, str]:
+        """Digest per table as the publications readers use for this year vouch for it."""
+        out: dict[str, str] = {}
+        for pub in self.publications():
+            for name, digest in pub.digests.items():
+                if name not in TABLES:
+                    continue
+                if pub.census_year == census_year or not TABLES[name].partitioned_by_year:
+                    out[name] = digest
+        return out
+
+    def _write_files(self, table: Any, data: pa.Table) -> list[str]:
+        """Write the Parquet files of one table's slice into its data folder (no commit yet)."""
+        import pyarrow.parquet as pq
+
+        spec = TABLES[table.name()[-1]]
+        folder = table.location().rstrip("/") + "/data"
+        if spec.partitioned_by_year and data.num_rows:
+            folder += f"/census_year={data.column('census_year')[0].as_py()}"
+        paths = []
+        for start in range(0, data.num_rows, ROWS_PER_FILE):
+            path = f"{folder}/{uuid.uuid4()}.parquet"
+            with table.io.new_output(path).create(overwrite=False) as out:
+                pq.write_table(data.slice(start, ROWS_PER_FILE), out, **PARQUET_OPTIONS)
+            paths.append(path)
+        return paths
+
+    @staticmethod
+    def _remove_files(table: Any, paths: list[str]) -> None:
+        for path in paths:
+            with contextlib.suppress(OSError):
+                table.io.delete(path)
+
+    def _commit(
+        self, table: Any, paths: list[str], census_year: int | None, properties: dict[str, str]
+    ) -> None:
+        """Replace the year's partition (or the whole table) by ``paths``: one transaction.
+
+        Retried with backoff when another writer committed first; the data files are
+        already written, so a retry only redoes the metadata.
+        """
+        from pyiceberg.exceptions import CommitFailedException
+        from pyiceberg.expressions import AlwaysTrue, EqualTo
+
+        row_filter = AlwaysTrue() if census_year is None else EqualTo("census_year", census_year)
         for attempt in range(COMMIT_ATTEMPTS):
             try:
-                with warnings.catch_warnings():  # an empty partition has nothing to delete
+                txn = table.transaction()
+                with warnings.catch_warnings():  # an empty slice has nothing to delete
                     warnings.filterwarnings("ignore", "Delete operation did not match any records")
-                    table.overwrite(data, overwrite_filter=overwrite_filter or AlwaysTrue())
+                    txn.delete(row_filter, snapshot_properties=properties)
+                if paths:
+                    txn.add_files(
+                        paths, snapshot_properties=properties, check_duplicate_files=False
+                    )
+                txn.commit_transaction()
                 return
             except CommitFailedException:
                 if attempt == COMMIT_ATTEMPTS - 1:
                     raise
-                time.sleep(0.2 * 2**attempt)
+                time.sleep(0.05 * 2**attempt)
                 table = self.catalog.load_table(table.name())
 
-    def _record(self, publication: Publication) -> None:
+    def _record(
+        self, census_year: int, snapshot_ids: dict[str, int | None], digests: dict[str, str]
+    ) -> Publication:
+        """Append the publication row: from this moment readers see the new state."""
         import pyarrow as pa
+        from pyiceberg.exceptions import CommitFailedException
 
-        row = pa.Table.from_pylist(
-            [
-                {
-                    "census_year": publication.census_year,
-                    "published_at": publication.published_at,
-                    "snapshot_ids": json.dumps(publication.snapshot_ids),
-                    "digests": json.dumps(publication.digests),
-                }
-            ],
-            schema=_PUBLICATIONS_SPEC.schema,
-        )
+        spec = SYSTEM_TABLES[PUBLICATIONS]
         table = self.table(PUBLICATIONS)
         for attempt in range(COMMIT_ATTEMPTS):
+            publication = Publication(census_year, datetime.now(UTC), snapshot_ids, digests)
+            row = pa.Table.from_pylist(
+                [
+                    {
+                        "census_year": census_year,
+                        "published_at": publication.published_at,
+                        "snapshot_ids": json.dumps(snapshot_ids, sort_keys=True),
+                        "digests": json.dumps(digests, sort_keys=True),
+                    }
+                ],
+                schema=spec.schema,
+            )
             try:
                 table.append(row)
-                return
-            except Exception as exc:
-                if type(exc).__name__ != "CommitFailedException" or attempt == COMMIT_ATTEMPTS - 1:
+                return publication
+            except CommitFailedException:
+                if attempt == COMMIT_ATTEMPTS - 1:
                     raise
-                time.sleep(0.2 * 2**attempt)
+                time.sleep(0.05 * 2**attempt)
                 table = self.table(PUBLICATIONS)
+        raise AssertionError("unreachable")
 
     # ------------------------------------------------------------------- read
 
-    def publications(self) -> list[Publication]:
+    def publications(self, *, as_of: datetime | str | None = None) -> list[Publication]:
+        """Every publication (at or before ``as_of``), oldest first."""
         from pyiceberg.exceptions import NoSuchTableError
 
         try:
             rows = self.table(PUBLICATIONS).scan().to_arrow().to_pylist()
         except NoSuchTableError:
             return []
+        cutoff = _as_datetime(as_of)
         out = [
             Publication(
                 r["census_year"],
                 r["published_at"],
-                dict(json.loads(r["snapshot_ids"])),
+                {k: v for k, v in json.loads(r["snapshot_ids"]).items() if k in TABLES},
                 json.loads(r["digests"]),
             )
             for r in rows
+            if cutoff is None or r["published_at"] <= cutoff
         ]
         return sorted(out, key=lambda p: p.published_at)
 
     def latest_publication(
         self, census_year: int | None = None, *, as_of: datetime | str | None = None
     ) -> Publication | None:
-        cutoff = _as_datetime(as_of)
+        """The newest publication (of ``census_year``, at or before ``as_of``), if any."""
         candidates = [
             p
-            for p in self.publications()
-            if (census_year is None or p.census_year == census_year)
-            and (cutoff is None or p.published_at <= cutoff)
+            for p in self.publications(as_of=as_of)
+            if census_year is None or p.census_year == census_year
         ]
         return candidates[-1] if candidates else None
+
+    def _resolve(
+        self, name: str, census_year: int | None, as_of: datetime | str | None
+    ) -> dict[int, list[int] | None]:
+        """Snapshot id → census years to read from it, per the publications readers trust.
+
+        A partitioned table's year is read at the snapshot of that year's latest
+        publication; the register at the latest publication of any year. Data a
+        failed or unfinished run committed is therefore invisible.
+        """
+        spec = TABLES[name]
+        by_year: dict[int, int] = {}
+        register: int | None = None
+        for pub in self.publications(as_of=as_of):
+            snapshot_id = pub.snapshot_ids.get(name)
+            if snapshot_id is None or (name not in pub.digests and pub.digests):
+                continue  # older publications listed every table; newer ones what they wrote
+            if spec.partitioned_by_year:
+                by_year[pub.census_year] = snapshot_id
+            else:
+                register = snapshot_id
+        if not spec.partitioned_by_year:
+            return {} if register is None else {register: None}
+        groups: dict[int, list[int]] = {}
+        for year, snapshot_id in sorted(by_year.items()):
+            if census_year is None or year == census_year:
+                groups.setdefault(snapshot_id, []).append(year)
+        return groups
+
+    def _dataset(self, name: str, census_year: int | None, as_of: datetime | str | None) -> Any:
+        """A lazy Arrow dataset of what readers may see of ``name`` (pruned by year)."""
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+
+        spec = TABLES[name]
+        groups = self._resolve(name, census_year, as_of)
+        if not groups:
+            return ds.dataset(spec.schema.empty_table())
+        table = self.table(name)
+        parts: list[Any] = []
+        files: list[str] = []
+        for snapshot_id, years in groups.items():
+            scan = self._scan(table, snapshot_id, years)
+            tasks = list(scan.plan_files())
+            direct = all(
+                not t.delete_files and (years is None or _partition_year(t) in years) for t in tasks
+            )
+            if direct:
+                files += [t.file.file_path for t in tasks]
+            else:  # delete files or files of an older partition spec: let pyiceberg merge
+                parts.append(ds.dataset(_align(scan.to_arrow(), spec.schema)))
+        if files:
+            fs, paths = _filesystem(table, files)
+            parts.append(ds.dataset(paths, schema=spec.schema, format="parquet", filesystem=fs))
+        if not parts:
+            return ds.dataset(pa.table([], schema=spec.schema))
+        return parts[0] if len(parts) == 1 else ds.dataset(parts)
+
+    @staticmethod
+    def _scan(table: Any, snapshot_id: int, years: list[int] | None) -> Any:
+        from pyiceberg.expressions import AlwaysTrue, In
+
+        row_filter = AlwaysTrue() if years is None else In("census_year", years)
+        return table.scan(snapshot_id=snapshot_id, row_filter=row_filter)
 
     def scan(
         self,
@@ -284,61 +516,57 @@ class Warehouse:
         census_year: int | None = None,
         as_of: datetime | str | None = None,
     ) -> pa.Table:
-        """A table as of the latest publication (at or before ``as_of``)."""
-        from pyiceberg.expressions import EqualTo
-
+        """A table as the latest publications (at or before ``as_of``) show it."""
         spec = TABLES.get(name)
         if spec is None:
             raise ConformError(f"unknown warehouse table {name!r}; known: {sorted(TABLES)}")
-        publication = self.latest_publication(None, as_of=as_of)
-        if publication is None:
-            return spec.schema.empty_table()
-        snapshot_id = publication.snapshot_ids.get(name)
-        if snapshot_id is None:
-            return spec.schema.empty_table()
-        table = self.table(name)
-        row_filter = EqualTo("census_year", census_year) if census_year is not None else None
-        scan = table.scan(
-            snapshot_id=snapshot_id, **({"row_filter": row_filter} if row_filter else {})
-        )
-        result = scan.to_arrow()
-        present = [c for c in spec.names if c in result.column_names]
-        result = result.select(present)
-        for col in spec.columns:  # columns added after this snapshot read as null
-            if col.name not in result.column_names:
-                import pyarrow as pa
-
-                result = result.append_column(col.name, pa.nulls(result.num_rows, col.type))
-        return result.select(spec.names).cast(spec.schema)
+        return self._dataset(name, census_year, as_of).to_table(columns=spec.names)
 
     def snapshots(self, name: str | None = None) -> pd.DataFrame:
-        """Publications (and, for one table, its Iceberg snapshots) for ``--as-of``."""
+        """Publications and the tables' Iceberg snapshots (all tables, or one), oldest first.
+
+        ``kind`` is ``publication`` (what readers see from then on; use its time for
+        ``--as-of``) or ``snapshot`` (one Iceberg commit; readers only see it once
+        a publication names it).
+        """
         import pandas as pd
 
-        if name is None:
-            return pd.DataFrame(
-                [
+        columns = ["kind", "at", "census_year", "table", "snapshot_id", "operation", "detail"]
+        if name is not None and name not in TABLES:
+            raise ConformError(f"unknown warehouse table {name!r}; known: {sorted(TABLES)}")
+        if not self._ready:
+            self.ensure_tables()
+        rows: list[dict[str, Any]] = []
+        for pub in self.publications():
+            for table_name, snapshot_id in sorted(pub.snapshot_ids.items()):
+                if name in (None, table_name) and (table_name in pub.digests or not pub.digests):
+                    rows.append(
+                        {
+                            "kind": "publication",
+                            "at": pub.published_at,
+                            "census_year": pub.census_year,
+                            "table": table_name,
+                            "snapshot_id": snapshot_id,
+                            "operation": None,
+                            "detail": None,
+                        }
+                    )
+        for table_name in [name] if name else sorted(TABLES):
+            for snap in self.table(table_name).snapshots():
+                props = snap.summary.additional_properties if snap.summary else {}
+                rows.append(
                     {
-                        "census_year": p.census_year,
-                        "published_at": p.published_at,
-                        "tables": len([v for v in p.snapshot_ids.values() if v]),
+                        "kind": "snapshot",
+                        "at": datetime.fromtimestamp(snap.timestamp_ms / 1000, UTC),
+                        "census_year": _slice_year(props.get(PROP_SLICE)),
+                        "table": table_name,
+                        "snapshot_id": snap.snapshot_id,
+                        "operation": str(snap.summary.operation.value) if snap.summary else None,
+                        "detail": props.get(PROP_SLICE),
                     }
-                    for p in self.publications()
-                ],
-                columns=["census_year", "published_at", "tables"],
-            )
-        table = self.table(name)
-        return pd.DataFrame(
-            [
-                {
-                    "snapshot_id": s.snapshot_id,
-                    "committed_at": datetime.fromtimestamp(s.timestamp_ms / 1000, UTC),
-                    "operation": str(s.summary.operation) if s.summary else None,
-                }
-                for s in table.snapshots()
-            ],
-            columns=["snapshot_id", "committed_at", "operation"],
-        )
+                )
+        frame = pd.DataFrame(rows, columns=columns)
+        return frame.sort_values(["at", "kind"], kind="stable").reset_index(drop=True)
 
     def sql(
         self,
@@ -347,105 +575,104 @@ class Warehouse:
         params: Mapping[str, Any] | Sequence[Any] | None = None,
         as_of: datetime | str | None = None,
     ) -> pa.Table:
-        """Run one read-only SELECT over the published tables and the curated views."""
+        """Run one read-only SELECT over the published tables and the curated views.
+
+        Only the tables the query (or a view it uses) reads are opened, as lazy Arrow
+        datasets at the publications' snapshots: DuckDB prunes columns and years.
+        """
         import duckdb
 
-        statements = duckdb.extract_statements(query)
-        if len(statements) != 1:
-            raise QueryRefused("exactly one statement, a SELECT, is allowed")
-        if statements[0].type != duckdb.StatementType.SELECT:
-            raise QueryRefused(f"only SELECT queries may run, not {statements[0].type.name}")
-        con = duckdb.connect(":memory:")
+        from sentra.warehouse.query import LOCKDOWN, check_read_only, load_views, referenced
+
+        check_read_only(query)
+        views = load_views()
+        tables, needed_views = referenced(query, views, set(TABLES))
+        con = duckdb.connect(":memory:", config={"python_enable_replacements": False})
         try:
-            views = self._views()
-            tables, needed_views = self._referenced(query, views)
             for name in tables:
-                con.register(name, self.scan(name, as_of=as_of))
-            for view in needed_views:  # files are sorted; a view may build on an earlier one
+                con.register(name, self._dataset(name, None, as_of))
+            for view in _view_order(needed_views, views):
                 con.execute(views[view])
-            for setting in READ_ONLY_SETTINGS:
+            for setting in LOCKDOWN:
                 con.execute(setting)
             return con.sql(query, params=params or None).to_arrow_table()
         finally:
             con.close()
 
-    def _views(self) -> dict[str, str]:
-        folder = sql_dir()
-        if folder is None:
-            return {}
-        return {p.stem: p.read_text() for p in sorted((folder / "views").glob("*.sql"))}
 
-    def _referenced(self, query: str, views: dict[str, str]) -> tuple[list[str], list[str]]:
-        """Tables and views a query needs, following views into their tables."""
-        needed_views: list[str] = []
-        pending = _table_names(query)
-        seen: set[str] = set()
-        while pending:
-            name = pending.pop()
-            if name in seen:
-                continue
-            seen.add(name)
-            if name in views:
-                needed_views.append(name)
-                pending |= _table_names(views[name])
-        tables = sorted(n for n in seen if n in TABLES)
-        return tables, [v for v in views if v in needed_views]
+def _view_order(needed: list[str], views: dict[str, str]) -> list[str]:
+    """Views in dependency order, so a view may build on another whatever their names."""
+    from sentra.warehouse.query import table_names
+
+    order: list[str] = []
+
+    def visit(view: str, path: tuple[str, ...]) -> None:
+        if view in order or view in path:
+            return
+        for dep in sorted(table_names(views[view])):
+            if dep in views:
+                visit(dep, (*path, view))
+        order.append(view)
+
+    for view in needed:
+        visit(view, ())
+    return order
 
 
-def _publications_spec() -> TableSpec:
+def _partition_year(task: Any) -> int | None:
+    """The census_year a data file's partition holds (None: not partitioned by it)."""
+    partition = task.file.partition
+    try:
+        return partition[0] if len(partition) == 1 else None
+    except (TypeError, IndexError):
+        return None
+
+
+def _align(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Columns the code has but an old snapshot lacks read as null."""
     import pyarrow as pa
 
-    from sentra.warehouse.tables import TS, Column
-
-    return TableSpec(
-        PUBLICATIONS,
-        "One row per publication: the snapshot of every table that belongs together.",
-        "Satu baris per publikasi: snapshot setiap tabel yang menjadi satu kesatuan.",
-        (
-            Column("census_year", pa.int32(), "Census year published.", "Tahun sensus."),
-            Column("published_at", TS, "When.", "Waktu publikasi."),
-            Column(
-                "snapshot_ids", pa.string(), "Snapshot per table (JSON).", "Snapshot per tabel."
-            ),
-            Column(
-                "digests", pa.string(), "Content digest per table (JSON).", "Sidik isi per tabel."
-            ),
-        ),
-        partitioned_by_year=False,
-    )
+    for f in schema:
+        if f.name not in table.column_names:
+            table = table.append_column(f.name, pa.nulls(table.num_rows, f.type))
+    return table.select(schema.names).cast(schema)
 
 
-_PUBLICATIONS_SPEC = _publications_spec()
+def _filesystem(table: Any, locations: list[str]) -> tuple[Any, list[str]]:
+    """The pyarrow filesystem pyiceberg uses for these files, and their paths on it."""
+    from pyiceberg.io.pyarrow import PyArrowFileIO
+
+    scheme, netloc, _ = PyArrowFileIO.parse_location(locations[0])
+    fs = table.io.fs_by_scheme(scheme, netloc)
+    return fs, [PyArrowFileIO.parse_location(loc)[2] for loc in locations]
 
 
-def _table_names(query: str) -> set[str]:
-    """Names a query reads (parsed with sqlglot, DuckDB dialect; CTE names excluded).
-
-    Only those tables are scanned for the query. When the text cannot be parsed,
-    every table is offered and DuckDB reports the real error.
-    """
-    import sqlglot
-    from sqlglot import exp
-
-    try:
-        tree = sqlglot.parse_one(_PARAM.sub("NULL", query), dialect="duckdb")
-    except sqlglot.errors.ParseError:
-        return set(TABLES)
-    ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
-    return {t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes}
+def _slice_year(slice_: str | None) -> int | None:
+    if slice_ and slice_.startswith("census_year="):
+        return int(slice_.removeprefix("census_year="))
+    return None
 
 
 def _as_datetime(value: datetime | str | None) -> datetime | None:
+    """``--as-of`` value: a bare date means "as the warehouse stood at the end of that day"."""
     if value is None:
         return None
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
+        bare_date = len(value.strip()) == 10
+        value = datetime.fromisoformat(value.strip())
+        if bare_date:
+            value = value.replace(hour=23, minute=59, second=59, microsecond=999_999)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    if value.hour == 0 and value.minute == 0 and value.second == 0 and value.microsecond == 0:
-        # A bare date means "as the warehouse stood at the end of that day".
-        value = value.replace(hour=23, minute=59, second=59, microsecond=999_999)
     return value
 
 
-__all__ = ["ConformError", "Publication", "QueryRefused", "Warehouse", "conform"]
+__all__ = [
+    "ConformError",
+    "Publication",
+    "QueryRefused",
+    "Warehouse",
+    "conform",
+    "content_digest",
+    "sql_dir",
+]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
 
@@ -24,10 +24,18 @@ STR_LIST = pa.list_(pa.string())
 
 @dataclass(frozen=True)
 class Column:
+    """One column. ``nullable=False`` is enforced by :func:`conform` on every write.
+
+    Iceberg fields stay optional so that a column can be added, or a requirement
+    relaxed, by schema evolution without rewriting data; the write path is the guard.
+    """
+
     name: str
     type: pa.DataType
     description_en: str
     description_id: str
+    nullable: bool = True
+    allowed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,10 @@ class TableSpec:
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def partition_column(self) -> str | None:
+        return "census_year" if self.partitioned_by_year else None
+
 
 def _iceberg_type(t: pa.DataType) -> pa.DataType:
     """Iceberg has no 16-bit integers: widen them so writes never need a cast."""
@@ -60,8 +72,18 @@ def _census(exclude: Sequence[str] = ()) -> tuple[Column, ...]:
     )
 
 
-YEAR = Column("census_year", pa.int32(), "Census round (year).", "Tahun putaran sensus.")
-SENTRA_ID = Column("sentra_id", pa.string(), "Stable register ID.", "ID register yang tetap.")
+YEAR = Column(
+    "census_year", pa.int32(), "Census round (year).", "Tahun putaran sensus.", nullable=False
+)
+SENTRA_ID = Column(
+    "sentra_id", pa.string(), "Stable register ID.", "ID register yang tetap.", nullable=False
+)
+LINKED_SENTRA_ID = Column(
+    "sentra_id",
+    pa.string(),
+    "Register ID the row was linked to (empty if rejected).",
+    "ID register tempat baris ditautkan (kosong bila ditolak).",
+)
 STATUS = Column(
     "status",
     pa.string(),
@@ -160,13 +182,20 @@ TABLES: dict[str, TableSpec] = {
             (
                 YEAR,
                 SENTRA_ID,
-                Column("status", pa.string(), "Status in the interval.", "Status pada rentang."),
+                Column(
+                    "status",
+                    pa.string(),
+                    "Status in the interval.",
+                    "Status pada rentang.",
+                    nullable=False,
+                ),
                 Column("reason_codes", STR_LIST, "Reasons.", "Alasan."),
                 Column(
                     "valid_from_year",
                     pa.int32(),
                     "First year of the interval.",
                     "Tahun awal rentang.",
+                    nullable=False,
                 ),
                 Column(
                     "valid_to_year",
@@ -185,6 +214,7 @@ TABLES: dict[str, TableSpec] = {
                     pa.bool_(),
                     "Whether this is the current interval.",
                     "Apakah rentang ini yang berlaku sekarang.",
+                    nullable=False,
                 ),
             ),
         ),
@@ -193,7 +223,7 @@ TABLES: dict[str, TableSpec] = {
             "Every submitted file of the census year and what became of it.",
             "Setiap berkas kiriman tahun sensus dan hasil pemrosesannya.",
             (
-                Column("submission_id", pa.string(), "Ledger ID.", "ID ledger."),
+                Column("submission_id", pa.string(), "Ledger ID.", "ID ledger.", nullable=False),
                 YEAR,
                 Column("office_code", pa.string(), "Submitting office.", "Dinas pengirim."),
                 Column("file_name", pa.string(), "File name.", "Nama berkas."),
@@ -247,7 +277,7 @@ TABLES: dict[str, TableSpec] = {
             "Setiap baris sumber dari setiap kiriman beserta putusan dan asal-usulnya.",
             (
                 YEAR,
-                Column("submission_id", pa.string(), "Submission.", "Kiriman."),
+                Column("submission_id", pa.string(), "Submission.", "Kiriman.", nullable=False),
                 Column("office_code", pa.string(), "Submitting office.", "Dinas pengirim."),
                 Column("source_file", pa.string(), "File name.", "Nama berkas."),
                 Column("source_sheet", pa.string(), "Sheet.", "Lembar kerja."),
@@ -256,18 +286,22 @@ TABLES: dict[str, TableSpec] = {
                     pa.int32(),
                     "Row number in the office's file.",
                     "Nomor baris pada berkas dinas.",
+                    nullable=False,
                 ),
                 Column(
                     "record_key",
                     pa.string(),
                     "submission_id#source_row.",
                     "submission_id#source_row.",
+                    nullable=False,
                 ),
                 Column(
                     "verdict",
                     pa.string(),
-                    "accepted, merged, rejected or held (for review).",
-                    "accepted, merged, rejected atau held (ditahan untuk ditinjau).",
+                    "accepted, merged, rejected or held (its file is held for review).",
+                    "accepted, merged, rejected atau held (berkasnya ditahan untuk ditinjau).",
+                    nullable=False,
+                    allowed=("accepted", "merged", "rejected", "held"),
                 ),
                 Column(
                     "reason_codes", STR_LIST, "Why a row was rejected.", "Alasan baris ditolak."
@@ -284,7 +318,7 @@ TABLES: dict[str, TableSpec] = {
                     "Record the row was merged into.",
                     "Data tempat baris ini digabungkan.",
                 ),
-                SENTRA_ID,
+                LINKED_SENTRA_ID,
                 *_census(exclude=("sentra_id",)),
             ),
         ),
@@ -294,12 +328,13 @@ TABLES: dict[str, TableSpec] = {
             "Pasangan data yang mungkin sentra yang sama, dengan skor dan keputusannya.",
             (
                 YEAR,
-                Column("left_key", pa.string(), "First record.", "Data pertama."),
+                Column("left_key", pa.string(), "First record.", "Data pertama.", nullable=False),
                 Column(
                     "right_key",
                     pa.string(),
                     "Second record, or the register sentra_id it may be.",
                     "Data kedua, atau sentra_id register yang mungkin sama.",
+                    nullable=False,
                 ),
                 Column("score", pa.float64(), "Overall score 0..1.", "Skor total 0..1."),
                 Column("name_score", pa.float64(), "Name similarity.", "Kemiripan nama."),
@@ -334,7 +369,7 @@ TABLES: dict[str, TableSpec] = {
                     "Kiriman (kosong: seluruh tahun).",
                 ),
                 Column("office_code", pa.string(), "Office.", "Dinas."),
-                Column("metric", pa.string(), "Metric name.", "Nama ukuran."),
+                Column("metric", pa.string(), "Metric name.", "Nama ukuran.", nullable=False),
                 Column("column", pa.string(), "Column measured.", "Kolom yang diukur."),
                 Column("value", pa.float64(), "Value.", "Nilai."),
             ),
@@ -344,31 +379,147 @@ TABLES: dict[str, TableSpec] = {
 
 
 class ConformError(ValueError):
-    """Data handed to the warehouse does not fit the table; names table and columns."""
+    """Data handed to the warehouse does not fit the table; names table, column, row, value."""
 
 
-def conform(name: str, data: pa.Table | pd.DataFrame) -> pa.Table:
-    """Order and cast columns to the table's schema; refuse personal data and missing columns."""
-    import pandas as pd
+def conform(
+    name: str,
+    data: pa.Table | pd.DataFrame,
+    *,
+    unexpected: Literal["drop", "error"] = "drop",
+) -> pa.Table:
+    """Order and cast columns to the table's schema, with checks a reader relies on.
 
-    spec = TABLES.get(name)
+    Refuses personal-data columns always, missing columns, nulls in required columns
+    and values outside a column's allowed set. Columns the table does not have are
+    dropped (stage frames carry working columns) or, with ``unexpected="error"``,
+    refused: :meth:`Warehouse.publish` uses that to catch a table handed in by mistake.
+    """
+    import pyarrow.compute as pc
+
+    spec = TABLES.get(name) or SYSTEM_TABLES.get(name)
     if spec is None:
         raise ConformError(f"unknown warehouse table {name!r}; known: {sorted(TABLES)}")
-    columns = data.column_names if isinstance(data, pa.Table) else list(data.columns)
+    columns = data.column_names if isinstance(data, pa.Table) else [str(c) for c in data.columns]
     leaked = sorted(set(columns) & set(PII_COLUMNS))
     if leaked:
         raise ConformError(f"table {name}: personal data columns {leaked} may not be published")
     missing = [c for c in spec.names if c not in columns]
-    if missing:
-        raise ConformError(f"table {name}: missing columns {missing}")
-    if isinstance(data, pd.DataFrame):
-        frame = data[spec.names]
-        arrays = []
-        for col in spec.columns:
-            values = frame[col.name].astype(object).where(frame[col.name].notna(), None).tolist()
-            if pa.types.is_list(col.type):
-                values = [list(v) if v is not None else [] for v in values]
-            arrays.append(pa.array(values, type=col.type, from_pandas=True))
-        return pa.Table.from_arrays(arrays, schema=spec.schema)
-    table = data.select(spec.names)
-    return table.cast(spec.schema)
+    extra = [c for c in columns if c not in spec.names]
+    if missing or (extra and unexpected == "error"):
+        parts = [f"missing columns {missing}"] if missing else []
+        if extra and unexpected == "error":
+            parts.append(f"unexpected columns {extra}")
+        raise ConformError(f"table {name}: {'; '.join(parts)}")
+    arrays = [
+        _column_array(
+            name, col, data.column(col.name) if isinstance(data, pa.Table) else data[col.name]
+        )
+        for col in spec.columns
+    ]
+    for col, array in zip(spec.columns, arrays, strict=True):
+        if not col.nullable and array.null_count:
+            first = pc.index(pc.is_null(array), True).as_py()
+            raise ConformError(
+                f"table {name}: column {col.name} is required but {array.null_count} row(s)"
+                f" are null (first at row {first})"
+            )
+        if col.allowed:
+            bad = pc.invert(pc.is_in(array, value_set=pa.array(col.allowed, col.type)))
+            bad = pc.and_kleene(bad, pc.is_valid(array))
+            if pc.any(bad).as_py():
+                first = pc.index(bad, True).as_py()
+                raise ConformError(
+                    f"table {name}: column {col.name}, row {first}: value"
+                    f" {array[first].as_py()!r} is not one of {list(col.allowed)}"
+                )
+    return pa.Table.from_arrays(arrays, schema=spec.schema)
+
+
+def _column_array(table: str, col: Column, values: Any) -> pa.Array | pa.ChunkedArray:
+    """One column cast to its type; a value that does not fit is named with its row."""
+    import pyarrow.compute as pc
+
+    try:
+        if isinstance(values, pa.ChunkedArray):
+            array = values if values.type == col.type else values.cast(col.type)
+        else:
+            array = pa.array(values, type=col.type, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
+        array = _cast_each(table, col, values)
+    if pa.types.is_list(col.type) and array.null_count:
+        array = pc.if_else(pc.is_null(array), pa.scalar([], col.type), array)  # no reasons = []
+    return array
+
+
+def _cast_each(table: str, col: Column, values: Any) -> pa.Array:
+    """Slow path: value by value, so the error can name the row and value that failed."""
+    import pandas as pd
+
+    items = values.to_pylist() if isinstance(values, pa.ChunkedArray) else list(values)
+    out = []
+    for row, raw in enumerate(items):
+        if raw is None or (not isinstance(raw, (list, tuple)) and _is_missing(raw, pd)):
+            out.append(None)
+            continue
+        value = list(raw) if pa.types.is_list(col.type) else raw
+        try:
+            pa.array([value], type=col.type, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
+            raise ConformError(
+                f"table {table}: column {col.name}, row {row}: value {value!r}"
+                f" does not fit type {col.type} ({exc})"
+            ) from exc
+        out.append(value)
+    return pa.array(out, type=col.type, from_pandas=True)
+
+
+def _is_missing(value: Any, pd: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _publications_spec() -> TableSpec:
+    return TableSpec(
+        "publications",
+        "System table: one row per publication, the snapshot of every table it vouches for."
+        " Readers use it to see one consistent census.",
+        "Tabel sistem: satu baris per publikasi, snapshot setiap tabel yang dijaminnya."
+        " Pembaca memakainya agar melihat satu sensus yang konsisten.",
+        (
+            Column(
+                "census_year",
+                pa.int32(),
+                "Census year published.",
+                "Tahun sensus yang dipublikasikan.",
+                nullable=False,
+            ),
+            Column(
+                "published_at",
+                TS,
+                "When the publication was recorded (after every table committed).",
+                "Waktu publikasi dicatat (setelah semua tabel tersimpan).",
+                nullable=False,
+            ),
+            Column(
+                "snapshot_ids",
+                pa.string(),
+                "Iceberg snapshot id per table (JSON object).",
+                "ID snapshot Iceberg per tabel (objek JSON).",
+                nullable=False,
+            ),
+            Column(
+                "digests",
+                pa.string(),
+                "Content digest per table (JSON object); equal digests mean a no-op rerun.",
+                "Sidik isi per tabel (objek JSON); sidik sama berarti tidak ada perubahan.",
+                nullable=False,
+            ),
+        ),
+        partitioned_by_year=False,
+    )
+
+
+SYSTEM_TABLES: dict[str, TableSpec] = {"publications": _publications_spec()}
