@@ -337,3 +337,11 @@ def test_cli_lists_problems_in_indonesian_and_exits_1_when_held(tmp_path, monkey
     ok = CliRunner().invoke(validate_cmd, [str(fine), "--office", OFFICE], terminal_width=200)
     assert ok.exit_code == 0, ok.output
     assert "9 diterima, 1 ditolak" in ok.output
+
+
+def test_the_callers_rows_are_not_changed(module_settings):
+    rows = case_rows()
+    before = [list(map(dict, p)) for p in rows["problems"]]
+    validate(rows, office_code=OFFICE, census_year=YEAR, settings=module_settings)
+    assert [list(map(dict, p)) for p in rows["problems"]] == before
+    assert "accepted" not in rows.columns
