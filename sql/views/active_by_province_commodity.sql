@@ -1,8 +1,9 @@
--- Active sentra per province and OVOP commodity group, per census year.
--- Sentra aktif per provinsi dan kelompok komoditas OVOP, per tahun sensus.
+-- Question: how many sentra were active per province and commodity group in each census year?
+-- Pertanyaan: berapa sentra aktif per provinsi dan kelompok komoditas pada setiap tahun sensus?
+-- One row per (census_year, province_code, commodity_group); counts of the derived status.
 CREATE VIEW active_by_province_commodity AS
 SELECT c.census_year,
-       substr(c.region_code, 1, 2) AS province_code,
+       c.province_code,
        c.commodity_group,
        count(*) FILTER (WHERE c.status = 'active') AS active,
        count(*) FILTER (WHERE c.status = 'at_risk') AS at_risk,

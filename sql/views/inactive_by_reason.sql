@@ -1,7 +1,8 @@
--- Sentra that became inactive in a census year, and why (one row per sentra).
--- "Which sentra in Jawa Tengah became inactive in 2026 and why":
+-- Question: which sentra became inactive in a census year, and why? For example
+-- "which sentra in Jawa Tengah became inactive in 2026 and why":
 --   SELECT * FROM inactive_by_reason WHERE province_code = '33' AND became_inactive_in = 2026
--- Sentra yang menjadi tidak aktif pada suatu tahun sensus beserta alasannya.
+-- Pertanyaan: sentra mana yang menjadi tidak aktif pada suatu tahun sensus, dan mengapa?
+-- One row per inactive interval in the status history of the latest consolidation.
 CREATE VIEW inactive_by_reason AS
 SELECT h.sentra_id,
        s.sentra_name,

@@ -1,5 +1,7 @@
--- Submissions per office and year: what came in, what was accepted, rejected, held.
--- Kelengkapan kiriman per dinas dan tahun: berkas, baris diterima/ditolak, status.
+-- Question: what did each office send in a census year, and what became of its rows?
+-- Pertanyaan: apa yang dikirim setiap dinas pada suatu tahun sensus, dan bagaimana hasilnya?
+-- One row per (census_year, office_code); superseded files are counted apart.
+-- Offices expected but silent: see submission_coverage.
 CREATE VIEW office_completeness AS
 SELECT census_year,
        office_code,

@@ -1,7 +1,10 @@
--- Active sentra of the five OVOP commodity groups per kab/kota (input for DAK planning).
--- Sentra aktif lima kelompok komoditas OVOP per kab/kota (bahan perencanaan DAK).
+-- Question: how many active sentra of the five OVOP commodity groups does each kab/kota
+-- have now (input for DAK planning)?
+-- Pertanyaan: berapa sentra aktif lima kelompok komoditas OVOP di setiap kab/kota saat ini
+-- (bahan perencanaan DAK)?
 CREATE VIEW ovop_per_kabkota AS
-SELECT region_code,
+SELECT province_code,
+       region_code,
        commodity_group,
        count(*) AS active_sentra,
        sum(units) AS units,

@@ -1,9 +1,11 @@
--- Sentra reported active again after being inactive (same sentra_id, history kept).
--- Sentra yang kembali aktif setelah sebelumnya tidak aktif.
+-- Question: which sentra were reported active again after having been inactive?
+-- Pertanyaan: sentra mana yang kembali aktif setelah sebelumnya tidak aktif?
+-- Same sentra_id, history kept; the status rule adds reason code status_revived.
 CREATE VIEW revived AS
 SELECT h.sentra_id,
        s.sentra_name,
        s.region_code,
+       s.province_code,
        h.valid_from_year AS revived_in,
        h.status
 FROM sentra_status_history AS h

@@ -14,8 +14,18 @@ def _parse_params(values: tuple[str, ...]) -> dict[str, object]:
         name, sep, raw = item.partition("=")
         if not sep or not name:
             raise click.BadParameter(f"expected name=value, got {item!r}", param_hint="--param")
-        params[name] = int(raw) if raw.lstrip("-").isdigit() else raw
+        params[name] = _value(raw)
     return params
+
+
+def _value(raw: str) -> object:
+    """A --param value: integers and decimals bind as numbers, anything else as text."""
+    for kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            continue
+    return raw
 
 
 @click.command("sql")
@@ -44,7 +54,15 @@ def sql(
     if bool(query) == bool(view):
         raise click.UsageError("give either a QUERY or --view NAME")
     if view:
-        query = f"SELECT * FROM {view}"  # a view name, checked by the parser below
+        from sentra.warehouse.query import load_views
+
+        known = load_views()
+        if view not in known:
+            raise click.BadParameter(
+                f"no curated view {view!r}; known: {', '.join(sorted(known))}",
+                param_hint="--view",
+            )
+        query = f"SELECT * FROM {view}"  # a known view name, not user text
     try:
         result = Warehouse().sql(query, params=_parse_params(params), as_of=as_of)
     except QueryRefused as exc:
@@ -63,7 +81,7 @@ def sql(
         text = (
             frame.to_csv(index=False)
             if fmt == "csv"
-            else frame.to_json(orient="records", lines=True)
+            else frame.to_json(orient="records", date_format="iso", force_ascii=False) + "\n"
         )
         if output:
             output.write_text(text)
@@ -81,17 +99,24 @@ def sql(
 
 @click.command("snapshots")
 @click.argument("table", required=False)
-def snapshots(table: str | None) -> None:
-    """List publications (or one table's Iceberg snapshots) to choose an --as-of."""
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table")
+def snapshots(table: str | None, fmt: str) -> None:
+    """List publications and Iceberg snapshots (all tables, or one) to choose an --as-of."""
+    from sentra.warehouse import ConformError, Warehouse
+
+    try:
+        frame = Warehouse().snapshots(table)
+    except ConformError as exc:
+        raise click.BadParameter(str(exc), param_hint="TABLE") from exc
+    if fmt == "csv":
+        sys.stdout.write(frame.to_csv(index=False))
+        return
     from rich.console import Console
     from rich.table import Table
 
-    from sentra.warehouse import Warehouse
-
-    frame = Warehouse().snapshots(table)
     out = Table()
     for col in frame.columns:
         out.add_column(str(col))
-    for row in frame.itertuples(index=False):
+    for row in frame.astype(object).where(frame.notna(), "").itertuples(index=False):
         out.add_row(*[str(v) for v in row])
     Console().print(out)
