@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
-from sentra.warehouse.tables import TABLES
+from sentra.warehouse.tables import SYSTEM_TABLES, TABLES, TableSpec
 
 
 def _type(t: object) -> str:
     return str(t).replace("list<item: string>", "list<string>")
 
 
+def _table(spec: TableSpec) -> list[str]:
+    part = (
+        f"partitioned by `{spec.partition_column}` (identity); a consolidation replaces its"
+        " year's partition"
+        if spec.partition_column
+        else "not partitioned; replaced whole by each publication"
+    )
+    lines = [
+        f"## `{spec.name}`",
+        "",
+        spec.description_en,
+        "",
+        f"*{spec.description_id}*",
+        "",
+        f"Partitioning: {part}.",
+        "",
+        "| column | type | nullable | description | keterangan |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for c in spec.columns:
+        allowed = f" One of: {', '.join(c.allowed)}." if c.allowed else ""
+        lines.append(
+            f"| `{c.name}` | {_type(c.type)} | {'yes' if c.nullable else 'no'} |"
+            f" {c.description_en}{allowed} | {c.description_id} |"
+        )
+    lines.append("")
+    return lines
+
+
 def render_data_dictionary() -> str:
+    """Markdown for ``docs/data-dictionary.md``; a test keeps the committed file current."""
     lines = [
         "# Data dictionary / Kamus data",
         "",
@@ -21,22 +51,14 @@ def render_data_dictionary() -> str:
         "Dibuat otomatis dari kode. Data pribadi (nama kontak, nomor telepon) tidak",
         "dimuat di tabel mana pun; data itu hanya ada di tabel ledger terbatas.",
         "",
+        "*Nullable* `no` is enforced when data is published; in Iceberg every field is",
+        "optional so that later census forms can add or relax columns without rewriting",
+        "data. Read through `publications` (below) to see one consistent census.",
+        "",
+        "*Nullable* `no` diperiksa saat publikasi. Baca melalui `publications` agar",
+        "melihat satu sensus yang konsisten.",
+        "",
     ]
-    for spec in TABLES.values():
-        part = "partitioned by `census_year`" if spec.partitioned_by_year else "not partitioned"
-        lines += [
-            f"## `{spec.name}`",
-            "",
-            f"{spec.description_en} ({part})",
-            "",
-            f"*{spec.description_id}*",
-            "",
-            "| column | type | description | keterangan |",
-            "| --- | --- | --- | --- |",
-        ]
-        lines += [
-            f"| `{c.name}` | {_type(c.type)} | {c.description_en} | {c.description_id} |"
-            for c in spec.columns
-        ]
-        lines.append("")
+    for spec in (*TABLES.values(), *SYSTEM_TABLES.values()):
+        lines += _table(spec)
     return "\n".join(lines)
