@@ -57,7 +57,7 @@ def census_ingest() -> None:
 
         return pipeline.discover(census_year)
 
-    @task(max_active_tis_per_dagrun=4)
+    @task(pool="sentra_ingest", max_active_tis_per_dagrun=4)
     def process_submission(submission_id: str) -> dict:
         from sentra import pipeline
 

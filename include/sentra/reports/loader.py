@@ -42,12 +42,21 @@ def load_inputs(settings: Settings, census_year: int) -> LoadedInputs:
     if version is None:
         return LoadedInputs(None, offices, None)
     wh = Warehouse(settings)
-    last = wh.scan("sentra_census", census_year=census_year - 1).to_pandas()
+    # Read the warehouse as this census year's publication left it: a later year's
+    # consolidation changes the register, and re-reporting an old year must not turn
+    # that into a "new" report (deliveries are keyed by report content).
+    publication = wh.latest_publication(census_year)
+    as_of = publication.published_at if publication is not None else None
+    last = wh.scan("sentra_census", census_year=census_year - 1, as_of=as_of).to_pandas()
     data = ReportInputs(
-        submissions=wh.scan("submissions", census_year=census_year).to_pandas(),
-        submission_rows=wh.scan("submission_rows", census_year=census_year).to_pandas(),
-        sentra=wh.scan("sentra").to_pandas(),
-        status_history=wh.scan("sentra_status_history", census_year=census_year).to_pandas(),
+        submissions=wh.scan("submissions", census_year=census_year, as_of=as_of).to_pandas(),
+        submission_rows=wh.scan(
+            "submission_rows", census_year=census_year, as_of=as_of
+        ).to_pandas(),
+        sentra=wh.scan("sentra", as_of=as_of).to_pandas(),
+        status_history=wh.scan(
+            "sentra_status_history", census_year=census_year, as_of=as_of
+        ).to_pandas(),
         last_year_status=last[["sentra_id", "status"]],
         min_units_for_sentra=settings.min_units_for_sentra,
         inactive_after_missed_rounds=settings.inactive_after_missed_rounds,
