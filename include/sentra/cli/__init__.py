@@ -18,7 +18,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     ),
     "ingest": ("sentra.cli.ingest:ingest", "Read one file: what was read, mapped and rejected."),
     "validate": (
-        "sentra.cli.ingest:validate",
+        "sentra.cli.validate:validate",
         "Ingest + validate one file; exit 1 if it would be held.",
     ),
     "sql": ("sentra.cli.sql:sql", "Query the warehouse with DuckDB (read-only)."),

@@ -1,4 +1,4 @@
-"""``sentra ingest FILE`` and ``sentra validate FILE``: one submission, explained.
+"""``sentra ingest FILE``: one submission as read, explained.
 
 For data engineers debugging what an office sent: what was read and how the headers
 were mapped, which rows were skipped, and every problem with the office's own row
@@ -95,43 +95,3 @@ def ingest(path: Path, office: str | None, year: int | None) -> None:
         raise SystemExit(2)
     _print_read(console, result)
     console.print(_problem_table(result.rows, only_rejected=False))
-
-
-@click.command("validate")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--office", help="Office code (e.g. 34.02); inferred from landing/<year>/<office>/.")
-@click.option("--year", type=int, help="Census year; inferred from the path.")
-def validate(path: Path, office: str | None, year: int | None) -> None:
-    """Ingest + validate one file; exit 1 when it would be held for review or rejected."""
-    from rich.console import Console
-
-    from sentra.config import get_settings
-    from sentra.ingest import read_submission
-    from sentra.quality import validate as run_validation
-
-    office, year = _resolve(path, office, year)
-    settings = get_settings()
-    console = Console()
-    parsed = read_submission(
-        path, file_name=path.name, office_code=office, census_year=year, submission_id="cli"
-    )
-    if parsed.file_error:
-        console.print(
-            f"[red]file rejected[/] ({parsed.file_error.code}): {parsed.file_error.message_id}"
-        )
-        raise SystemExit(1)
-    result = run_validation(parsed.rows, office_code=office, census_year=year, settings=settings)
-    _print_read(console, parsed)
-    console.print(_problem_table(result.rows, only_rejected=False))
-    for w in result.warnings:
-        label = column_label(w.get("column") or "")
-        text = reason(w["code"]).render("id", column=label, value=w.get("value"))
-        console.print(f"[yellow]peringatan[/]: {text}")
-    verdict = "DITAHAN untuk ditinjau" if result.held else "dapat dikonsolidasi"
-    share, limit = 100 * result.rejected_share, 100 * settings.reject_share_threshold
-    console.print(
-        f"{len(result.rows)} baris: {result.accepted} diterima, {result.rejected} ditolak "
-        f"({share:.1f}%, batas {limit:.0f}%) → {verdict}"
-    )
-    if result.held:
-        raise SystemExit(1)
