@@ -1,4 +1,4 @@
-"""The ledger and the Iceberg SQL catalog on the machine's real PostgreSQL.
+"""The ledger on the machine's real PostgreSQL (the Iceberg catalog: test_catalog_postgres.py).
 
 Each test gets a fresh throw-away database (created and dropped here). Skips, saying
 so, only when nothing listens on 127.0.0.1:5432.
@@ -150,37 +150,3 @@ def test_supersession_and_discovery_on_postgres(tmp_path, pg_url):
     with session_scope(settings) as s:
         current = repo.current_submissions(s, 2026)
         assert [c.submission_id for c in current] == [new.submission_id]
-
-
-def test_iceberg_catalog_on_postgres_uses_the_jdbc_layout(tmp_path, pg_url):
-    from sqlalchemy import create_engine, inspect, text
-
-    from sentra.warehouse import Warehouse
-
-    settings = _settings(tmp_path, pg_url)
-    wh = Warehouse(settings)
-    frame = pd.DataFrame(
-        {
-            "census_year": [2026],
-            "submission_id": ["s"],
-            "office_code": ["34.02"],
-            "metric": ["rows_total"],
-            "column": [None],
-            "value": [3.0],
-        }
-    )
-    wh.publish(2026, {"quality_metrics": frame})
-    assert wh.sql("SELECT sum(value) AS v FROM quality_metrics").to_pylist() == [{"v": 3.0}]
-    engine = create_engine(pg_url)
-    columns = {c["name"] for c in inspect(engine).get_columns("iceberg_tables")}
-    assert {
-        "catalog_name",
-        "table_namespace",
-        "table_name",
-        "metadata_location",
-        "previous_metadata_location",
-    } <= columns
-    with engine.connect() as conn:
-        names = set(conn.execute(text("SELECT table_name FROM iceberg_tables")).scalars())
-    assert {"quality_metrics", "sentra_census", "publications"} <= names
-    engine.dispose()

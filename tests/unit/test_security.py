@@ -10,6 +10,7 @@ SQL_VERB = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP)\b", re.I)
 # f-strings that build SQL from identifiers defined in the same module (never user data).
 ALLOWED = {
     ("include/sentra/demo.py", "_count_by"),
+    ("include/sentra/warehouse/__init__.py", "content_digest"),  # quoted schema column names
     ("include/sentra/cli/sql.py", "sql"),
     ("tests/integration/test_postgres_backends.py", "pg_url"),
 }
