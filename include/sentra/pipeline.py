@@ -17,7 +17,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sentra.config import Settings, get_settings
@@ -43,6 +43,17 @@ STAGED_STATUSES = ("staged", "needs_review")  # submissions with staged rows
 
 class AuditError(RuntimeError):
     """A consolidation's output broke an invariant; nothing was published."""
+
+
+class ConsolidationBusy(RuntimeError):  # noqa: N818 - reads as the state an operator sees
+    """Another consolidation of the same census year is running; this one retries later.
+
+    Two at once would both register the round's new sentra and hand out two ids for one
+    sentra, so the second one stops before touching anything.
+    """
+
+
+STALE_RUNNING = timedelta(hours=2)  # a "running" consolidation older than this was killed
 
 
 @dataclass(frozen=True)
@@ -345,6 +356,15 @@ def consolidate(census_year: int, settings: Settings | None = None) -> dict[str,
         decisions = repo.load_decisions(session)
         inputs_hash = _inputs_hash(session, census_year)
         last = repo.latest_consolidation(session, census_year)
+        if last is not None and last.status == "running":
+            started = (
+                last.started_at if last.started_at.tzinfo else last.started_at.replace(tzinfo=UTC)
+            )
+            if datetime.now(UTC) - started < STALE_RUNNING:
+                raise ConsolidationBusy(
+                    f"census {census_year}: consolidation version {last.version} is {last.status} "
+                    f"since {started:%Y-%m-%d %H:%M} UTC; retry when it has finished"
+                )
         if last is not None and last.status == "published" and last.inputs_hash == inputs_hash:
             log.info(
                 "census %s: inputs unchanged since version %s; nothing to do",
