@@ -569,7 +569,7 @@ def _build_tables(
         sentra_id=keys.map(row_cluster["sentra_id"]),
         cluster_key=keys.map(row_cluster["cluster_key"]),
     )
-    file_rows = _rejected_file_rows(current, census_year)
+    file_rows = sum(s.rows_total or 0 for s in current if s.status == "rejected")
     rows_merged = submission_rows.groupby("submission_id")["verdict"].apply(
         lambda v: int((v == "merged").sum())
     )
@@ -689,10 +689,6 @@ def _all_submissions(settings: Settings, census_year: int) -> list[SubmissionInf
             .order_by(Submission.office_code, Submission.received_at)
         ).all()
         return [SubmissionInfo.of(s) for s in subs]
-
-
-def _rejected_file_rows(current: list[SubmissionInfo], census_year: int) -> int:
-    return sum(s.rows_total or 0 for s in current if s.status == "rejected")
 
 
 def _write_pending(settings: Settings, pending: str, tables: dict[str, pa.Table]) -> None:

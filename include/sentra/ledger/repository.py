@@ -500,19 +500,6 @@ def import_register(session: Session, df: pd.DataFrame, *, source: str = "regist
     return len(rows)
 
 
-def touch_register(session: Session, sentra_ids: Iterable[str], census_year: int) -> None:
-    """Record that these sentra were reported in a census year."""
-    ids = list(sentra_ids)
-    for start in range(0, len(ids), BULK_CHUNK):
-        chunk = ids[start : start + BULK_CHUNK]
-        for entry in session.scalars(
-            select(RegisteredSentra).where(RegisteredSentra.sentra_id.in_(chunk))
-        ):
-            entry.last_census_year = max(entry.last_census_year or census_year, census_year)
-            if entry.first_census_year is None:
-                entry.first_census_year = census_year
-
-
 # --------------------------------------------------------------------- links
 
 LINK_COLUMNS = (
