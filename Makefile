@@ -1,4 +1,4 @@
-# The project's vocabulary. Every target bootstraps .venv from requirements.lock
+# The project's vocabulary. Every target bootstraps .venv from requirements-dev.lock
 # when the venv is missing or older than the lock, so a fresh clone needs nothing
 # installed by hand.
 SHELL := /bin/bash
@@ -14,11 +14,11 @@ export AIRFLOW_HOME ?= $(CURDIR)/data/airflow
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements-dev.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip sync --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip sync --python $(BIN)/python requirements-dev.lock
 	$(BIN)/uv pip install --python $(BIN)/python --no-deps -e .
 	@touch $@
 
@@ -43,8 +43,11 @@ format: $(STAMP)  ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-lock: $(STAMP)  ## re-resolve requirements.in into requirements.lock (needs the registry)
-	$(BIN)/uv pip compile requirements.in --python 3.11 --generate-hashes -o requirements.lock
+# The dev lock is resolved first; the runtime lock is constrained by it, so both pin
+# the same versions and the image runs what the tests ran.
+lock: $(STAMP)  ## re-resolve requirements{,-dev}.in into the hash-pinned locks (needs the registry)
+	$(BIN)/uv pip compile requirements-dev.in --python 3.11 --generate-hashes -o requirements-dev.lock
+	$(BIN)/uv pip compile requirements.in --python 3.11 --generate-hashes -c requirements-dev.lock -o requirements.lock
 
 bench: $(STAMP)  ## quick benchmarks with same-run baselines (writes bench/results.json)
 	$(BIN)/python -m sentra.bench --size quick

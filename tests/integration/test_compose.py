@@ -386,6 +386,20 @@ def test_dockerfile_builds_the_lock_on_the_same_airflow():
     assert not re.search(r"^USER (root|0)\s*\Z", dockerfile, re.MULTILINE), "ends as root"
 
 
+def _pins(lock: str) -> dict[str, str]:
+    return dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", (ROOT / lock).read_text(), re.MULTILINE))
+
+
+def test_image_lock_is_the_runtime_subset_of_the_dev_lock():
+    """The image installs requirements.lock; CI ran requirements-dev.lock: same pins."""
+    runtime, dev = _pins("requirements.lock"), _pins("requirements-dev.lock")
+    differing = {n: (v, dev.get(n)) for n, v in runtime.items() if dev.get(n) != v}
+    assert not differing, f"re-run `make lock`: the locks disagree on {differing}"
+    test_tools = {"pytest", "ruff", "hypothesis", "moto", "splink", "aiosmtpd"}
+    assert not test_tools & set(runtime), "test tools leaked into the image's lock"
+    assert test_tools <= set(dev)
+
+
 def test_everything_the_dockerfile_copies_reaches_the_build_context():
     ignored = [
         line.strip()
