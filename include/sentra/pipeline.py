@@ -17,7 +17,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sentra.config import Settings, get_settings
@@ -49,11 +49,10 @@ class ConsolidationBusy(RuntimeError):  # noqa: N818 - reads as the state an ope
     """Another consolidation of the same census year is running; this one retries later.
 
     Two at once would both register the round's new sentra and hand out two ids for one
-    sentra, so the second one stops before touching anything.
+    sentra, so the second one stops before touching anything. "Running" means holding
+    the year's lock (:func:`sentra.ledger.db.census_year_lock`), which dies with its
+    process: a killed consolidation blocks nobody.
     """
-
-
-STALE_RUNNING = timedelta(hours=2)  # a "running" consolidation older than this was killed
 
 
 @dataclass(frozen=True)
@@ -347,24 +346,48 @@ def consolidate(census_year: int, settings: Settings | None = None) -> dict[str,
     submissions and reviewers' decisions) are unchanged since the last publication,
     nothing is recomputed: the rerun is a no-op.
     """
+    from sentra.ledger.db import LockBusy, census_year_lock
+
+    settings = _settings(settings)
+    try:
+        with census_year_lock(census_year, settings):
+            return _consolidate_locked(census_year, settings)
+    except LockBusy as exc:
+        raise ConsolidationBusy(
+            f"census {census_year}: another consolidation of this year is running ({exc}); "
+            "retry when it has finished"
+        ) from None
+
+
+def _consolidate_locked(census_year: int, settings: Settings) -> dict[str, Any]:
+    """:func:`consolidate`'s work, run only while holding the census year's lock."""
     from sentra.ledger import repository as repo
     from sentra.ledger.db import session_scope
 
-    settings = _settings(settings)
     with session_scope(settings) as session:
         current = [SubmissionInfo.of(s) for s in repo.current_submissions(session, census_year)]
         decisions = repo.load_decisions(session)
         inputs_hash = _inputs_hash(session, census_year)
         last = repo.latest_consolidation(session, census_year)
         if last is not None and last.status == "running":
-            started = (
-                last.started_at if last.started_at.tzinfo else last.started_at.replace(tzinfo=UTC)
+            # We hold the year's lock, so whoever started this run no longer does: its
+            # process died mid-write. Record that and start afresh; register entries and
+            # record links it committed (one transaction) are reused, not registered twice.
+            log.warning(
+                "census %s: consolidation version %s was abandoned mid-run (started %s); "
+                "marking it failed",
+                census_year,
+                last.version,
+                last.started_at,
             )
-            if datetime.now(UTC) - started < STALE_RUNNING:
-                raise ConsolidationBusy(
-                    f"census {census_year}: consolidation version {last.version} is {last.status} "
-                    f"since {started:%Y-%m-%d %H:%M} UTC; retry when it has finished"
-                )
+            repo.finish_consolidation(
+                session,
+                last.id,
+                status="failed",
+                content_hash="",
+                snapshot_ids=None,
+                stats={"abandoned": True},
+            )
         if last is not None and last.status == "published" and last.inputs_hash == inputs_hash:
             log.info(
                 "census %s: inputs unchanged since version %s; nothing to do",

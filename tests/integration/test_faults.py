@@ -267,3 +267,35 @@ def test_two_consolidations_of_the_same_year_at_once(fresh):
     assert len(errors) <= 1
     _round(settings, steps=("consolidate", "reports"))  # the retry converges
     assert _state(settings) == reference
+
+
+def test_a_consolidation_killed_mid_run_blocks_nobody(fresh):
+    """A worker killed mid-write leaves a `running` row but no lock: the rerun goes on."""
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import Consolidation
+
+    settings, reference, _ = fresh
+    _round(settings, steps=("ingest",))
+    with session_scope(settings) as session:  # what a killed run leaves behind
+        dead = repo.start_consolidation(session, YEAR, "inputs-of-a-killed-run").id
+    _round(settings, steps=("consolidate", "reports"))
+    assert _state(settings) == reference
+    with session_scope(settings) as session:
+        run = session.get(Consolidation, dead)
+        assert (run.status, run.stats) == ("failed", {"abandoned": True})
+
+
+def test_a_running_consolidation_turns_the_second_away(fresh):
+    """While one holds the census year, another stops before touching anything."""
+    from sentra.ledger.db import census_year_lock
+
+    settings, reference, _ = fresh
+    _round(settings, steps=("ingest",))
+    with census_year_lock(YEAR, settings):  # a consolidation in another process
+        with pytest.raises(pipeline.ConsolidationBusy, match="another consolidation"):
+            pipeline.consolidate(YEAR, settings)
+        with census_year_lock(YEAR + 1, settings):  # other years are not held up
+            pass
+    _round(settings, steps=("consolidate", "reports"))  # Airflow's retry
+    assert _state(settings) == reference

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 PG_MIGRATION_LOCK = 727_317_001  # pg_advisory_lock key: one migrator at a time
+PG_YEAR_LOCK_SPACE = 727_317  # pg_try_advisory_lock(space, census_year): one writer per year
 SQLITE_BUSY_MS = 60_000  # how long a writer waits for another process's write lock
 
 _ENGINES: dict[str, Engine] = {}
@@ -87,6 +88,59 @@ def session_scope(settings: Settings | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+class LockBusy(RuntimeError):  # noqa: N818 - reads as the state an operator sees
+    """Another process holds the lock; the caller decides whether to wait or give up."""
+
+
+@contextmanager
+def census_year_lock(census_year: int, settings: Settings | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on a census year for as long as the block runs.
+
+    The lock lives exactly as long as its holder: a PostgreSQL session advisory lock
+    (released by the server when the holder's connection drops, so a killed worker
+    frees it at once) or, on the embedded SQLite ledger, an ``flock`` on a file next
+    to the database (released by the kernel when the process dies). A status row alone
+    cannot tell a running consolidation from a killed one; this can. Raises
+    :class:`LockBusy` at once rather than queueing: Airflow's retry is the wait.
+    """
+    engine = engine_for(settings)
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        with engine.connect() as conn:
+            key = {"space": PG_YEAR_LOCK_SPACE, "year": int(census_year)}
+            got = conn.execute(text("SELECT pg_try_advisory_lock(:space, :year)"), key).scalar()
+            conn.commit()
+            if not got:
+                raise LockBusy(f"census year {census_year} is locked by another session")
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:space, :year)"), key)
+                conn.commit()
+        return
+    import fcntl
+    import hashlib
+    import tempfile
+
+    url = engine.url.render_as_string(hide_password=True)
+    db_path = _sqlite_path(url) if engine.dialect.name == "sqlite" else None
+    if db_path:
+        lock_path = Path(f"{db_path}.census-{int(census_year)}.lock")
+    else:  # in-memory or another dialect: one lock per URL on this host
+        digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+        lock_path = Path(tempfile.gettempdir()) / f"sentra-{digest}-{int(census_year)}.lock"
+    with open(lock_path, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockBusy(f"census year {census_year} is locked ({lock_path})") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _alembic_config():
