@@ -417,6 +417,7 @@ class Field:
     description_id: str
     required: bool = False
     pii: bool = False
+    free_text: bool = False  # typed by people: masked for personal data before publishing
 
 
 CENSUS_FIELDS: tuple[Field, ...] = (
@@ -516,7 +517,14 @@ CENSUS_FIELDS: tuple[Field, ...] = (
         "Investment, rupiah.",
         "Nilai investasi (rupiah).",
     ),
-    Field("address", pa.string(), "Alamat", "Street/village address.", "Alamat sentra."),
+    Field(
+        "address",
+        pa.string(),
+        "Alamat",
+        "Street/village address.",
+        "Alamat sentra.",
+        free_text=True,
+    ),
     Field(
         "latitude",
         pa.float64(),
@@ -575,7 +583,14 @@ CENSUS_FIELDS: tuple[Field, ...] = (
         "Nomor telepon narahubung (data pribadi).",
         pii=True,
     ),
-    Field("remarks", pa.string(), "Keterangan", "Free-text remarks.", "Keterangan bebas."),
+    Field(
+        "remarks",
+        pa.string(),
+        "Keterangan",
+        "Free-text remarks.",
+        "Keterangan bebas.",
+        free_text=True,
+    ),
 )
 
 LINEAGE_FIELDS: tuple[Field, ...] = (

@@ -30,9 +30,12 @@ def _table(spec: TableSpec) -> list[str]:
     ]
     for c in spec.columns:
         allowed = f" One of: {', '.join(c.allowed)}." if c.allowed else ""
+        if c.free_text:
+            allowed += " Phone numbers, e-mails and NIKs in it are masked."
         lines.append(
             f"| `{c.name}` | {_type(c.type)} | {'yes' if c.nullable else 'no'} |"
-            f" {c.description_en}{allowed} | {c.description_id} |"
+            f" {c.description_en}{allowed} | {c.description_id}"
+            f"{' Nomor telepon, email dan NIK disamarkan.' if c.free_text else ''} |"
         )
     lines.append("")
     return lines

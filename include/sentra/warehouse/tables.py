@@ -36,6 +36,7 @@ class Column:
     description_id: str
     nullable: bool = True
     allowed: tuple[str, ...] = ()
+    free_text: bool = False  # people's text: phone numbers, e-mails, NIKs masked on write
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,13 @@ def _iceberg_type(t: pa.DataType) -> pa.DataType:
 
 def _census(exclude: Sequence[str] = ()) -> tuple[Column, ...]:
     return tuple(
-        Column(f.name, _iceberg_type(f.type), f.description_en, f.description_id)
+        Column(
+            f.name,
+            _iceberg_type(f.type),
+            f.description_en,
+            f.description_id,
+            free_text=f.free_text,
+        )
         for f in CENSUS_FIELDS
         if f.name not in PII_COLUMNS and f.name not in exclude and f.name != "census_year"
     )
@@ -311,6 +318,7 @@ TABLES: dict[str, TableSpec] = {
                     pa.string(),
                     "Every problem found (JSON).",
                     "Semua masalah yang ditemukan (JSON).",
+                    free_text=True,  # quotes the values that failed, as typed
                 ),
                 Column(
                     "cluster_key",
@@ -391,8 +399,10 @@ def conform(
     """Order and cast columns to the table's schema, with checks a reader relies on.
 
     Refuses personal-data columns always, missing columns, nulls in required columns
-    and values outside a column's allowed set. Columns the table does not have are
-    dropped (stage frames carry working columns) or, with ``unexpected="error"``,
+    and values outside a column's allowed set; masks phone numbers, e-mail addresses
+    and NIKs typed into free-text columns (:mod:`sentra.privacy`). Columns the table
+    does not have are dropped (stage frames carry working columns) or, with
+    ``unexpected="error"``,
     refused: :meth:`Warehouse.publish` uses that to catch a table handed in by mistake.
     """
     import pyarrow.compute as pc
@@ -417,6 +427,13 @@ def conform(
         )
         for col in spec.columns
     ]
+    if any(col.free_text for col in spec.columns):
+        from sentra.privacy import mask_personal_data
+
+        arrays = [
+            mask_personal_data(a) if col.free_text else a
+            for col, a in zip(spec.columns, arrays, strict=True)
+        ]
     for col, array in zip(spec.columns, arrays, strict=True):
         if not col.nullable and array.null_count:
             first = pc.index(pc.is_null(array), True).as_py()

@@ -1,0 +1,51 @@
+"""Personal data typed into free text is masked before anything is published.
+
+Contact names and phone numbers have their own columns, which go only to the restricted
+ledger table (UU PDP 27/2022). But offices also write them where no column expects
+them: "hubungi Pak Darto 0812-2764-1190" in Keterangan, an e-mail address in Alamat, a
+16-digit NIK pasted into the wrong cell (and then quoted back in a row's problems). The
+columns marked ``free_text`` in the schema pass through :func:`mask_personal_data` on
+their way into the warehouse, so analysts never see such values.
+
+The patterns are Indonesian: mobile numbers (08…, +62 8…, 62 8…), landlines with an
+area code (``(0274) 512345``, ``021-5551234``), e-mail addresses and NIK (16 digits).
+They run in Arrow's RE2 engine over whole columns, not row by row in Python.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# (pattern, replacement), applied in order; RE2 syntax.
+PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+", "[email disamarkan]"),
+    (r"\b\d{16}\b", "[NIK disamarkan]"),
+    # Mobile: 08…, +62 8…, 62 8…, then 7–13 more digits, spaces, dots or dashes.
+    (r"(?:(?:\+62|\b62)[\s.\-]?|\b0)8[\d\s.\-]{7,13}\d", "[nomor telepon disamarkan]"),
+    # Landline: an area code in brackets or followed by a separator, then 5–8 digits.
+    (r"\(0\d{2,3}\)[\s.\-]?\d{3,4}[\s.\-]?\d{0,4}", "[nomor telepon disamarkan]"),
+    (r"\b0\d{2,3}[\s\-]\d{5,8}\b", "[nomor telepon disamarkan]"),
+)
+
+
+def mask_personal_data(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """The same strings with e-mail addresses, NIKs and phone numbers replaced by a label.
+
+    Nulls stay null; text without personal data is returned unchanged.
+    """
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        raise TypeError(f"only text can be masked, not {values.type}")
+    for pattern, label in PATTERNS:
+        values = pc.replace_substring_regex(values, pattern=pattern, replacement=label)
+    return values
+
+
+def find_personal_data(text: str) -> list[str]:
+    """The personal data :func:`mask_personal_data` would hide in one string (for checks)."""
+    import re
+
+    found: list[str] = []
+    for pattern, _ in PATTERNS:
+        found += [m.group(0) for m in re.finditer(pattern, text)]
+    return found

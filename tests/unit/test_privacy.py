@@ -1,0 +1,74 @@
+"""Personal data typed into free text never reaches the warehouse."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from sentra.privacy import find_personal_data, mask_personal_data
+from sentra.warehouse.tables import TABLES, conform
+
+PHONE = "[nomor telepon disamarkan]"
+
+
+@pytest.mark.parametrize(
+    ("typed", "masked"),
+    [
+        ("hubungi Pak Darto 0812-2764-1190", f"hubungi Pak Darto {PHONE}"),
+        ("HP 081227641190 (WA)", f"HP {PHONE} (WA)"),
+        ("ketua: Bu Sri, +62 813 2764 1190", f"ketua: Bu Sri, {PHONE}"),
+        ("telp. 62 856.1234.567", f"telp. {PHONE}"),
+        ("Kantor desa (0274) 512345", f"Kantor desa {PHONE}"),
+        ("Telp 021-5551234, Jl. Melati 3", f"Telp {PHONE}, Jl. Melati 3"),
+        ("surel: kelompok.batik@gmail.com", "surel: [email disamarkan]"),
+        ("NIK 3402145708800003 salah kolom", "NIK [NIK disamarkan] salah kolom"),
+    ],
+)
+def test_personal_data_in_free_text_is_masked(typed, masked):
+    assert mask_personal_data(pa.array([typed])).to_pylist() == [masked]
+    assert find_personal_data(typed), "the check finds what the mask hides"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dusun Kasongan RT 05 RW 02, Bangunjiwo, Kasihan",
+        "Jl. Parangtritis Km 6,5 No. 112",
+        "Berdiri 1985; 120 unit usaha, omzet Rp 6.250.000.000 per tahun",
+        "koordinat -0.8123456, 117.1234567",
+        "SK Bupati No. 050/1234/2019",
+        "kode pos 55184",
+    ],
+)
+def test_ordinary_text_is_left_alone(text):
+    assert mask_personal_data(pa.array([text, None])).to_pylist() == [text, None]
+    assert find_personal_data(text) == []
+
+
+def test_only_text_can_be_masked():
+    with pytest.raises(TypeError, match="only text"):
+        mask_personal_data(pa.array([1, 2]))
+
+
+def test_conform_masks_every_free_text_column_on_the_way_in():
+    spec = TABLES["submission_rows"]
+    free = [c.name for c in spec.columns if c.free_text]
+    assert {"address", "remarks", "problems"} <= set(free)
+    row = {c.name: None for c in spec.columns}
+    row.update(
+        census_year=2026,
+        submission_id="s1",
+        record_key="s1#7",
+        source_row=7,
+        verdict="rejected",
+        reason_codes=["units_not_integer"],
+        address="Dusun Kasongan, HP 0812-2764-1190",
+        remarks="hubungi kelompok.batik@gmail.com",
+        problems='[{"column": "units", "value": "081227641190"}]',
+    )
+    table = conform("submission_rows", pa.Table.from_pylist([row]))
+    out = table.to_pylist()[0]
+    assert out["address"] == f"Dusun Kasongan, HP {PHONE}"
+    assert out["remarks"] == "hubungi [email disamarkan]"
+    assert out["problems"] == f'[{{"column": "units", "value": "{PHONE}"}}]'
+    assert out["record_key"] == "s1#7", "keys and codes are not free text: untouched"
