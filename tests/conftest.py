@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,6 +35,52 @@ def service_available(host: str, port: int, timeout: float = 0.5) -> bool:
 
 POSTGRES_AVAILABLE = service_available("127.0.0.1", 5432)
 REDIS_AVAILABLE = service_available("127.0.0.1", 6379)
+PG_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432"
+
+
+def unique_name(prefix: str) -> str:
+    """A database name no other test (or concurrent CI run) uses."""
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+@contextmanager
+def throwaway_databases(*names: str) -> Iterator[list[str]]:
+    """Fresh PostgreSQL databases on the machine's server, as SQLAlchemy URLs.
+
+    Dropped afterwards, with every connection to them (including engines the ledger
+    cached for their URLs), so a failing test leaves nothing behind.
+    """
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    created: list[str] = []
+    try:
+        with admin.connect() as conn:
+            for name in names:
+                # Identifiers cannot be bound parameters; the names are the tests' own.
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+                created.append(name)
+        yield [f"{PG_SERVER}/{name}" for name in names]
+    finally:
+        from sentra.ledger.db import _ENGINES
+
+        for name in created:
+            engine = _ENGINES.pop(f"{PG_SERVER}/{name}", None)
+            if engine is not None:
+                engine.dispose()
+        with admin.connect() as conn:
+            for name in created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database; skips (saying so) when the server is absent."""
+    if not POSTGRES_AVAILABLE:
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+    with throwaway_databases(unique_name("sentra_test")) as [url]:
+        yield url
 
 
 @pytest.fixture

@@ -9,12 +9,10 @@ two processes publishing different census years at once both land.
 from __future__ import annotations
 
 import multiprocessing
-import uuid
 
 import pandas as pd
 import pytest
-
-from tests.conftest import POSTGRES_AVAILABLE
+from conftest import POSTGRES_AVAILABLE, throwaway_databases, unique_name
 
 if not POSTGRES_AVAILABLE:
     print("SKIP test_catalog_postgres: nothing listens on 127.0.0.1:5432 (PostgreSQL absent)")
@@ -23,30 +21,11 @@ pytestmark = [
     pytest.mark.skipif(not POSTGRES_AVAILABLE, reason="PostgreSQL absent on 127.0.0.1:5432"),
 ]
 
-ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-
 
 @pytest.fixture(scope="module")
 def catalog_url():
-    from sqlalchemy import create_engine, text
-
-    name = f"sentra_catalog_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))  # generated identifier, not data
-    try:
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                    " WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with throwaway_databases(unique_name("sentra_catalog")) as [url]:
+        yield url
 
 
 def _settings(data_dir: str, catalog_url: str):

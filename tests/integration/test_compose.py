@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from conftest import POSTGRES_AVAILABLE
+from conftest import POSTGRES_AVAILABLE, throwaway_databases, unique_name
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -423,18 +423,14 @@ def test_everything_the_dockerfile_copies_reaches_the_build_context():
 @pytest.mark.slow
 @pytest.mark.skipif(not POSTGRES_AVAILABLE, reason="PostgreSQL is not reachable on 127.0.0.1:5432")
 def test_init_script_initialises_a_fresh_stack_and_is_idempotent(tmp_path):
+    name = unique_name("sentra_init")
+    with throwaway_databases(name, f"{name}_ledger") as [pg, _]:
+        _run_init_script_twice(tmp_path, pg)
+
+
+def _run_init_script_twice(tmp_path, pg: str) -> None:
     from sqlalchemy import create_engine, text
 
-    name = f"sentra_init_{uuid.uuid4().hex[:10]}"
-    databases = [name, f"{name}_ledger"]
-    admin = create_engine(
-        "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        for db in databases:
-            # Identifiers cannot be bound; the names are generated here, never from data.
-            conn.execute(text(f'CREATE DATABASE "{db}"'))
-    pg = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
     passwords = tmp_path / "auth" / "passwords.json"
     passwords.parent.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SENTRA_"))}
@@ -462,49 +458,37 @@ def test_init_script_initialises_a_fresh_stack_and_is_idempotent(tmp_path):
         }
     )
     script = ROOT / "deploy" / "airflow-init.sh"
-    try:
-        first = subprocess.run(
-            ["bash", str(script)], env=env, capture_output=True, text=True, check=False
-        )
-        assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-        env["SENTRA_INGEST_POOL_SLOTS"] = "6"  # an edited .env is applied on the next start
-        second = subprocess.run(
-            ["bash", str(script)], env=env, capture_output=True, text=True, check=False
-        )
-        assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
-        assert "sentra init: done" in second.stdout
+    first = subprocess.run(
+        ["bash", str(script)], env=env, capture_output=True, text=True, check=False
+    )
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    env["SENTRA_INGEST_POOL_SLOTS"] = "6"  # an edited .env is applied on the next start
+    second = subprocess.run(
+        ["bash", str(script)], env=env, capture_output=True, text=True, check=False
+    )
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    assert "sentra init: done" in second.stdout
 
-        assert json.loads(passwords.read_text()) == {"admin": "s3cret-from-env"}
-        meta = create_engine(pg)
-        with meta.connect() as conn:
-            conns = conn.execute(
-                text("SELECT conn_type, host, port, extra FROM connection WHERE conn_id = :c"),
-                {"c": "smtp_default"},
-            ).all()
-            pools = conn.execute(
-                text("SELECT slots FROM slot_pool WHERE pool = :p"), {"p": "sentra_ingest"}
-            ).all()
-        meta.dispose()
-        assert len(conns) == 1, conns
-        conn_type, host, port, extra = conns[0]
-        assert (conn_type, host, port) == ("smtp", "mailpit", 1025)
-        extra = json.loads(extra)
-        assert extra["from_email"] == "sentra-noreply@kemenperin.go.id"
-        assert extra["disable_tls"] is True
-        assert pools == [(6,)]
-        ledger = create_engine(f"{pg}_ledger")
-        with ledger.connect() as conn:
-            version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-        ledger.dispose()
-        assert version, "sentra ledger migrate ran"
-    finally:
-        with admin.connect() as conn:
-            for db in databases:
-                conn.execute(
-                    text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"
-                    ),
-                    {"d": db},
-                )
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{db}"'))
-        admin.dispose()
+    assert json.loads(passwords.read_text()) == {"admin": "s3cret-from-env"}
+    meta = create_engine(pg)
+    with meta.connect() as conn:
+        conns = conn.execute(
+            text("SELECT conn_type, host, port, extra FROM connection WHERE conn_id = :c"),
+            {"c": "smtp_default"},
+        ).all()
+        pools = conn.execute(
+            text("SELECT slots FROM slot_pool WHERE pool = :p"), {"p": "sentra_ingest"}
+        ).all()
+    meta.dispose()
+    assert len(conns) == 1, conns
+    conn_type, host, port, extra = conns[0]
+    assert (conn_type, host, port) == ("smtp", "mailpit", 1025)
+    extra = json.loads(extra)
+    assert extra["from_email"] == "sentra-noreply@kemenperin.go.id"
+    assert extra["disable_tls"] is True
+    assert pools == [(6,)]
+    ledger = create_engine(f"{pg}_ledger")
+    with ledger.connect() as conn:
+        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    ledger.dispose()
+    assert version, "sentra ledger migrate ran"

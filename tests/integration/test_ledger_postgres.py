@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,35 +22,14 @@ pytestmark = [
         not POSTGRES_AVAILABLE, reason="PostgreSQL is not reachable on 127.0.0.1:5432"
     ),
 ]
-ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 FORK = multiprocessing.get_context("fork")
 
 
 @pytest.fixture
-def pg_settings(tmp_path):
-    from sqlalchemy import create_engine, text
-
+def pg_settings(tmp_path, pg_url):
     from sentra.config import get_settings
 
-    name = f"sentra_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        # Identifiers cannot be bound; the name is generated here, never from data.
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
-    yield get_settings({"SENTRA_DATA_DIR": str(tmp_path / "data"), "SENTRA_LEDGER_URL": url})
-    from sentra.ledger.db import _ENGINES
-
-    engine = _ENGINES.pop(url, None)
-    if engine is not None:
-        engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(
-            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-            {"n": name},
-        )
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    return get_settings({"SENTRA_DATA_DIR": str(tmp_path / "data"), "SENTRA_LEDGER_URL": pg_url})
 
 
 def _run_in_processes(target, args, n=2, timeout=120):

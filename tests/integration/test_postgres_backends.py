@@ -7,7 +7,6 @@ so, only when nothing listens on 127.0.0.1:5432.
 from __future__ import annotations
 
 import multiprocessing as mp
-import uuid
 
 import pandas as pd
 import pytest
@@ -19,25 +18,6 @@ pytestmark = [
         not POSTGRES_AVAILABLE, reason="PostgreSQL is not running on 127.0.0.1:5432"
     ),
 ]
-ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-
-
-@pytest.fixture
-def pg_url():
-    from sqlalchemy import create_engine, text
-
-    name = f"sentra_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
-    with admin.connect() as conn:
-        conn.execute(
-            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-            {"n": name},
-        )
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
 
 
 def _settings(tmp_path, pg_url):

@@ -17,14 +17,14 @@ import json
 import shutil
 import socket
 import subprocess
-import uuid
+from contextlib import ExitStack
 from dataclasses import replace
 from email import policy
 
 import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import POSTGRES_AVAILABLE
+from conftest import POSTGRES_AVAILABLE, throwaway_databases, unique_name
 from openpyxl import load_workbook
 
 from sentra.offices import OfficeInfo
@@ -168,33 +168,20 @@ def loader(version: int = 1, fixed: bool = False):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def settings(request, tmp_path):
-    from sqlalchemy import create_engine, text
-
     from sentra.config import get_settings
-    from sentra.ledger.db import _ENGINES, migrate
+    from sentra.ledger.db import migrate
 
     env = {"SENTRA_DATA_DIR": str(tmp_path / "data"), "SENTRA_CENTRAL_OFFICE_EMAIL": CENTRAL}
-    admin = name = None
-    if request.param == "postgresql":
-        if not POSTGRES_AVAILABLE:
-            pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-        name = f"sentra_test_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(
-            "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))  # generated name, not data
-        env["SENTRA_LEDGER_URL"] = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
-    s = get_settings(env)
-    migrate(s)
-    yield s
-    engine = _ENGINES.pop(s.ledger_url, None)
-    if engine is not None:
-        engine.dispose()
-    if admin is not None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with ExitStack() as stack:
+        if request.param == "postgresql":
+            if not POSTGRES_AVAILABLE:
+                pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+            [env["SENTRA_LEDGER_URL"]] = stack.enter_context(
+                throwaway_databases(unique_name("sentra_test"))
+            )
+        s = get_settings(env)
+        migrate(s)
+        yield s
 
 
 @pytest.fixture

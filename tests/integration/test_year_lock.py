@@ -13,13 +13,11 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 
 import pytest
-from conftest import POSTGRES_AVAILABLE
+from conftest import POSTGRES_AVAILABLE, throwaway_databases, unique_name
 
 pytestmark = pytest.mark.integration
-ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 
 HOLDER = """
 import sys, time
@@ -40,20 +38,8 @@ def ledger_env(request, tmp_path):
         return
     if not POSTGRES_AVAILABLE:
         pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
-    from sqlalchemy import create_engine, text
-
-    name = f"sentra_lock_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield {**env, "SENTRA_LEDGER_URL": f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"}
-    with admin.connect() as conn:
-        conn.execute(
-            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-            {"n": name},
-        )
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    with throwaway_databases(unique_name("sentra_lock")) as [url]:
+        yield {**env, "SENTRA_LEDGER_URL": url}
 
 
 def _settings(env):
