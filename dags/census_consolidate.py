@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from airflow.sdk import ExceptionRetryPolicy, RetryAction, RetryRule, dag, task, task_group
 
-from sentra.assets import STAGED_SUBMISSIONS, WAREHOUSE_PUBLICATION
+from sentra.assets import ROUND_CLOSED, STAGED_SUBMISSIONS, WAREHOUSE_PUBLICATION
 from sentra.orchestration import OWNER, TAGS, census_year_param, census_years_task, dag_settings
 
 DOC_MD = f"""
@@ -17,7 +17,8 @@ active / at-risk / not-reported / inactive status with reasons and history) →
 Iceberg publication; readers see the previous one until it commits). Then emits
 `sentra_warehouse_publication`, which triggers `census_reports`.
 
-Triggered by `sentra_staged_submissions`; trigger manually with `census_year` after a
+Triggered by `sentra_staged_submissions` (new files) or `sentra_round_closed` (the
+deadline passed: the final consolidation); trigger manually with `census_year` after a
 reviewer's decision. Unchanged inputs make a rerun a no-op (no new snapshot).
 
 **Owner:** {OWNER}.
@@ -35,7 +36,7 @@ AUDIT_POLICY = ExceptionRetryPolicy(
 
 @dag(
     dag_id="census_consolidate",
-    schedule=[STAGED_SUBMISSIONS],
+    schedule=STAGED_SUBMISSIONS | ROUND_CLOSED,
     tags=TAGS["consolidate"],
     doc_md=DOC_MD,
     params=census_year_param("the asset event"),
@@ -71,7 +72,7 @@ def census_consolidate() -> None:
         written = consolidate(census_year)
         audit(census_year, written) >> publish(census_year, written)
 
-    one_year.expand(census_year=census_years_task(STAGED_SUBMISSIONS)())
+    one_year.expand(census_year=census_years_task(STAGED_SUBMISSIONS, ROUND_CLOSED)())
 
 
 census_consolidate()

@@ -15,6 +15,13 @@ STAGED_SUBMISSIONS = Asset(
     group="sentra",
 )
 
+# census_round → census_consolidate: the round's deadline passed; the final consolidation.
+ROUND_CLOSED = Asset(
+    name="sentra_round_closed",
+    uri="x-sentra://round/closed",
+    group="sentra",
+)
+
 # census_consolidate → census_reports: a new warehouse publication for a census year.
 WAREHOUSE_PUBLICATION = Asset(
     name="sentra_warehouse_publication",

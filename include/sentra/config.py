@@ -72,6 +72,12 @@ class Settings:
     min_units_for_sentra: int = 5
     inactive_after_missed_rounds: int = 2
 
+    # The yearly round (sentra.census_round): month-day of opening and deadline in the
+    # census year, and the days before the deadline on which offices are reminded.
+    round_open: str = "02-01"
+    round_deadline: str = "04-30"
+    round_reminder_days: tuple[int, ...] = (14, 3)
+
     # Delivery.
     mail_mode: str = "outbox"  # outbox | smtp
     smtp_conn_id: str = "smtp_default"
@@ -157,6 +163,9 @@ def _coerce(name: str, hint: Any, value: Any) -> Any:
             parts = value.split(",") if isinstance(value, str) else list(value)
             low, high = (float(p) for p in parts)
             return (low, high)
+        if hint == tuple[int, ...]:
+            parts = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(int(p) for p in parts if str(p).strip())
         return str(value) if hint is str else value
     except (TypeError, ValueError) as exc:
         raise ValueError(f"setting {ENV_PREFIX}{name.upper()}={value!r} is invalid: {exc}") from exc

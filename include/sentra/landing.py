@@ -214,17 +214,23 @@ def _newer(f: DiscoveredFile, sub: object) -> bool:
 
 
 def _record(settings: Settings, census_year: int, files: list[DiscoveredFile]) -> DiscoveryResult:
+    from sentra.census_round import template_hashes
     from sentra.ledger import repository as repo
     from sentra.ledger.db import session_scope
     from sentra.schema import reason
 
     result = DiscoveryResult(census_year)
     present = {f.file_uri for f in files}
+    forms = template_hashes(settings, census_year)
     offices_touched: set[str] = set()
     with session_scope(settings) as session:
         for f in files:
             if f.ignored:
                 result.ignored.append(f)
+                continue
+            if f.sha256 and f.sha256 in forms.get(f.office_code, ()):
+                # The prefilled form sentra itself put there, untouched: not a submission.
+                result.ignored.append(replace(f, ignored="blank census form sent by sentra"))
                 continue
             if f.problem == "unknown_office":
                 result.problems.append(f)

@@ -24,6 +24,7 @@ TAGS = {
     "ingest": ["sentra", "ingest"],
     "consolidate": ["sentra", "consolidate", "warehouse"],
     "reports": ["sentra", "reports", "email"],
+    "round": ["sentra", "round", "email"],
 }
 
 
@@ -89,13 +90,20 @@ def census_year_param(default_from: str) -> dict[str, Any]:
     }
 
 
-def census_years_task(asset: Any) -> Any:
-    """A task returning the census years an asset-triggered run must process."""
+def census_years_task(*assets: Any) -> Any:
+    """A task returning the census years an asset-triggered run must process.
+
+    Several assets: the run may have been triggered by any of them (an ``|`` schedule).
+    """
     from airflow.sdk import task
 
     @task(task_id="census_years")
     def census_years(params: dict | None = None, *, triggering_asset_events=None) -> list[int]:
-        events = triggering_asset_events[asset] if triggering_asset_events else []
+        events = [
+            event
+            for asset in assets
+            for event in (triggering_asset_events[asset] if triggering_asset_events else [])
+        ]
         return census_years_from_events(events, params)
 
     return census_years

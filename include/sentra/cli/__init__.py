@@ -26,6 +26,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "ledger": ("sentra.cli.ledger:ledger", "Ledger: migrate, list submissions."),
     "offices": ("sentra.cli.offices:offices", "Office directory: import and validate."),
     "reports": ("sentra.cli.reports:reports", "Render or send quality reports."),
+    "round": (
+        "sentra.cli.census_round:round_cmd",
+        "The yearly round: open, send forms, remind, close, status.",
+    ),
     "docs": ("sentra.cli.docs:docs", "Generate documentation from the code (data dictionary)."),
     "settings": (
         "sentra.cli.settings:settings_cmd",
