@@ -453,7 +453,7 @@ def _build_tables(
     usable_ids = {s.submission_id for s in current if s.status in CONSOLIDATED_STATUSES}
     staged = read_staged(settings, census_year, staged_ids).to_pandas(types_mapper=pd.ArrowDtype)
     staged = staged.astype({"source_row": "int64"})
-    staged["record_key"] = staged["submission_id"] + "#" + staged["source_row"].astype(str)
+    staged["record_key"] = record_keys(staged)
     staged["received_at"] = staged["submission_id"].map(lambda i: by_id[i].received_at)
     is_usable = staged["submission_id"].isin(usable_ids)
     accepted_mask = staged["accepted"].astype(bool) & is_usable
@@ -647,6 +647,20 @@ def _build_tables(
         "status_counts": status.current["status"].value_counts().sort_index().to_dict(),
     }
     return tables, conform("sentra", _public(sentra_table)), stats
+
+
+def record_keys(staged: pd.DataFrame) -> pd.Series:
+    """``submission_id#row``, the identity of a source row across the pipeline.
+
+    Row numbers are per sheet, so in a workbook whose data is on several sheets (the
+    census form's "Data Sentra" and "Sentra Baru") the sheet is part of the key:
+    ``submission_id#Sentra Baru!2``. Single-sheet files keep the short form.
+    """
+    rows = staged["source_row"].astype(str)
+    sheets = staged["source_sheet"].astype("string").fillna("")
+    several = sheets.groupby(staged["submission_id"]).transform("nunique") > 1
+    local = rows.where(~several, sheets + "!" + rows)
+    return staged["submission_id"].astype(str) + "#" + local
 
 
 def _public(frame: pd.DataFrame) -> pd.DataFrame:

@@ -313,8 +313,10 @@ def test_the_cli_opens_a_round_and_shows_who_got_what(world):
     runner = CliRunner()
     opened = runner.invoke(
         main,
-        ["round", "advance", str(YEAR), "--today", "2026-03-01"]
-        + ["--open-date", "2026-03-01", "--deadline", "2026-04-15"],
+        [
+            *("round", "advance", str(YEAR), "--today", "2026-03-01"),
+            *("--open-date", "2026-03-01", "--deadline", "2026-04-15"),
+        ],
     )
     assert opened.exit_code == 0, opened.output
     assert "opened today" in opened.output
