@@ -84,6 +84,7 @@ class Settings:
     mail_from: str = "sentra-noreply@kemenperin.go.id"
     central_office_email: str = "ditjen-ikma@kemenperin.go.id"
     report_base_url: str = ""
+    data_docs_base_url: str = ""  # where <docs_dir>/data_docs is served, for report links
     smtp_max_attempts: int = 4
 
     extra: Mapping[str, Any] = field(default_factory=dict)

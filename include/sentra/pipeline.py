@@ -250,6 +250,7 @@ def process_submission(submission_id: str, settings: Settings | None = None) -> 
             f"{submission_id}: validation returned {len(rows)} rows for {len(parsed.rows)} read"
         )
     write_staged(settings, info.census_year, submission_id, rows)
+    _publish_data_docs(settings, result, submission_id)
     status = "needs_review" if result.held else "staged"
     metrics = [(m.metric, m.column, float(m.value)) for m in result.metrics] + skip_metrics
     with session_scope(settings) as session:
@@ -276,6 +277,21 @@ def process_submission(submission_id: str, settings: Settings | None = None) -> 
         "accepted": accepted,
         "rejected": rejected,
     }
+
+
+def _publish_data_docs(settings: Settings, result: Any, submission_id: str) -> None:
+    """The submission's Great Expectations Data Docs page, which its report links to.
+
+    Docs are a view for people, not part of the verdict: a failure to render them is
+    logged and the submission goes on (the report then has no link for it).
+    """
+    from sentra.quality import build_data_docs
+
+    result.submission_id = submission_id
+    try:
+        build_data_docs(settings, result)
+    except Exception:
+        log.exception("submission %s: Data Docs could not be built", submission_id)
 
 
 def _reject_file(

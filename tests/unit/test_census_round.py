@@ -169,6 +169,34 @@ def test_a_whole_round_in_time(world):
     reported = {d["office_code"] for d in deliveries(settings, YEAR) if d["kind"] == "report"}
     assert reported == {*early, late}
 
+    # Each report links the office's Great Expectations Data Docs page of its file.
+    import email
+    from email import policy
+
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import Submission
+    from sentra.quality.docs import page_for
+
+    with session_scope(settings) as session:
+        subs = {s.submission_id: s.office_code for s in session.query(Submission).all()}
+    assert set(subs.values()) == {*early, late}
+    to_office = {", ".join(o.emails): code for code, o in offices.items()}
+    checked = set()
+    for path in settings.outbox_dir.glob("*.eml"):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if "Laporan Kualitas" not in str(message["Subject"]):
+            continue
+        office = to_office[str(message["To"])]
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        for sid in (s for s, o in subs.items() if o == office):
+            page = page_for(settings, sid)
+            assert page is not None
+            assert page.is_file()
+            assert f"Hasil pemeriksaan lengkap (Data Docs): {page}" in text
+            assert "census_record" in page.read_text(encoding="utf-8")
+            checked.add(office)
+    assert checked == {*early, late}
+
 
 def test_extending_the_deadline_reopens_a_closed_round(world):
     settings, _ = world

@@ -56,11 +56,35 @@ def build_data_docs(settings: Settings, *results: ValidationResult) -> Path:
         )
         context.validation_results_store.set(key, result.gx_result)
         identifiers.append(key)
-    built = context.build_data_docs(site_names=[SITE_NAME])
+    # Only the pages of these results, plus the index: rebuilding every page of the
+    # round for each submission would make a round quadratic in its files.
+    built = context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=identifiers)
     index = data_docs_dir(settings) / "index.html"
     if SITE_NAME not in built or not index.is_file():
         raise RuntimeError(f"Great Expectations did not build Data Docs at {index}")
     return index
+
+
+def page_for(settings: Settings, submission_id: str) -> Path | None:
+    """The Data Docs page of a submission's validation, if it was built."""
+    pages = sorted((data_docs_dir(settings) / "validations").rglob(f"{submission_id}.html"))
+    return pages[-1] if pages else None
+
+
+def link_for(settings: Settings, submission_id: str) -> str | None:
+    """Where an office opens its submission's Data Docs page: a URL or a file path.
+
+    With ``SENTRA_DATA_DOCS_BASE_URL`` (where the central office serves
+    ``<docs_dir>/data_docs``) a URL; otherwise the page's path, which the central
+    office can open or forward.
+    """
+    page = page_for(settings, submission_id)
+    if page is None:
+        return None
+    if settings.data_docs_base_url:
+        relative = page.relative_to(data_docs_dir(settings)).as_posix()
+        return f"{settings.data_docs_base_url.rstrip('/')}/{relative}"
+    return str(page)
 
 
 def _copy_suite(suite: Any) -> Any:

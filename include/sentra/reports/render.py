@@ -337,7 +337,16 @@ def render_office_email(
     key = version_key or report.digest()
     office = report.office
     details = details_link(settings, report.census_year, office.office_code)
-    context = {"r": report, "files": FILES, "details": details, "version": report.version}
+    from sentra.quality.docs import link_for
+
+    docs = {s.submission_id: link_for(settings, s.submission_id) for s in report.submissions}
+    context = {
+        "r": report,
+        "files": FILES,
+        "details": details,
+        "version": report.version,
+        "docs": {k: v for k, v in docs.items() if v},
+    }
     counts = {s.status: s.this_year for s in report.status_counts}
     last = (
         None
