@@ -25,6 +25,7 @@ TAGS = {
     "consolidate": ["sentra", "consolidate", "warehouse"],
     "reports": ["sentra", "reports", "email"],
     "round": ["sentra", "round", "email"],
+    "review": ["sentra", "review", "human-in-the-loop"],
 }
 
 
@@ -58,6 +59,7 @@ def census_years_from_events(
         extra = getattr(event, "extra", None) or {}
         if "census_year" in extra:
             years.add(int(extra["census_year"]))
+        years.update(int(y) for y in extra.get("census_years") or ())
     if not years:
         return [census_year_from(None)]
     return sorted(years)

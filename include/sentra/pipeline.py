@@ -181,6 +181,7 @@ def process_submission(submission_id: str, settings: Settings | None = None) -> 
     reason, a bad row becomes a rejected row. Only infrastructure faults raise, and
     then only this submission's task fails (and retries).
     """
+    from sentra import review
     from sentra.ingest import read_submission
     from sentra.landing import open_file
     from sentra.ledger import repository as repo
@@ -251,7 +252,9 @@ def process_submission(submission_id: str, settings: Settings | None = None) -> 
         )
     write_staged(settings, info.census_year, submission_id, rows)
     _publish_data_docs(settings, result, submission_id)
-    status = "needs_review" if result.held else "staged"
+    # A reviewer's approval stands when the same file is processed again.
+    held = result.held and not review.approved(settings, submission_id)
+    status = "needs_review" if held else "staged"
     metrics = [(m.metric, m.column, float(m.value)) for m in result.metrics] + skip_metrics
     with session_scope(settings) as session:
         repo.mark_processed(
@@ -263,7 +266,7 @@ def process_submission(submission_id: str, settings: Settings | None = None) -> 
             rows_rejected=rejected,
         )
         repo.replace_quality_metrics(session, info.census_year, submission_id, metrics)
-    if result.held:
+    if held:
         log.warning(
             "submission %s held for review: %.1f%% of rows rejected (threshold %.0f%%)",
             submission_id,

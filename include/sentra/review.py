@@ -1,0 +1,439 @@
+"""Decisions only a person can make: held submissions and uncertain duplicate pairs.
+
+A submission whose rejected share is over the threshold is held (``needs_review``) and
+not consolidated. A reviewer **approves** it (its accepted rows are then consolidated,
+its rejected rows stay rejected) or **returns** it to the office with a comment (a
+"pengembalian data" e-mail, sent exactly once; the file stays held until the office
+sends a corrected one, which supersedes it). Pairs of records in the clerical band
+between the matching thresholds (``duplicate_candidates`` with decision ``uncertain``)
+are confirmed as the same sentra or marked different, in batches.
+
+Every decision goes to the ledger with who and when (``submission_review``,
+``match_decision``) and is respected by every later run: reprocessing an approved file
+does not hold it again, and matching never re-asks a decided pair. The ``census_review``
+DAG asks through Airflow's human-in-the-loop operators; ``sentra review`` is the same
+from the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sentra.config import Settings
+    from sentra.reports.delivery import Transport
+
+log = logging.getLogger(__name__)
+
+APPROVE = "Setujui"
+RETURN = "Kembalikan ke dinas"
+SUBMISSION_OPTIONS = (APPROVE, RETURN)
+DECISION_OF = {APPROVE: "approve", RETURN: "return"}
+RETURN_KIND = "return"
+REASON_METRIC = "rejected_by_reason:"  # quality_metric name prefix, one per reason code
+PAIR_BATCH = 20  # pairs per review task: a screenful a reviewer can judge at once
+
+
+class ReviewError(ValueError):
+    """A decision that cannot be applied (unknown submission, not held, bad choice)."""
+
+
+@dataclass(frozen=True)
+class HeldSubmission:
+    submission_id: str
+    census_year: int
+    office_code: str
+    office_name: str
+    file_name: str
+    rows_total: int
+    rows_rejected: int
+    top_reasons: list[tuple[str, int]]
+
+    @property
+    def rejected_share(self) -> float:
+        return self.rows_rejected / self.rows_total if self.rows_total else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "rejected_share": round(self.rejected_share, 4)}
+
+    def subject(self) -> str:
+        return (
+            f"Tinjau kiriman {self.office_name} ({self.office_code}) – {self.file_name}: "
+            f"{100 * self.rejected_share:.0f}% baris ditolak"
+        )
+
+    def body(self) -> str:
+        reasons = "\n".join(f"- `{code}`: {n} baris" for code, n in self.top_reasons)
+        return (
+            f"**{self.file_name}** dari {self.office_name}, sensus {self.census_year}: "
+            f"{self.rows_rejected} dari {self.rows_total} baris ditolak "
+            f"({100 * self.rejected_share:.1f}%), di atas ambang; kiriman ditahan.\n\n"
+            f"Alasan terbanyak:\n{reasons or '- (tidak ada)'}\n\n"
+            f"**{APPROVE}**: baris yang diterima ikut dikonsolidasi; baris yang ditolak tetap "
+            f"ditolak. **{RETURN}**: dinas menerima e-mail pengembalian data berisi komentar "
+            "Anda dan diminta mengirim berkas perbaikan."
+        )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --------------------------------------------------------------- submissions
+
+
+def held_submissions(settings: Settings, census_year: int) -> list[HeldSubmission]:
+    """Held submissions of a year that no reviewer has decided yet, oldest first."""
+    from sqlalchemy import select
+
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import Office, QualityMetric, Submission, SubmissionReview
+
+    with session_scope(settings) as session:
+        decided = select(SubmissionReview.submission_id)
+        subs = session.scalars(
+            select(Submission)
+            .where(
+                Submission.census_year == census_year,
+                Submission.status == "needs_review",
+                Submission.submission_id.not_in(decided),
+            )
+            .order_by(Submission.received_at, Submission.submission_id)
+        ).all()
+        names = dict(session.execute(select(Office.office_code, Office.office_name)).all())
+        out = []
+        for sub in subs:
+            reasons = session.execute(
+                select(QualityMetric.metric, QualityMetric.value)
+                .where(
+                    QualityMetric.submission_id == sub.submission_id,
+                    QualityMetric.metric.startswith(REASON_METRIC),
+                )
+                .order_by(QualityMetric.value.desc(), QualityMetric.metric)
+                .limit(5)
+            ).all()
+            out.append(
+                HeldSubmission(
+                    submission_id=sub.submission_id,
+                    census_year=sub.census_year,
+                    office_code=sub.office_code,
+                    office_name=names.get(sub.office_code, sub.office_code),
+                    file_name=sub.file_name,
+                    rows_total=sub.rows_total or 0,
+                    rows_rejected=sub.rows_rejected or 0,
+                    top_reasons=[(m.removeprefix(REASON_METRIC), int(v)) for m, v in reasons],
+                )
+            )
+    return out
+
+
+def approved(settings: Settings, submission_id: str) -> bool:
+    """Whether the latest decision on a submission is to approve it."""
+    latest = _latest_review(settings, submission_id)
+    return latest is not None and latest["decision"] == "approve"
+
+
+def _latest_review(settings: Settings, submission_id: str) -> dict[str, Any] | None:
+    from sqlalchemy import select
+
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import SubmissionReview
+
+    with session_scope(settings) as session:
+        row = session.scalars(
+            select(SubmissionReview)
+            .where(SubmissionReview.submission_id == submission_id)
+            .order_by(SubmissionReview.decided_at.desc(), SubmissionReview.id.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return {
+            "decision": row.decision,
+            "comment": row.comment,
+            "decided_by": row.decided_by,
+            "decided_at": row.decided_at,
+            "id": row.id,
+        }
+
+
+def decide_submission(
+    settings: Settings,
+    submission_id: str,
+    decision: str,
+    *,
+    decided_by: str,
+    comment: str | None = None,
+    transport: Transport | None = None,
+) -> dict[str, Any]:
+    """Apply a reviewer's decision on a held submission (``approve`` or ``return``).
+
+    Approve: the submission becomes ``staged`` and is consolidated next time. Return:
+    the office gets the comment by e-mail (exactly once per decision); the submission
+    stays held. Either way the decision is in the ledger with who and when.
+    """
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import Submission, SubmissionReview
+
+    decision = DECISION_OF.get(decision, decision)
+    if decision not in ("approve", "return"):
+        raise ReviewError(f"decision must be approve or return, not {decision!r}")
+    if decision == "return" and not (comment or "").strip():
+        raise ReviewError("a returned submission needs a comment telling the office what to fix")
+    with session_scope(settings) as session:
+        sub = session.get(Submission, submission_id)
+        if sub is None:
+            raise ReviewError(f"submission {submission_id} is not in the ledger")
+        if sub.status != "needs_review":
+            raise ReviewError(f"submission {submission_id} is {sub.status}, not held for review")
+        review = SubmissionReview(
+            submission_id=submission_id,
+            decision=decision,
+            comment=(comment or "").strip() or None,
+            decided_by=decided_by,
+            decided_at=_now(),
+        )
+        session.add(review)
+        session.flush()
+        review_id = review.id
+        if decision == "approve":
+            sub.status = "staged"
+        census_year, office_code, file_name = sub.census_year, sub.office_code, sub.file_name
+    log.info("submission %s: %s by %s", submission_id, decision, decided_by)
+    outcome = {"submission_id": submission_id, "decision": decision, "census_year": census_year}
+    if decision == "return":
+        outcome["email"] = _send_return(
+            settings,
+            census_year=census_year,
+            office_code=office_code,
+            file_name=file_name,
+            submission_id=submission_id,
+            comment=comment or "",
+            review_id=review_id,
+            transport=transport,
+        )
+    return outcome
+
+
+def _send_return(
+    settings: Settings,
+    *,
+    census_year: int,
+    office_code: str,
+    file_name: str,
+    submission_id: str,
+    comment: str,
+    review_id: int,
+    transport: Transport | None,
+) -> str:
+    """The "pengembalian data" e-mail to the office, exactly once per review decision."""
+    from email.message import EmailMessage
+    from email.utils import formatdate
+
+    from sentra.offices import list_offices
+    from sentra.reports import delivery as dl
+    from sentra.reports.render import message_id
+
+    office = next((o for o in list_offices(settings) if o.office_code == office_code), None)
+    if office is None or not office.emails:
+        raise ReviewError(f"office {office_code} has no e-mail address in the directory")
+    key = f"review-{review_id}"
+    msg = EmailMessage()
+    msg["From"] = settings.mail_from
+    msg["To"] = ", ".join(office.emails)
+    msg["Subject"] = (
+        f"[SENTRA] Pengembalian data Sensus Sentra IKM {census_year} – {file_name} perlu diperbaiki"
+    )
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = message_id(census_year, office_code, RETURN_KIND, key, settings.mail_from)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(
+        f"Yth. {office.office_name},\n\n"
+        f"Berkas {file_name} (ID kiriman {submission_id}) untuk Sensus Sentra IKM "
+        f"{census_year} kami kembalikan karena terlalu banyak baris yang tidak dapat "
+        "diterima. Catatan peninjau:\n\n"
+        f"    {comment.strip()}\n\n"
+        "Mohon perbaiki berkas tersebut dan kirimkan kembali ke folder unggahan dinas Anda; "
+        "berkas perbaikan akan menggantikan berkas ini. Rincian baris yang ditolak ada di "
+        "laporan kualitas yang kami kirim sebelumnya.\n\n"
+        f"Pertanyaan: {settings.central_office_email}\n"
+    )
+    msg["Content-Language"] = "id"
+    outcome, error = dl.deliver(
+        settings,
+        transport or dl.transport_for(settings),
+        dl.DeliveryKey(census_year, office_code, RETURN_KIND, key),
+        msg,
+        list(office.emails),
+    )
+    if outcome == "failed":
+        raise dl.PermanentDeliveryError(f"return of {submission_id} not delivered: {error}")
+    return outcome
+
+
+# --------------------------------------------------------------------- pairs
+
+
+def pending_pairs(settings: Settings, census_year: int) -> list[dict[str, Any]]:
+    """Uncertain pairs of the latest publication that no reviewer has decided."""
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import session_scope
+    from sentra.warehouse import Warehouse
+
+    table = Warehouse(settings).scan("duplicate_candidates", census_year=census_year)
+    frame = table.to_pandas()
+    frame = frame[frame["decision"] == "uncertain"]
+    with session_scope(settings) as session:
+        decided = repo.load_decisions(session)
+    done = {tuple(sorted(k)) for k in zip(decided["left_key"], decided["right_key"], strict=True)}
+    pairs = []
+    for rec in frame.sort_values(["region_code", "left_key", "right_key"]).to_dict("records"):
+        if tuple(sorted((rec["left_key"], rec["right_key"]))) in done:
+            continue
+        pairs.append(
+            {
+                "left_key": rec["left_key"],
+                "right_key": rec["right_key"],
+                "left_name": rec.get("left_name"),
+                "right_name": rec.get("right_name"),
+                "region_code": rec.get("region_code"),
+                "score": float(rec["score"]) if rec.get("score") is not None else None,
+            }
+        )
+    return pairs
+
+
+def pair_batches(settings: Settings, census_year: int, size: int = PAIR_BATCH) -> list[dict]:
+    """Pending pairs in batches, each with the options a reviewer ticks."""
+    pairs = pending_pairs(settings, census_year)
+    batches = []
+    for start in range(0, len(pairs), size):
+        chunk = pairs[start : start + size]
+        options = [pair_option(i, p) for i, p in enumerate(chunk, start=1)]
+        batches.append(
+            {
+                "census_year": census_year,
+                "pairs": chunk,
+                "options": options,
+                "subject": (
+                    f"Sensus {census_year}: {len(chunk)} pasangan mungkin sentra yang sama "
+                    f"(kelompok {start // size + 1})"
+                ),
+            }
+        )
+    return batches
+
+
+def pair_option(number: int, pair: dict[str, Any]) -> str:
+    score = f"{pair['score']:.2f}" if pair.get("score") is not None else "?"
+    return (
+        f"{number}. {pair.get('left_name') or pair['left_key']} ↔ "
+        f"{pair.get('right_name') or pair['right_key']} ({pair.get('region_code')}, skor {score})"
+    )
+
+
+PAIR_BODY = (
+    "Centang setiap pasangan yang merupakan **sentra yang sama**. Pasangan yang tidak "
+    "dicentang dicatat sebagai **sentra berbeda**. Keputusan disimpan dan dipakai pada "
+    "setiap konsolidasi berikutnya, termasuk tahun depan."
+)
+
+
+def decide_pairs(
+    settings: Settings,
+    batch: dict[str, Any],
+    chosen: list[str],
+    *,
+    decided_by: str,
+    comment: str | None = None,
+) -> dict[str, int]:
+    """Record a batch: chosen options are the same sentra, the others are different."""
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import session_scope
+
+    unknown = set(chosen) - set(batch["options"])
+    if unknown:
+        raise ReviewError(f"chosen options not in this batch: {sorted(unknown)}")
+    counts = {"match": 0, "non_match": 0}
+    with session_scope(settings) as session:
+        for option, pair in zip(batch["options"], batch["pairs"], strict=True):
+            decision = "match" if option in chosen else "non_match"
+            repo.record_decision(
+                session,
+                pair["left_key"],
+                pair["right_key"],
+                decision,
+                decided_by=decided_by,
+                comment=comment,
+            )
+            counts[decision] += 1
+    log.info("census %s pairs decided by %s: %s", batch["census_year"], decided_by, counts)
+    return counts
+
+
+# ------------------------------------------------------------------ airflow
+
+
+def review_questions(census_years: list[int]) -> dict[str, list[dict[str, Any]]]:
+    """What the census_review DAG asks: held submissions and pair batches of the years."""
+    from sentra.config import get_settings
+
+    settings = get_settings()
+    submissions = []
+    pairs = []
+    for year in census_years:
+        for held in held_submissions(settings, year):
+            submissions.append({**held.as_dict(), "subject": held.subject(), "body": held.body()})
+        pairs += pair_batches(settings, year)
+    log.info("to review: %d submission(s), %d pair batch(es)", len(submissions), len(pairs))
+    return {"submissions": submissions, "pairs": pairs}
+
+
+def apply_submission_answer(held: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    """A reviewer's HITL answer on a held submission → the ledger (and the office)."""
+    from sentra.config import get_settings
+
+    [choice] = answer["chosen_options"]
+    comment = (answer.get("params_input") or {}).get("komentar") or None
+    return decide_submission(
+        get_settings(),
+        held["submission_id"],
+        choice,
+        decided_by=responder(answer),
+        comment=comment,
+    )
+
+
+def apply_pairs_answer(batch: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    """A reviewer's HITL answer on a batch of pairs → ``match_decision`` rows."""
+    from sentra.config import get_settings
+
+    counts = decide_pairs(
+        get_settings(), batch, list(answer["chosen_options"]), decided_by=responder(answer)
+    )
+    return {"census_year": batch["census_year"], **counts}
+
+
+def years_to_consolidate(
+    submissions: list[dict[str, Any]], pairs: list[dict[str, Any]]
+) -> list[int]:
+    """Census years whose consolidation inputs the applied decisions changed."""
+    years = {s["census_year"] for s in submissions if s.get("decision") == "approve"}
+    years |= {p["census_year"] for p in pairs if p.get("match", 0) + p.get("non_match", 0)}
+    return sorted(years)
+
+
+def responder(payload: dict[str, Any]) -> str:
+    """Who answered an Airflow HITL task (its user name, else id), for the ledger."""
+    user = payload.get("responded_by_user") or {}
+    if isinstance(user, str):
+        return user
+    return str(user.get("name") or user.get("id") or "unknown")
+
+
+def as_json(value: Any) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False)

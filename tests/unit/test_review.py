@@ -1,0 +1,182 @@
+"""Review decisions: held submissions approved or returned, uncertain pairs judged.
+
+The threshold is set to zero so that every synthetic file with a rejected row is held,
+which gives several held submissions from a small generated round.
+"""
+
+from __future__ import annotations
+
+import email
+import shutil
+from email import policy
+
+import pytest
+
+from sentra import pipeline, review
+from sentra.config import get_settings
+from sentra.demo import DemoConfig, load_reference, prepare_inputs
+from sentra.ledger.db import session_scope
+from sentra.ledger.models import Submission, SubmissionReview
+
+YEAR = 2026
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    base = tmp_path_factory.mktemp("review")
+    cfg = DemoConfig(data_dir=base, n_sentra=150, seed=21, census_years=(YEAR,), provinces=("34",))
+    prepare_inputs(cfg)
+    return cfg
+
+
+@pytest.fixture
+def held_world(generated, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    shutil.copytree(generated.data_dir, data)
+    monkeypatch.setenv("SENTRA_DATA_DIR", str(data))
+    monkeypatch.setenv("SENTRA_REJECT_SHARE_THRESHOLD", "0.0")
+    settings = get_settings()
+    pipeline.prepare(settings)
+    load_reference(
+        settings,
+        DemoConfig(
+            data_dir=data,
+            n_sentra=generated.n_sentra,
+            seed=generated.seed,
+            census_years=generated.census_years,
+            provinces=generated.provinces,
+        ),
+    )
+    for sid in pipeline.discover(YEAR, settings):
+        pipeline.process_submission(sid, settings)
+    held = review.held_submissions(settings, YEAR)
+    assert len(held) >= 2, "the generated round has files with rejected rows"
+    return settings, held
+
+
+def _status(settings, submission_id: str) -> str:
+    with session_scope(settings) as session:
+        return session.get(Submission, submission_id).status
+
+
+def test_held_submissions_say_why_in_indonesian(held_world):
+    _, held = held_world
+    first = held[0]
+    assert first.rows_rejected > 0
+    assert first.top_reasons, "the most frequent reasons are listed"
+    assert "baris ditolak" in first.subject()
+    assert first.top_reasons[0][0] in first.body()
+    assert review.APPROVE in first.body()
+
+
+def test_approve_consolidates_the_file_and_survives_reprocessing(held_world):
+    settings, held = held_world
+    target = held[0].submission_id
+    written = pipeline.consolidate(YEAR, settings)
+    assert written["changed"]
+    outcome = review.decide_submission(settings, target, review.APPROVE, decided_by="siti")
+    assert outcome["decision"] == "approve"
+    assert _status(settings, target) == "staged"
+    with session_scope(settings) as session:
+        [row] = session.query(SubmissionReview).filter_by(submission_id=target).all()
+        assert (row.decision, row.decided_by) == ("approve", "siti")
+        assert row.decided_at is not None
+    assert target not in {h.submission_id for h in review.held_submissions(settings, YEAR)}
+    # The approval changed the consolidation's inputs: its accepted rows now count.
+    again = pipeline.consolidate(YEAR, settings)
+    assert again["changed"]
+    assert again["version"] > written["version"]
+    # Processing the same file again (a cleared task) does not hold it again.
+    pipeline.process_submission(target, settings)
+    assert _status(settings, target) == "staged"
+    with pytest.raises(review.ReviewError, match="not held for review"):
+        review.decide_submission(settings, target, review.RETURN, decided_by="x", comment="y")
+
+
+def test_return_emails_the_office_the_comment_once(held_world):
+    settings, held = held_world
+    target = held[1]
+    with pytest.raises(review.ReviewError, match="needs a comment"):
+        review.decide_submission(settings, target.submission_id, "return", decided_by="budi")
+    comment = "Kolom Jumlah Unit Usaha berisi teks; isi dengan angka."
+    outcome = review.decide_submission(
+        settings, target.submission_id, review.RETURN, decided_by="budi", comment=comment
+    )
+    assert outcome["email"] == "sent"
+    assert _status(settings, target.submission_id) == "needs_review", "still held"
+    mails = []
+    for path in settings.outbox_dir.glob("*.eml"):
+        msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if "Pengembalian data" in str(msg["Subject"]):
+            mails.append(msg)
+    [mail] = mails
+    assert target.file_name in str(mail["Subject"])
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    assert comment in body
+    assert target.submission_id in body
+    # The returned file is decided: not asked again, and the same delivery is not resent.
+    assert target.submission_id not in {
+        h.submission_id for h in review.held_submissions(settings, YEAR)
+    }
+    review._send_return(
+        settings,
+        census_year=YEAR,
+        office_code=target.office_code,
+        file_name=target.file_name,
+        submission_id=target.submission_id,
+        comment=comment,
+        review_id=1,
+        transport=None,
+    )
+    assert len(list(settings.outbox_dir.glob("*.eml"))) == len(mails)
+
+
+def test_bad_decisions_are_refused(held_world):
+    settings, held = held_world
+    with pytest.raises(review.ReviewError, match="approve or return"):
+        review.decide_submission(settings, held[0].submission_id, "maybe", decided_by="x")
+    with pytest.raises(review.ReviewError, match="not in the ledger"):
+        review.decide_submission(settings, "nope", "approve", decided_by="x")
+
+
+def test_pair_batches_record_ticked_as_same_and_the_rest_as_different(held_world):
+    from sentra.ledger import repository as repo
+
+    settings, _ = held_world
+    pairs = [
+        {"left_key": f"s#{i}", "right_key": f"s#{i + 100}", "left_name": f"A{i}",
+         "right_name": f"B{i}", "region_code": "34.02", "score": 0.7}
+        for i in range(3)
+    ]  # fmt: skip
+    batch = {
+        "census_year": YEAR,
+        "pairs": pairs,
+        "options": [review.pair_option(i, p) for i, p in enumerate(pairs, start=1)],
+    }
+    assert batch["options"][0] == "1. A0 ↔ B0 (34.02, skor 0.70)"
+    with pytest.raises(review.ReviewError, match="not in this batch"):
+        review.decide_pairs(settings, batch, ["9. nope"], decided_by="x")
+    counts = review.decide_pairs(settings, batch, [batch["options"][1]], decided_by="rina")
+    assert counts == {"match": 1, "non_match": 2}
+    with session_scope(settings) as session:
+        decided = repo.load_decisions(session).set_index(["left_key", "right_key"])
+    assert decided.loc[("s#1", "s#101"), "decision"] == "match"
+    assert decided.loc[("s#0", "s#100"), "decision"] == "non_match"
+    assert set(decided["decided_by"]) == {"rina"}
+
+
+def test_airflow_answers_are_applied_with_the_responding_user(held_world):
+    settings, held = held_world
+    question = review.review_questions([YEAR])
+    item = next(s for s in question["submissions"] if s["submission_id"] == held[0].submission_id)
+    answer = {
+        "chosen_options": [review.APPROVE],
+        "params_input": {"komentar": ""},
+        "responded_by_user": {"id": "7", "name": "dewi"},
+    }
+    applied = review.apply_submission_answer(item, answer)
+    assert applied["decision"] == "approve"
+    assert review.years_to_consolidate([applied], []) == [YEAR]
+    with session_scope(settings) as session:
+        [row] = session.query(SubmissionReview).filter_by(submission_id=item["submission_id"])
+        assert row.decided_by == "dewi"
