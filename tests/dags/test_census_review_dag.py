@@ -1,0 +1,148 @@
+"""census_review end to end: held files asked in Airflow, answered through Airflow's API.
+
+``dag.test()`` runs the DAG in one process and parks each human-in-the-loop task in
+``awaiting_input``; a second process answers the way the UI's *Required Actions* page
+does, through the public REST API (``PATCH …/hitlDetails``) of Airflow's own FastAPI
+app on the same metadata database. The first held file is approved, the others are
+returned with a comment. Then: the approved one is consolidatable, each returned
+office got its "pengembalian data" e-mail with the comment, every decision is in the
+ledger under the responding user, and the run emitted the asset for consolidation.
+"""
+
+from __future__ import annotations
+
+import email
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from email import policy
+
+import pytest
+
+pytestmark = pytest.mark.slow
+COMMENT = "Kolom Nilai Produksi berisi teks; isi dengan angka rupiah."
+
+RUN = textwrap.dedent(
+    """
+    import json, sys
+    from pathlib import Path
+    from sentra.runner import configure_airflow, migrate_airflow_db
+    home = Path(sys.argv[1])
+    configure_airflow(home)
+    migrate_airflow_db(home)
+    from sentra.runner import run_dag
+    result = run_dag("census_review", {"census_year": 2026})
+    print(json.dumps({"state": result.state, "tasks": result.task_states}))
+    """
+)
+
+ANSWER = textwrap.dedent(
+    """
+    import json, sys, time
+    from pathlib import Path
+    from sentra.runner import configure_airflow
+    configure_airflow(Path(sys.argv[1]))
+    expected, comment = int(sys.argv[2]), sys.argv[3]
+    from fastapi.testclient import TestClient
+    from airflow.api_fastapi.app import create_app
+    client = TestClient(create_app())
+    headers = {"Authorization": "Bearer " + client.get("/auth/token").json()["access_token"]}
+    base = "/api/v2/dags/census_review/dagRuns"
+    answered, deadline = {}, time.monotonic() + 300
+    while len(answered) < expected and time.monotonic() < deadline:
+        found = client.get(base + "/~/hitlDetails", headers=headers)
+        assert found.status_code == 200, found.text
+        for detail in found.json()["hitl_details"]:
+            ti = detail["task_instance"]
+            key = (ti["task_id"], ti["map_index"])
+            if detail["response_received"] or key in answered:
+                continue
+            first = ti["map_index"] == 0
+            body = {
+                "chosen_options": ["Setujui" if first else "Kembalikan ke dinas"],
+                "params_input": {"komentar": "" if first else comment},
+            }
+            url = f"{base}/{ti['dag_run_id']}/taskInstances/{ti['task_id']}/{ti['map_index']}"
+            done = client.patch(url + "/hitlDetails", json=body, headers=headers)
+            assert done.status_code == 200, done.text
+            answered[key] = done.json()["responded_by"]["name"]
+        time.sleep(0.5)
+    print(json.dumps(sorted((k[1], v) for k, v in answered.items())))
+    """
+)
+
+
+def test_held_files_are_approved_or_returned_through_airflow(tmp_path):
+    from sentra import pipeline, review
+    from sentra.config import get_settings
+    from sentra.demo import DemoConfig, load_reference, prepare_inputs
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import Submission, SubmissionReview
+
+    data = tmp_path / "data"
+    cfg = DemoConfig(data_dir=data, n_sentra=80, seed=21, census_years=(2026,), provinces=("34",))
+    prepare_inputs(cfg)
+    env_vars = {"SENTRA_DATA_DIR": str(data), "SENTRA_REJECT_SHARE_THRESHOLD": "0.0"}
+    settings = get_settings(env_vars)
+    pipeline.prepare(settings)
+    load_reference(settings, cfg)
+    for sid in pipeline.discover(2026, settings):
+        pipeline.process_submission(sid, settings)
+    held = review.held_submissions(settings, 2026)
+    assert len(held) >= 2, "files with rejected rows are held at a zero threshold"
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SENTRA_"))}
+    env.update(env_vars)
+    env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] = "True"
+    home = str(tmp_path / "airflow")
+    run = subprocess.Popen(
+        [sys.executable, "-c", RUN, home],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        answer = subprocess.run(
+            [sys.executable, "-c", ANSWER, home, str(len(held)), COMMENT],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=420,
+            check=False,
+        )
+        assert answer.returncode == 0, answer.stdout[-3000:] + answer.stderr[-3000:]
+        out, err = run.communicate(timeout=300)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, out[-3000:] + err[-3000:]
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["state"] == "success", result
+    assert set(result["tasks"]) <= {"success", "skipped"}, result
+    answered = json.loads(answer.stdout.strip().splitlines()[-1])
+    assert len(answered) == len(held)
+    [reviewer] = {name for _, name in answered}
+
+    order = [h.submission_id for h in held]  # the DAG asks in this order (map index)
+    with session_scope(settings) as session:
+        reviews = {r.submission_id: r for r in session.query(SubmissionReview)}
+        statuses = {s.submission_id: s.status for s in session.query(Submission)}
+    assert reviews[order[0]].decision == "approve"
+    assert statuses[order[0]] == "staged"
+    for sid in order[1:]:
+        assert (reviews[sid].decision, reviews[sid].comment) == ("return", COMMENT)
+        assert statuses[sid] == "needs_review"
+    assert {r.decided_by for r in reviews.values()} == {reviewer}
+
+    returned = {h.file_name for h in held[1:]}
+    mailed = set()
+    for path in settings.outbox_dir.glob("*.eml"):
+        msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if "Pengembalian data" in str(msg["Subject"]):
+            assert COMMENT in msg.get_body(preferencelist=("plain",)).get_content()
+            mailed |= {name for name in returned if name in str(msg["Subject"])}
+    assert mailed == returned
+    assert review.held_submissions(settings, 2026) == [], "nothing is asked twice"
