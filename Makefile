@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 STAMP := $(VENV)/.sentra-installed
 export AIRFLOW_HOME ?= $(CURDIR)/data/airflow
 
-.PHONY: help demo test test-fast lint format lock bench bench-full up down clean docs
+.PHONY: help demo test test-fast lint format lock bench bench-full up down clean docs browser
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -27,10 +27,19 @@ venv: $(STAMP)  ## create or refresh .venv from the lock
 demo: $(STAMP)  ## run a synthetic census round end to end through Airflow
 	$(BIN)/sentra demo
 
-test: $(STAMP)  ## lint, then the whole test suite
+test: $(STAMP) browser  ## lint, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# The board and report rendering tests look at pages in headless Chromium: Debian's
+# package, installed when missing and this is a root shell with apt (CI); elsewhere
+# those tests say they skipped.
+browser:  ## install Debian's chromium for the rendering tests (root + apt only)
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+	  && echo "installed chromium for the rendering tests"; } \
+	  || echo "chromium not installed: the browser rendering tests will skip"
 
 test-fast: $(STAMP)  ## unit tests only
 	$(BIN)/python -m pytest tests/unit -q

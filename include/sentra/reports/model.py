@@ -332,7 +332,7 @@ def reasons_text(codes: Iterable[str], data: ReportInputs) -> str:
     return "; ".join(reason(c).render("id", value=values.get(c, "")) for c in codes)
 
 
-def _fmt_time(value: Any) -> str:
+def fmt_time(value: Any) -> str:
     if _is_missing(value):
         return ""
     text = str(value)
@@ -419,7 +419,7 @@ def _submission_lines(subs: pd.DataFrame) -> tuple[SubmissionLine, ...]:
             SubmissionLine(
                 submission_id=_text(rec.get("submission_id")),
                 file_name=_text(rec.get("file_name")),
-                received_at=_fmt_time(rec.get("received_at")),
+                received_at=fmt_time(rec.get("received_at")),
                 status=status,
                 verdict=VERDICTS.get(status, "digantikan berkas yang lebih baru"),
                 is_current=status != "superseded",
