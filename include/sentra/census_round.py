@@ -52,7 +52,7 @@ NEW_SENTRA_ROWS = 200  # rows with validation ready on the new-sentra sheet
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Columns of the form, in order; headers are each field's Indonesian label, which the
-# ingest header mapping knows (tests/unit/test_census_round.py round-trips it).
+# ingest header mapping knows (tests/unit/test_yearly_round.py round-trips it).
 TEMPLATE_COLUMNS = (
     "sentra_id",
     "sentra_name",
