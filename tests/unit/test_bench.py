@@ -20,7 +20,7 @@ def test_bench_harness_tiny(tmp_path):
             "--size",
             "tiny",
             "--only",
-            "read_csv,validate,publish,dag_parse",
+            "read_csv,validate,publish,status,reports,dag_parse",
             "--out",
             str(out),
         ],
@@ -33,7 +33,7 @@ def test_bench_harness_tiny(tmp_path):
     report = json.loads(out.read_text())
     assert report["size"] == "tiny"
     assert report["machine"]["cpus"] >= 1
-    for name in ("read_csv", "validate", "publish"):
+    for name in ("read_csv", "validate", "publish", "status", "reports"):
         stage = report["stages"][name]
         assert stage["rows"] > 0
         assert stage["ours"]["median_s"] > 0
