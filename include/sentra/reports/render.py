@@ -152,28 +152,29 @@ def xlsx_bytes(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
 
 
 def _png(fig: Any) -> bytes:
-    import matplotlib.pyplot as plt
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
-    plt.close(fig)
     return buf.getvalue()
 
 
-def _pyplot() -> Any:
-    import matplotlib
+def _figure(width: float, height: float, margins: dict[str, float]) -> tuple[Any, Any]:
+    """A bare Agg figure with fixed margins.
 
-    matplotlib.use("Agg")  # no display in workers; must precede pyplot's first import
-    import matplotlib.pyplot as plt
+    Not pyplot (no global figure registry to leak from in long-lived workers) and not
+    ``tight_layout`` (it draws the figure once more just to measure it: most of a
+    chart's cost). The charts have fixed sizes and label sets, so fixed margins fit.
+    """
+    from matplotlib.figure import Figure
 
-    return plt
+    fig = Figure(figsize=(width, height), dpi=100)
+    fig.subplots_adjust(**margins)
+    return fig, fig.add_subplot()
 
 
 def status_chart(this_year: dict[str, int], last_year: dict[str, int] | None, title: str) -> bytes:
     """Sentra by status, this census year next to last year's (PNG)."""
-    plt = _pyplot()
     labels = list(STATUS_LABELS)
-    fig, ax = plt.subplots(figsize=(5.2, 2.6), dpi=100)
+    fig, ax = _figure(5.2, 2.6, {"left": 0.12, "right": 0.98, "top": 0.88, "bottom": 0.12})
     x = list(range(len(labels)))
     if last_year is not None:
         ax.bar(
@@ -194,19 +195,17 @@ def status_chart(this_year: dict[str, int], last_year: dict[str, int] | None, ti
     ax.set_ylabel("Jumlah sentra", fontsize=8)
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7)
-    fig.tight_layout()
     return _png(fig)
 
 
 def rows_chart(rows: dict[str, int], title: str) -> bytes:
     """What became of the submitted rows: accepted, merged, rejected (PNG)."""
-    plt = _pyplot()
     parts = [
         ("Diterima", rows.get("accepted", 0) - rows.get("merged", 0), "#2E7D32"),
         ("Digabung", rows.get("merged", 0), "#F9A825"),
         ("Ditolak", rows.get("rejected", 0), "#C62828"),
     ]
-    fig, ax = plt.subplots(figsize=(5.2, 1.3), dpi=100)
+    fig, ax = _figure(5.2, 1.3, {"left": 0.03, "right": 0.97, "top": 0.8, "bottom": 0.38})
     left = 0
     for label, raw, colour in parts:
         value = max(int(raw), 0)
@@ -215,7 +214,6 @@ def rows_chart(rows: dict[str, int], title: str) -> bytes:
     ax.set_yticks([])
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.25), frameon=False)
-    fig.tight_layout()
     return _png(fig)
 
 
