@@ -259,23 +259,14 @@ def submitted_offices(settings: Settings, census_year: int) -> set[str]:
 
 
 def template_hashes(settings: Settings, census_year: int) -> dict[str, set[str]]:
-    """office_code → content hashes of the forms sentra made for it this round."""
-    from sqlalchemy import select
+    """office_code → content hashes of the forms sentra made for it this round.
 
-    from sentra.ledger.db import session_scope
-    from sentra.ledger.models import ReportDelivery
+    Every form claimed for delivery counts, sent or not: it was written to the landing
+    folder either way.
+    """
+    from sentra.reports.delivery import offices_reported_before
 
-    out: dict[str, set[str]] = {}
-    with session_scope(settings) as session:
-        rows = session.execute(
-            select(ReportDelivery.office_code, ReportDelivery.version_key).where(
-                ReportDelivery.census_year == census_year,
-                ReportDelivery.kind == TEMPLATE_KIND,
-            )
-        ).all()
-    for office_code, digest in rows:
-        out.setdefault(office_code, set()).add(digest)
-    return out
+    return offices_reported_before(settings, census_year, TEMPLATE_KIND, sent_only=False)
 
 
 # ------------------------------------------------------------------- the form
@@ -544,6 +535,52 @@ def _message(
     return msg
 
 
+@dataclass
+class _Tally:
+    """Who was sent what in one pass over the offices; failures raise at the end."""
+
+    census_year: int
+    what: str
+    sent: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def deliver(
+        self,
+        settings: Settings,
+        transport: Transport,
+        office: OfficeInfo,
+        kind: str,
+        key: str,
+        message: EmailMessage,
+    ) -> None:
+        from sentra.reports import delivery as dl
+
+        outcome, error = dl.deliver(
+            settings,
+            transport,
+            dl.DeliveryKey(self.census_year, office.office_code, kind, key),
+            message,
+            list(office.emails),
+        )
+        if outcome == "sent":
+            self.sent.append(office.office_code)
+        elif outcome == "failed":
+            self.failures.append(f"{office.office_code}: {error}")
+
+    def done(self) -> list[str]:
+        """The offices sent to; one office's failure does not stop the others, but the
+        task must fail (and retry) at the end, sending only what was not sent."""
+        from sentra.reports.delivery import PermanentDeliveryError
+
+        if self.failures:
+            raise PermanentDeliveryError(
+                f"census {self.census_year}: {self.what} not delivered to "
+                f"{len(self.failures)} office(s) ({len(self.sent)} sent): "
+                + "; ".join(self.failures)
+            )
+        return self.sent
+
+
 def _deliverable(offices: list[OfficeInfo]) -> list[OfficeInfo]:
     out = []
     for office in offices:
@@ -582,8 +619,7 @@ def send_templates(
         o for o, _ in _sent(settings, calendar.census_year, TEMPLATE_KIND) if o is not None
     }
     fs, root = filesystem(settings, settings.landing_uri.rstrip("/"))
-    sent: list[str] = []
-    failures: list[str] = []
+    tally = _Tally(calendar.census_year, "forms")
     for office in _deliverable(_directory(settings)):
         if office.office_code in sent_before:
             continue
@@ -618,23 +654,8 @@ def send_templates(
             ),
             attachment=(name, data),
         )
-        outcome, error = dl.deliver(
-            settings,
-            transport,
-            dl.DeliveryKey(calendar.census_year, office.office_code, TEMPLATE_KIND, digest),
-            message,
-            list(office.emails),
-        )
-        if outcome == "sent":
-            sent.append(office.office_code)
-        elif outcome == "failed":
-            failures.append(f"{office.office_code}: {error}")
-    if failures:
-        raise dl.PermanentDeliveryError(
-            f"census {calendar.census_year}: forms not delivered to {len(failures)} office(s) "
-            f"({len(sent)} sent): " + "; ".join(failures)
-        )
-    return sent
+        tally.deliver(settings, transport, office, TEMPLATE_KIND, digest, message)
+    return tally.done()
 
 
 def _sent(settings: Settings, census_year: int, kind: str) -> list[tuple[str, str]]:
@@ -674,8 +695,7 @@ def send_reminders(
     transport = transport or dl.transport_for(settings)
     submitted = submitted_offices(settings, calendar.census_year)
     key = f"H-{days}"
-    sent: list[str] = []
-    failures: list[str] = []
+    tally = _Tally(calendar.census_year, "reminders")
     for office in _deliverable(_directory(settings)):
         if covered(office.office_code, submitted):
             continue
@@ -702,23 +722,8 @@ def send_reminders(
             ),
             attachment=None,
         )
-        outcome, error = dl.deliver(
-            settings,
-            transport,
-            dl.DeliveryKey(calendar.census_year, office.office_code, REMINDER_KIND, key),
-            message,
-            list(office.emails),
-        )
-        if outcome == "sent":
-            sent.append(office.office_code)
-        elif outcome == "failed":
-            failures.append(f"{office.office_code}: {error}")
-    if failures:
-        raise dl.PermanentDeliveryError(
-            f"census {calendar.census_year}: reminders not delivered to {len(failures)} "
-            "office(s): " + "; ".join(failures)
-        )
-    return sent
+        tally.deliver(settings, transport, office, REMINDER_KIND, key, message)
+    return tally.done()
 
 
 # ------------------------------------------------------------------------ a day

@@ -289,23 +289,26 @@ def deliveries(
 
 
 def offices_reported_before(
-    settings: Settings, census_year: int, kind: str = "report"
+    settings: Settings, census_year: int, kind: str = "report", *, sent_only: bool = True
 ) -> dict[str, set[str]]:
-    """office_code -> version keys already sent, to label a changed result as an update."""
+    """office_code -> version keys of a kind (sent ones, or every claimed one).
+
+    Reports use the sent keys to label a changed result as an update; the census round
+    uses every claimed form's key (its content hash) to recognise its own forms.
+    """
     from sqlalchemy import select
 
     from sentra.ledger.db import session_scope
     from sentra.ledger.models import ReportDelivery
 
     out: dict[str, set[str]] = {}
+    stmt = select(ReportDelivery.office_code, ReportDelivery.version_key).where(
+        ReportDelivery.census_year == census_year, ReportDelivery.kind == kind
+    )
+    if sent_only:
+        stmt = stmt.where(ReportDelivery.status == "sent")
     with session_scope(settings) as session:
-        rows = session.execute(
-            select(ReportDelivery.office_code, ReportDelivery.version_key).where(
-                ReportDelivery.census_year == census_year,
-                ReportDelivery.kind == kind,
-                ReportDelivery.status == "sent",
-            )
-        ).all()
+        rows = session.execute(stmt).all()
     for office_code, version_key in rows:
         out.setdefault(office_code, set()).add(version_key)
     return out
