@@ -321,3 +321,43 @@ def test_conform_names_the_column_row_and_value_that_do_not_fit():
         conform("submission_rows", rows.assign(verdict="maybe"))
     ok = conform("submission_rows", rows.assign(verdict="rejected"))
     assert ok.column("reason_codes").to_pylist() == [[]], "no reasons reads as an empty list"
+
+
+def test_a_big_slice_is_written_as_one_file_per_core_and_reads_back_whole(wh, monkeypatch):
+    from sentra import warehouse
+
+    monkeypatch.setattr(warehouse, "PARALLEL_WRITE_ROWS", 100)
+    monkeypatch.setattr(warehouse.os, "cpu_count", lambda: 3)
+    rows = pd.concat([metrics(2026, float(i)) for i in range(150)], ignore_index=True)
+    wh.publish(2026, {"quality_metrics": rows})
+    files = wh.table("quality_metrics").inspect.files().column("file_path").to_pylist()
+    assert len(files) == 3
+    out = wh.sql("SELECT count(*) AS n, sum(value) AS v FROM quality_metrics").to_pylist()
+    assert out == [{"n": 300, "v": float(sum(range(150)) + 150)}]
+
+
+def test_a_failed_parallel_write_leaves_no_orphan_files(wh, settings, monkeypatch):
+    import pyarrow.parquet as pq
+
+    from sentra import warehouse
+
+    monkeypatch.setattr(warehouse, "PARALLEL_WRITE_ROWS", 100)
+    monkeypatch.setattr(warehouse.os, "cpu_count", lambda: 2)
+    real_write = pq.write_table
+    calls = {"n": 0}
+    lock = threading.Lock()
+
+    def second_fails(table, where, **kwargs):
+        with lock:
+            calls["n"] += 1
+            fail = calls["n"] == 2
+        real_write(table, where, **kwargs)  # the file exists when the failure happens
+        if fail:
+            raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(pq, "write_table", second_fails)
+    rows = pd.concat([metrics(2026, float(i)) for i in range(150)], ignore_index=True)
+    with pytest.raises(OSError, match="disk full"):
+        wh.publish(2026, {"quality_metrics": rows})
+    assert calls["n"] == 2
+    assert not list(settings.data_dir.rglob("census_year=2026/*.parquet"))

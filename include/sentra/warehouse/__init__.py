@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import time
 import uuid
 import warnings
@@ -50,6 +51,9 @@ PROP_SLICE = "sentra.slice"
 PROP_DIGEST = "sentra.content-digest"
 PROP_ROWS = "sentra.rows"
 ROWS_PER_FILE = 2_000_000
+# A slice this big is written as one file per core, in parallel (the Parquet writer
+# encodes one file on one thread); smaller ones stay one file.
+PARALLEL_WRITE_ROWS = 250_000
 SPECULATIVE_ROWS = 200_000
 # zstd level 1: Iceberg's default codec, at about snappy's speed and smaller files.
 PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "compression_level": 1}
@@ -335,12 +339,25 @@ class Warehouse:
         folder = table.location().rstrip("/") + "/data"
         if spec.partitioned_by_year and data.num_rows:
             folder += f"/census_year={data.column('census_year')[0].as_py()}"
-        paths = []
-        for start in range(0, data.num_rows, ROWS_PER_FILE):
-            path = f"{folder}/{uuid.uuid4()}.parquet"
+        per_file = ROWS_PER_FILE
+        if data.num_rows >= PARALLEL_WRITE_ROWS:
+            per_file = min(per_file, -(-data.num_rows // (os.cpu_count() or 1)))
+        starts = range(0, data.num_rows, per_file)
+        paths = [f"{folder}/{uuid.uuid4()}.parquet" for _ in starts]
+
+        def write(path: str, start: int) -> None:
             with table.io.new_output(path).create(overwrite=False) as out:
-                pq.write_table(data.slice(start, ROWS_PER_FILE), out, **PARQUET_OPTIONS)
-            paths.append(path)
+                pq.write_table(data.slice(start, per_file), out, **PARQUET_OPTIONS)
+
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, len(paths))) as pool:
+                for future in [
+                    pool.submit(write, p, s) for p, s in zip(paths, starts, strict=True)
+                ]:
+                    future.result()
+        except BaseException:
+            self._remove_files(table, paths)  # none is referenced by a snapshot yet
+            raise
         return paths
 
     @staticmethod
