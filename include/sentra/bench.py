@@ -12,6 +12,7 @@ min and median seconds, rows/s, the ratio ours/baseline and peak memory, and
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -49,7 +50,12 @@ SEED = 20261124
 
 
 def _timed(fn: Callable[[], Any], reps: int) -> dict[str, float]:
-    """Min and median of ``reps`` runs after a warm-up (reported apart as ``cold_s``)."""
+    """Min and median of ``reps`` runs after a warm-up (reported apart as ``cold_s``),
+    and the peak RSS while they ran (inputs already in memory included), where Linux
+    lets a process reset its high-water mark."""
+    gc.collect()
+    reset = _reset_peak_rss()
+    before = _high_water_mb() if reset else 0.0  # just reset: the RSS with inputs loaded
     start = time.perf_counter()
     fn()
     cold = time.perf_counter() - start
@@ -58,7 +64,27 @@ def _timed(fn: Callable[[], Any], reps: int) -> dict[str, float]:
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return {"min_s": min(times), "median_s": statistics.median(times), "cold_s": cold}
+    out = {"min_s": min(times), "median_s": statistics.median(times), "cold_s": cold}
+    if reset:
+        out["peak_rss_mb"] = round(_high_water_mb(), 1)
+        out["rss_before_mb"] = round(before, 1)
+    return out
+
+
+def _reset_peak_rss() -> bool:
+    """Reset this process's VmHWM (``clear_refs`` 5, Linux ≥ 4.0); False where unsupported."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return _high_water_mb() > 0
+
+
+def _high_water_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _peak_rss_mb() -> float:
@@ -179,37 +205,72 @@ def stage_validate(size: dict, work: Path) -> dict[str, Any]:
     }
 
 
-def stage_match(size: dict, work: Path) -> dict[str, Any]:
-    """Deduplication of accepted rows vs Splink on the same records; F1 against the truth."""
+def _national_records(size: dict, work: Path, n: int) -> tuple[Any, Any]:
+    """Accepted records of ``n`` rows spread over all 514 kab/kota (one CSV per province,
+    each read and validated as its office's submission), plus (record_key, entity_id)."""
     import pandas as pd
 
+    from sentra.config import get_settings
+    from sentra.ingest import read_submission
+    from sentra.quality import validate
+    from sentra.synth.bulk import write_national_files
+
+    settings = get_settings()
+    paths, truth = write_national_files(work / "national", n_rows=n, seed=SEED)
+    frames = []
+    for i, path in enumerate(paths):
+        office = path.stem
+        parsed = read_submission(
+            path.read_bytes(),
+            file_name=path.name,
+            office_code=office,
+            census_year=2026,
+            submission_id=f"2026-{office}",
+        )
+        checked = validate(parsed.rows, office_code=office, census_year=2026, settings=settings)
+        rows = checked.rows[checked.rows["accepted"]].copy()
+        rows["record_key"] = f"2026-{office}#" + rows["source_row"].astype(str)
+        # Submissions arrive over the round: survivorship prefers the latest.
+        rows["received_at"] = pd.Timestamp("2026-03-01", tz="UTC") + pd.Timedelta(hours=i)
+        frames.append(rows)
+    records = pd.concat(frames, ignore_index=True)
+    truth = truth.assign(
+        record_key="2026-" + truth["office_code"] + "#" + truth["source_row"].astype(str)
+    )
+    keys = records[["record_key"]].merge(truth[["record_key", "entity_id"]], on="record_key")
+    return records, keys
+
+
+def stage_match(size: dict, work: Path) -> dict[str, Any]:
+    """Deduplication of a national round's accepted rows vs Splink on the same records;
+    pair F1 against the generator's truth."""
     from sentra.config import get_settings
     from sentra.matching import deduplicate, pair_quality
     from sentra.matching.splink_baseline import run_splink
 
-    parsed, truth, validate = _validated_bulk(size, work, size["match"])
     settings = get_settings()
-    checked = validate(parsed.rows, office_code="34", census_year=2026, settings=settings).rows
-    records = checked[checked["accepted"]].copy()
-    records["record_key"] = "bench#" + records["source_row"].astype(str)
-    records["received_at"] = pd.Timestamp("2026-05-01", tz="UTC")
-    keys = records[["record_key", "source_row"]].merge(
-        truth[["source_row", "entity_id"]], on="source_row"
-    )[["record_key", "entity_id"]]
+    records, keys = _national_records(size, work, size["match"])
     found: dict[str, Any] = {}
 
     def ours() -> None:
-        found["ours"] = deduplicate(records, settings=settings).clusters
+        found["ours"] = deduplicate(records, settings=settings)
 
     def baseline() -> None:
         found["splink"] = run_splink(records, settings)
 
-    result = {
+    result: dict[str, Any] = {
         "rows": len(records),
         "ours": _timed(ours, size["reps"]),
         "baseline_name": "Splink 5 (DuckDB), same blocking",
+        "note": "rows spread over 514 kab/kota by their number per province",
     }
-    ours_q = pair_quality(found["ours"][["record_key", "cluster_key"]], keys)
+    stats = found["ours"].stats
+    result["phases_s"] = {
+        k: stats[k]
+        for k in ("prepare_s", "blocking_s", "scoring_s", "clustering_s", "survivorship_s")
+    }
+    result["pairs_scored"] = stats["pairs_scored"]
+    ours_q = pair_quality(found["ours"].clusters[["record_key", "cluster_key"]], keys)
     result["quality"] = {
         "pair_f1": round(ours_q.pair_f1, 4),
         "pair_precision": round(ours_q.pair_precision, 4),
@@ -220,6 +281,58 @@ def stage_match(size: dict, work: Path) -> dict[str, Any]:
         splink_q = pair_quality(found["splink"], keys)
         result["baseline_quality"] = {"pair_f1": round(splink_q.pair_f1, 4)}
     return result
+
+
+def stage_late(size: dict, work: Path) -> dict[str, Any]:
+    """One kab/kota office's late 1,000-row file after a national round is consolidated:
+    what consolidation redoes (deduplicate the year's records with the late ones, link
+    the clusters to the register carrying every stored link), next to linking the late
+    file's clusters alone against the whole register (the part that is inherently
+    incremental)."""
+    import numpy as np
+    import pandas as pd
+
+    from sentra.config import get_settings
+    from sentra.matching import deduplicate, link_to_register
+
+    settings = get_settings()
+    records, _ = _national_records(size, work, size["match"])
+    region = records["region_code"].value_counts().index[0]
+    in_region = np.flatnonzero((records["region_code"] == region).to_numpy())
+    late_pos = in_region[: min(1000, len(in_region) // 2)]
+    is_late = np.zeros(len(records), dtype=bool)
+    is_late[late_pos] = True
+    records.loc[is_late, "submission_id"] = f"2026-{region}-late"
+    records.loc[is_late, "office_code"] = region
+    records.loc[is_late, "record_key"] = f"2026-{region}-late#" + records.loc[
+        is_late, "source_row"
+    ].astype(str)
+    early = records[~is_late].reset_index(drop=True)
+    first = deduplicate(early, settings=settings)
+    ids = pd.Series(
+        [f"S{i:09d}" for i in range(len(first.survivors))], index=first.survivors["cluster_key"]
+    )
+    register = first.survivors.assign(sentra_id=first.survivors["cluster_key"].map(ids))
+    stored = first.clusters.assign(
+        sentra_id=first.clusters["cluster_key"].map(ids), method="match", score=1.0, evidence=None
+    )
+    late = records[is_late].reset_index(drop=True)
+
+    def ours() -> None:
+        dedup = deduplicate(records, settings=settings)
+        link_to_register(dedup.survivors, register, settings=settings, existing_links=stored)
+
+    def incremental() -> None:
+        dedup = deduplicate(late, settings=settings)
+        link_to_register(dedup.survivors, register, settings=settings)
+
+    return {
+        "rows": int(is_late.sum()),
+        "ours": _timed(ours, 1),
+        "baseline": _timed(incremental, size["reps"]),
+        "baseline_name": "the late file's clusters alone linked to the register",
+        "note": f"register of {len(register):,} sentra, {len(records):,} records in the year",
+    }
 
 
 def stage_publish(size: dict, work: Path) -> dict[str, Any]:
@@ -437,6 +550,7 @@ STAGES: dict[str, Callable[[dict, Path], dict[str, Any]]] = {
     "read_xlsx": stage_xlsx,
     "validate": stage_validate,
     "match": stage_match,
+    "late": stage_late,
     "publish": stage_publish,
     "status": stage_status,
     "reports": stage_reports,
@@ -486,11 +600,11 @@ def run_all(size_name: str, stages: list[str], out: Path) -> dict[str, Any]:
         results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
     table = Table(title=f"sentra bench ({size_name}) — ours vs baseline, same run")
     columns = ("stage", "rows", "ours median s", "ours min s", "baseline median s", "ratio")
-    for col in (*columns, "rows/s", "peak RSS MB", "notes", "baseline"):
+    for col in (*columns, "rows/s", "ours peak MB", "stage peak MB", "notes", "baseline"):
         table.add_column(col)
     for name, r in results.items():
         if "error" in r:
-            table.add_row(name, "", "", "", "", "", "", "", "error")
+            table.add_row(name, *([""] * 8), "error", "")
             continue
         b = r.get("baseline") or {}
         table.add_row(
@@ -501,6 +615,7 @@ def run_all(size_name: str, stages: list[str], out: Path) -> dict[str, Any]:
             f"{b['median_s']:.3f}" if b else "",
             f"{r['ratio']:.2f}x" if "ratio" in r else "",
             f"{r.get('rows_per_s', 0):,}",
+            f"{r['ours']['peak_rss_mb']:.0f}" if "peak_rss_mb" in r["ours"] else "",
             f"{r['peak_rss_mb']:.0f}",
             _notes(r),
             r.get("baseline_name", ""),

@@ -343,3 +343,28 @@ def test_pair_quality_refuses_mismatched_records():
     truth = pd.DataFrame({"record_key": ["a"], "entity_id": [1]})
     with pytest.raises(ValueError, match=r"only in the predicted frame, e\.g\. 'b'"):
         pair_quality(predicted, truth)
+
+
+def test_survivor_point_comes_whole_from_one_member_and_singles_keep_their_own():
+    """A merged cluster takes latitude and longitude from the same member; a record
+    alone keeps its point, and half a point (latitude without longitude) is no point."""
+    later = datetime(2025, 4, 1, tzinfo=UTC)
+    rows = frame(
+        record("5", "Sentra Gerabah Kasongan", latitude=-7.8466, longitude=None, received_at=later),
+        record("6", "Sentra Gerabah Kasongan", latitude=-7.8467, longitude=110.3411),
+        record("7", "Sentra Tenun Gamplong", latitude=-7.7501, longitude=110.2502,
+               commodity="tenun", address="Desa Sumberrahayu", kecamatan_code="34.04.01"),
+        record("8", "Sentra Bambu Sendari", latitude=-7.7002, longitude=None,
+               commodity="anyaman bambu", address="Desa Tirtoadi", kecamatan_code="34.04.12"),
+    )  # fmt: skip
+    result = deduplicate(rows, settings=SETTINGS)
+    assert cluster_of(result, "5") == cluster_of(result, "6")
+    surv = result.survivors.set_index("cluster_key")
+    merged = surv.loc[cluster_of(result, "5")]
+    assert (merged.latitude, merged.longitude) == (-7.8467, 110.3411)
+    single = surv.loc[cluster_of(result, "7")]
+    assert (single.latitude, single.longitude) == (-7.7501, 110.2502)
+    half = surv.loc[cluster_of(result, "8")]
+    assert np.isnan(half.latitude)
+    assert np.isnan(half.longitude)
+    assert surv["cluster_size"].sum() == len(rows)

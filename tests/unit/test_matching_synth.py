@@ -11,9 +11,11 @@ from test_matching import SETTINGS
 from sentra.matching import deduplicate, pair_quality
 
 
-def test_project_generator_round_deduplicates_with_high_f1(tmp_path):
-    synth = pytest.importorskip("sentra.synth")
-    ingest = pytest.importorskip("sentra.ingest")
+@pytest.fixture(scope="module")
+def records(tmp_path_factory):
+    from sentra import ingest, synth
+
+    tmp_path = tmp_path_factory.mktemp("round")
     world = synth.generate_world(n_sentra=400, seed=3, provinces=["34"])
     # A province office's file guarantees cross-submission duplicates to find.
     truth = synth.generate_round(
@@ -42,7 +44,26 @@ def test_project_generator_round_deduplicates_with_high_f1(tmp_path):
         frames.append(parsed)
     records = pd.concat(frames, ignore_index=True)
     records["record_key"] = records["submission_id"] + "#" + records["source_row"].astype(str)
+    return records
+
+
+def test_project_generator_round_deduplicates_with_high_f1(records):
     result = deduplicate(records.drop(columns=["entity_id"]), settings=SETTINGS)
     quality = pair_quality(result.clusters, records[["record_key", "entity_id"]])
     assert quality.true_pairs > 20  # the round really contains duplicates to find
     assert quality.pair_f1 >= 0.95, quality
+
+
+def test_kabkota_batches_give_the_same_clusters_and_review_table(records, monkeypatch):
+    from sentra.matching import dedup
+
+    rows = records.drop(columns=["entity_id"])
+    whole = deduplicate(rows, settings=SETTINGS)
+    assert whole.stats["region_batches"] == 1
+    monkeypatch.setattr(dedup, "BATCH_ROWS", 1)  # every kab/kota is a batch of its own
+    batched = deduplicate(rows, settings=SETTINGS)
+    assert batched.stats["region_batches"] == rows["region_code"].nunique() > 1
+    pd.testing.assert_frame_equal(batched.clusters, whole.clusters)
+    pd.testing.assert_frame_equal(batched.candidates, whole.candidates)
+    pd.testing.assert_frame_equal(batched.survivors, whole.survivors)
+    assert batched.stats["pairs_scored"] == whole.stats["pairs_scored"]

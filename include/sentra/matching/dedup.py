@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sentra.matching.engine import candidate_pairs, prepare, score_pairs, unique_int64
+from sentra.matching.engine import (
+    SCORE_CHUNK,
+    candidate_pairs,
+    prepare,
+    score_pairs,
+    unique_int64,
+)
 
 if TYPE_CHECKING:
     from sentra.config import Settings
@@ -148,9 +154,10 @@ def deduplicate(
     prep = prepare(recs)
     timings = {"prepare_s": time.perf_counter() - started}
 
-    # Candidate pairs: blocks ∪ shared sentra_id ∪ reviewer-decided pairs.
-    t = time.perf_counter()
-    blocks = candidate_pairs(prep)
+    # Candidate pairs: blocks ∪ shared sentra_id ∪ reviewer-decided pairs. The last two
+    # are few and always kept; block pairs are built and scored a batch of kab/kota at
+    # a time (blocks never cross a kab/kota) and only those scoring in the clerical band
+    # or above are kept, so memory follows one batch, not every pair scored.
     sid = prep["sentra_id"].to_numpy()
     sa, sb = _sentra_id_pairs(sid)
     dec = normalise_decisions(decisions)
@@ -160,15 +167,19 @@ def deduplicate(
     in_round = dl.notna() & dr.notna() & (dl != dr)
     dec = dec[in_round].reset_index(drop=True)
     da, db = dl[in_round].to_numpy(np.int64), dr[in_round].to_numpy(np.int64)
-    packed = unique_int64(
-        np.concatenate([_pack(blocks.left, blocks.right, n), _pack(sa, sb, n), _pack(da, db, n)])
-    )
-    left, right = packed // n, packed % n
-    timings["blocking_s"] = time.perf_counter() - t
+    forced = unique_int64(np.concatenate([_pack(sa, sb, n), _pack(da, db, n)]))
+    blocked = _scored_block_pairs(prep, forced, review_t)
+    timings["blocking_s"] = blocked.blocking_s
 
     t = time.perf_counter()
-    scores = score_pairs(prep, prep, left, right)
-    timings["scoring_s"] = time.perf_counter() - t
+    forced_scores = score_pairs(prep, prep, forced // n, forced % n)
+    packed = np.concatenate([blocked.packed, forced])
+    order = np.argsort(packed, kind="stable")
+    packed = packed[order]
+    scores = pd.concat([blocked.scores, forced_scores], ignore_index=True)
+    scores = scores.iloc[order].reset_index(drop=True)
+    left, right = packed // n, packed % n
+    timings["scoring_s"] = blocked.scoring_s + time.perf_counter() - t
 
     score = scores["score"].to_numpy()
     decision = np.where(score >= match_t, "match", np.where(score >= review_t, "uncertain", ""))
@@ -242,9 +253,11 @@ def deduplicate(
     sizes = np.bincount(labels)
     stats: dict[str, Any] = {
         "records": n,
-        "pairs_scored": len(left),
-        "pairs_by_key": blocks.pairs_by_key,
-        "capped_blocks": blocks.capped_blocks,
+        "pairs_scored": blocked.scored + len(forced),
+        "pairs_kept": len(left),
+        "pairs_by_key": blocked.pairs_by_key,
+        "capped_blocks": blocked.capped_blocks,
+        "region_batches": blocked.batches,
         "candidates": len(candidates),
         "auto_match": int(((decision == "match") & (decided_by == "auto")).sum()),
         "uncertain": int((decision == "uncertain").sum()),
@@ -258,6 +271,85 @@ def deduplicate(
         "total_s": round(time.perf_counter() - started, 3),
     }
     return DedupResult(clusters=clusters, candidates=candidates, survivors=survivors, stats=stats)
+
+
+# Kab/kota are blocked and scored in batches of about this many records.
+BATCH_ROWS = 200_000
+
+
+@dataclass
+class _BlockPairs:
+    packed: np.ndarray  # left * n + right, left < right, sorted within each batch
+    scores: pd.DataFrame
+    scored: int = 0
+    batches: int = 0
+    pairs_by_key: dict[str, int] = field(default_factory=dict)
+    capped_blocks: dict[str, int] = field(default_factory=dict)
+    blocking_s: float = 0.0
+    scoring_s: float = 0.0
+
+
+def _region_batches(prep: pd.DataFrame) -> list[np.ndarray]:
+    """Row positions (ascending) of whole kab/kota, about BATCH_ROWS per batch.
+
+    Rows without a region are in no batch: every blocking key is scoped to a kab/kota,
+    so they never had block pairs.
+    """
+    region = pd.factorize(prep["region_code"].where(prep["region_code"] != "", None))[0]
+    present = np.flatnonzero(region >= 0)
+    if len(present) == 0:
+        return []
+    order = present[np.argsort(region[present], kind="stable")]
+    ends = np.cumsum(np.bincount(region[present]))
+    batches, start, last_end = [], 0, 0
+    for end in ends:
+        if end - start >= BATCH_ROWS:
+            batches.append(np.sort(order[start:end]))
+            start = end
+        last_end = end
+    if last_end > start:
+        batches.append(np.sort(order[start:last_end]))
+    return batches
+
+
+def _scored_block_pairs(prep: pd.DataFrame, forced: np.ndarray, keep_from: float) -> _BlockPairs:
+    """Block pairs of every kab/kota batch, scored; those below ``keep_from`` dropped.
+
+    Pairs in ``forced`` (sentra_id and reviewer pairs, scored by the caller) are left
+    out here so that no pair is scored twice.
+    """
+    n = len(prep)
+    none = np.array([], dtype=np.int64)
+    out = _BlockPairs(none, score_pairs(prep, prep, none, none))
+    packed_parts: list[np.ndarray] = []
+    score_parts: list[pd.DataFrame] = []
+    for rows in _region_batches(prep):
+        t = time.perf_counter()
+        found = candidate_pairs(prep.iloc[rows].reset_index(drop=True))
+        for key, count in found.pairs_by_key.items():
+            out.pairs_by_key[key] = out.pairs_by_key.get(key, 0) + count
+        for key, count in found.capped_blocks.items():
+            out.capped_blocks[key] = out.capped_blocks.get(key, 0) + count
+        left, right = rows[found.left], rows[found.right]  # rows ascending: left < right
+        packed = left * n + right
+        if len(forced):
+            at = np.minimum(np.searchsorted(forced, packed), len(forced) - 1)
+            fresh = forced[at] != packed
+            packed, left, right = packed[fresh], left[fresh], right[fresh]
+        out.blocking_s += time.perf_counter() - t
+        t = time.perf_counter()
+        for i in range(0, len(packed), SCORE_CHUNK):
+            scores = score_pairs(prep, prep, left[i : i + SCORE_CHUNK], right[i : i + SCORE_CHUNK])
+            keep = scores["score"].to_numpy() >= keep_from
+            packed_parts.append(packed[i : i + SCORE_CHUNK][keep])
+            score_parts.append(scores[keep])
+        out.scored += len(packed)
+        out.batches += 1
+        out.scoring_s += time.perf_counter() - t
+    if packed_parts:
+        out.packed = np.concatenate(packed_parts)
+        out.scores = pd.concat(score_parts, ignore_index=True)
+    return out
 
 
 def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -370,39 +462,67 @@ def _survivors(
     Members are ordered survivor first, then most complete, then most recent; a
     column's value is the first non-null in that order. Latitude and longitude are
     taken together from the first member that has both, so a point is never stitched
-    from two records.
+    from two records. Most clusters are single records, which are their own survivor
+    row as they are: only the merged clusters go through the group-wise fill.
     """
-    n = len(recs)
-    is_survivor = survivor_of == np.arange(n)
-    order = np.lexsort((-received, -complete, ~is_survivor, labels))
-    ordered = recs.iloc[order].reset_index(drop=True)
-    group = labels[order]
-    keys = recs["record_key"].to_numpy(dtype=object)
-    cluster_key = keys[survivor_of][order]
+    sizes = np.bincount(labels)
+    multi = sizes[labels] > 1
+    parts = [
+        _survivor_rows(recs, np.flatnonzero(mask), labels, survivor_of, complete, received)
+        for mask in (~multi, multi)
+        if mask.any()
+    ]
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return out.sort_values("cluster_key").reset_index(drop=True)
 
-    census = [c for c in ordered.columns if c not in LINEAGE_COLUMNS]
-    filled = ordered[census].groupby(group, sort=True).first()
-    heads = ordered[np.r_[True, group[1:] != group[:-1]]]
-    out = heads.reset_index(drop=True)
-    for col in census:
-        out[col] = filled[col].to_numpy()
-    if {"latitude", "longitude"} <= set(ordered.columns):
-        has_xy = ordered["latitude"].notna() & ordered["longitude"].notna()
-        xy = (
-            ordered.loc[has_xy, ["latitude", "longitude"]].groupby(group[has_xy.to_numpy()]).first()
-        )
-        label_ids = np.unique(group)
-        out["latitude"] = xy["latitude"].reindex(label_ids).to_numpy()
-        out["longitude"] = xy["longitude"].reindex(label_ids).to_numpy()
+
+def _survivor_rows(
+    recs: pd.DataFrame,
+    rows: np.ndarray,
+    labels: np.ndarray,
+    survivor_of: np.ndarray,
+    complete: np.ndarray,
+    received: np.ndarray,
+) -> pd.DataFrame:
+    """:func:`_survivors` for the clusters whose members are ``rows`` (whole clusters)."""
     import pyarrow as pa
 
+    is_survivor = survivor_of[rows] == rows
+    label = labels[rows]
+    order = rows[np.lexsort((-received[rows], -complete[rows], ~is_survivor, label))]
+    group = labels[order]
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    keys = recs["record_key"].to_numpy(dtype=object)
+    out = recs.iloc[order[starts]].reset_index(drop=True)
+    census = [c for c in recs.columns if c not in LINEAGE_COLUMNS]
+    if len(starts) < len(order):  # some cluster has several members: fill from them
+        filled = recs.iloc[order][census].groupby(group, sort=True).first()
+        for col in census:
+            out[col] = filled[col].to_numpy()
+    else:
+        for col in census:
+            out[col] = out[col].to_numpy()
+    if {"latitude", "longitude"} <= set(recs.columns):
+        lat = recs["latitude"].to_numpy(dtype="float64", na_value=np.nan)[order]
+        lon = recs["longitude"].to_numpy(dtype="float64", na_value=np.nan)[order]
+        has_xy = ~np.isnan(lat) & ~np.isnan(lon)
+        # The first member with both coordinates: its position within each group.
+        first_xy = np.full(len(starts), -1, dtype=np.int64)
+        where = np.flatnonzero(has_xy)
+        grp_of = np.searchsorted(starts, where, side="right") - 1
+        firsts = np.r_[True, grp_of[1:] != grp_of[:-1]] if len(where) else where.astype(bool)
+        first_xy[grp_of[firsts]] = where[firsts]
+        ok = first_xy >= 0
+        out_lat = np.full(len(starts), np.nan)
+        out_lon = np.full(len(starts), np.nan)
+        out_lat[ok], out_lon[ok] = lat[first_xy[ok]], lon[first_xy[ok]]
+        out["latitude"], out["longitude"] = out_lat, out_lon
     offsets = np.r_[starts, len(group)].astype(np.int32)
     members = pa.ListArray.from_arrays(pa.array(offsets), pa.array(keys[order], pa.string()))
-    out["cluster_key"] = cluster_key[starts]
+    out["cluster_key"] = keys[survivor_of[order[starts]]]
     out["cluster_size"] = np.diff(offsets).astype(np.int64)
     out["member_keys"] = pd.Series(pd.arrays.ArrowExtensionArray(members), index=out.index)
-    return out.sort_values("cluster_key").reset_index(drop=True)
+    return out
 
 
 def _empty_result(recs: pd.DataFrame) -> DedupResult:

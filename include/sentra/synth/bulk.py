@@ -114,3 +114,39 @@ def write_bulk_file(
     world = generate_world(n_sentra=min(n_rows, 2000), seed=seed, provinces=[office_code[:2]])
     rows = sample_rows(world, n_rows, seed, office_code=office_code, messiness=messiness)
     return write_single_file(rows, path, fmt, seed=seed)
+
+
+def write_national_files(
+    folder: Path,
+    *,
+    n_rows: int,
+    seed: int,
+    messiness: Messiness | None = None,
+) -> tuple[list[Path], pd.DataFrame]:
+    """``n_rows`` rows spread over every province by its number of kab/kota, one CSV each.
+
+    The density a national register has (Indonesia's ~10,000 sentra sit in 514 kab/kota),
+    scaled up: a million rows are about 1,900 per kab/kota, where :func:`write_bulk_file`
+    packs them all into one province's few kab/kota. Entity ids in the truth are prefixed
+    with the province, since each province's fresh sentra are numbered on their own.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    idx = regions()
+    weight = {p: len(idx.kabkota_of(p)) for p in sorted(idx.provinces)}
+    total = sum(weight.values())
+    world = generate_world(n_sentra=min(n_rows, 10_000), seed=seed)
+    paths, truths = [], []
+    allotted = 0
+    for i, (province, w) in enumerate(weight.items()):
+        n = n_rows - allotted if i == len(weight) - 1 else round(n_rows * w / total)
+        allotted += n
+        if n < 1:
+            continue
+        rows = sample_rows(world, n, seed, office_code=province, messiness=messiness)
+        path = folder / f"{province}.csv"
+        truth = write_single_file(rows, path, "csv", seed=seed)
+        truth["entity_id"] = province + ":" + truth["entity_id"].astype(str)
+        paths.append(path)
+        truths.append(truth)
+    return paths, pd.concat(truths, ignore_index=True)
