@@ -71,8 +71,12 @@ def _timed(fn: Callable[[], Any], reps: int) -> dict[str, float]:
     return out
 
 
+_PEAKS_BEFORE_RESETS: list[float] = [0.0]  # the stage's peaks, kept across resets
+
+
 def _reset_peak_rss() -> bool:
     """Reset this process's VmHWM (``clear_refs`` 5, Linux ≥ 4.0); False where unsupported."""
+    _PEAKS_BEFORE_RESETS.append(_high_water_mb())
     try:
         Path("/proc/self/clear_refs").write_text("5")
     except OSError:
@@ -91,7 +95,7 @@ def _peak_rss_mb() -> float:
     """Peak RSS of this stage's process, or of a child it ran (the round runs Airflow)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
+    return max(max(own, children) / 1024, *_PEAKS_BEFORE_RESETS, _high_water_mb())
 
 
 # ------------------------------------------------------------------- stages
