@@ -306,10 +306,18 @@ def test_bad_input_names_the_problem():
         deduplicate(rows.iloc[:1], settings=SETTINGS, decisions=decisions)
 
 
-def test_empty_round():
+def test_empty_round_links_to_nothing_and_asks_for_nothing():
+    """Every submission of a year held for review: consolidation still runs."""
+    from sentra.matching import link_to_register
+
     rows = frame(record("5", "x")).iloc[:0]
     result = deduplicate(rows, settings=SETTINGS)
     assert len(result.clusters) == len(result.survivors) == len(result.candidates) == 0
+    register = pd.DataFrame(
+        {"sentra_id": ["S340200001"], "region_code": ["34.02"], "sentra_name": ["Sentra A"]}
+    )
+    linked = link_to_register(result.survivors, register, settings=SETTINGS)
+    assert len(linked.links) == len(linked.new_entries) == len(linked.uncertain) == 0
 
 
 def test_importing_the_package_loads_nothing_heavy():

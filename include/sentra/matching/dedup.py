@@ -528,7 +528,18 @@ def _survivor_rows(
 def _empty_result(recs: pd.DataFrame) -> DedupResult:
     clusters = pd.DataFrame(
         {"record_key": [], "cluster_key": [], "is_survivor": [], "match_score": []}
-    ).astype({"is_survivor": bool, "match_score": float})
-    candidates = pd.DataFrame({c: [] for c in CANDIDATE_COLUMNS})
-    survivors = recs.iloc[:0].assign(cluster_key=[], cluster_size=[], member_keys=[])
+    ).astype(
+        {"record_key": object, "cluster_key": object, "is_survivor": bool, "match_score": float}
+    )
+    candidates = pd.DataFrame({c: [] for c in CANDIDATE_COLUMNS}).astype(
+        dict.fromkeys(("left_key", "right_key", "decision", "decided_by"), object)
+    )
+    import pyarrow as pa
+
+    no_members = pd.arrays.ArrowExtensionArray(pa.array([], pa.list_(pa.string())))
+    survivors = recs.iloc[:0].assign(
+        cluster_key=pd.Series([], dtype=object),
+        cluster_size=pd.Series([], dtype="int64"),
+        member_keys=pd.Series(no_members, dtype=no_members.dtype),
+    )
     return DedupResult(clusters, candidates, survivors, {"records": 0, "clusters": 0})
