@@ -1,4 +1,5 @@
-"""census_review: a person approves or returns held submissions and judges uncertain pairs."""
+"""census_review: a person approves or returns held submissions, judges uncertain pairs and
+confirms sentra about to be declared inactive."""
 
 from __future__ import annotations
 
@@ -19,12 +20,16 @@ the loop), one task per question:
   comment (the office is e-mailed a "pengembalian data" with it, exactly once).
 - **Uncertain duplicate pairs** (between the two matching thresholds), in batches of
   20: tick the pairs that are the same sentra; the others are recorded as different.
+- **Sentra about to be declared inactive** (unreported for
+  `SENTRA_INACTIVE_AFTER_MISSED_ROUNDS` rounds), in batches of 20: tick those known to
+  be still there; they stay *not reported* this round (`status_kept_by_reviewer`) and
+  are asked about again if the next round misses them too. The others are confirmed.
 
 Every answer is written to the ledger with the responding user and time
-(`submission_review`, `match_decision`) and respected by every later run and round.
-Approvals and pair decisions then trigger `census_consolidate` (asset
-`sentra_staged_submissions`). Runs after each ingest and each publication; a run with
-nothing to decide finishes at once.
+(`submission_review`, `match_decision`, `status_review`) and respected by every later
+run and round. Approvals, pair decisions and kept sentra then trigger
+`census_consolidate` (asset `sentra_staged_submissions`). Runs after each ingest and
+each publication; a run with nothing to decide finishes at once.
 
 **Owner:** {OWNER}. Reviewers: the central office's data stewards.
 
@@ -76,8 +81,21 @@ def census_review() -> None:
 
         return {"subject": batch["subject"], "options": batch["options"], "body": PAIR_BODY}
 
+    @task
+    def inactive_batches(census_years: list[int]) -> list[dict]:
+        from sentra.review import review_questions
+
+        return review_questions(census_years)["inactive"]
+
+    @task
+    def inactive_question(batch: dict) -> dict:
+        from sentra.review import KEEP_OPEN_BODY
+
+        return {"subject": batch["subject"], "options": batch["options"], "body": KEEP_OPEN_BODY}
+
     held = held_submissions(years)
     batches = pair_batches(years)
+    dying = inactive_batches(years)
     review_submission = HITLOperator.partial(
         task_id="review_submission",
         options=["Setujui", "Kembalikan ke dinas"],
@@ -85,6 +103,9 @@ def census_review() -> None:
     ).expand_kwargs(submission_question.expand(held=held))
     review_pairs = HITLOperator.partial(task_id="review_pairs", multiple=True).expand_kwargs(
         pair_question.expand(batch=batches)
+    )
+    review_inactive = HITLOperator.partial(task_id="review_inactive", multiple=True).expand_kwargs(
+        inactive_question.expand(batch=dying)
     )
 
     @task
@@ -101,15 +122,28 @@ def census_review() -> None:
         batch, answer = item
         return apply_pairs_answer(batch, answer)
 
+    @task
+    def apply_inactive(item: tuple[dict, dict]) -> dict:
+        from sentra.review import apply_inactive_answer
+
+        batch, answer = item
+        return apply_inactive_answer(batch, answer)
+
     @task(trigger_rule="none_failed", outlets=[STAGED_SUBMISSIONS])
     def announce(
-        submissions: list[dict] | None, pairs: list[dict] | None, *, outlet_events=None
+        submissions: list[dict] | None,
+        pairs: list[dict] | None,
+        inactive: list[dict] | None,
+        *,
+        outlet_events=None,
     ) -> list[int]:
         from airflow.sdk.exceptions import AirflowSkipException
 
         from sentra.review import years_to_consolidate
 
-        changed = years_to_consolidate(list(submissions or []), list(pairs or []))
+        changed = years_to_consolidate(
+            list(submissions or []), list(pairs or []), list(inactive or [])
+        )
         if not changed:
             raise AirflowSkipException("no decision changes what is consolidated")
         outlet_events[STAGED_SUBMISSIONS].extra = {
@@ -120,7 +154,8 @@ def census_review() -> None:
 
     applied = apply_submission.expand(item=held.zip(review_submission.output))
     decided = apply_pairs.expand(item=batches.zip(review_pairs.output))
-    announce(applied, decided)
+    kept = apply_inactive.expand(item=dying.zip(review_inactive.output))
+    announce(applied, decided, kept)
 
 
 census_review()

@@ -343,14 +343,16 @@ def _inputs_hash(session: Any, census_year: int) -> str:
 
     current = repo.current_submissions(session, census_year)
     decisions = repo.load_decisions(session)
-    return _hash_json(
-        {
-            "submissions": sorted((s.submission_id, s.status) for s in current),
-            "decisions": decisions.sort_values(["left_key", "right_key"]).to_dict("records")
-            if len(decisions)
-            else [],
-        }
-    )
+    inputs: dict[str, Any] = {
+        "submissions": sorted((s.submission_id, s.status) for s in current),
+        "decisions": decisions.sort_values(["left_key", "right_key"]).to_dict("records")
+        if len(decisions)
+        else [],
+    }
+    kept = {y: sorted(ids) for y, ids in repo.kept_open(session).items() if y <= census_year}
+    if kept:  # named only when present: hashes of years without any stay as they were
+        inputs["kept_open"] = kept
+    return _hash_json(inputs)
 
 
 def _pending_dir(settings: Settings, census_year: int, version: int) -> str:
@@ -538,6 +540,7 @@ def _build_tables(
         repo.save_contacts(session, _contacts(records, clusters), census_year)
         register = repo.load_register(session)
         submitted = repo.submitted_offices_by_year(session)
+        kept_open = repo.kept_open(session)
 
     # One row per sentra for this year: the survivor's attributes.
     survivors = dedup.survivors.drop(columns=["sentra_id", "method", "score"], errors="ignore")
@@ -567,7 +570,9 @@ def _build_tables(
         [prior[obs_cols] if len(prior) else None, this_year], ignore_index=True
     )
     submitted_offices = {int(y): set(o) for y, o in submitted.items() if int(y) <= census_year}
-    status = derive(observations, register, submitted_offices, census_year, settings)
+    status = derive(
+        observations, register, submitted_offices, census_year, settings, kept_open=kept_open
+    )
 
     cur = status.current.set_index("sentra_id")
     census_table = census.assign(

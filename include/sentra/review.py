@@ -36,6 +36,9 @@ DECISION_OF = {APPROVE: "approve", RETURN: "return"}
 RETURN_KIND = "return"
 REASON_METRIC = "rejected_by_reason:"  # quality_metric name prefix, one per reason code
 PAIR_BATCH = 20  # pairs per review task: a screenful a reviewer can judge at once
+# Airflow's HITL answer needs at least one ticked option: this last option says "none".
+NONE_SAME = "Tidak ada: semua pasangan adalah sentra berbeda"
+NONE_KEPT = "Tidak ada: semua dinyatakan tidak aktif"
 
 
 class ReviewError(ValueError):
@@ -313,7 +316,7 @@ def pair_batches(settings: Settings, census_year: int, size: int = PAIR_BATCH) -
     batches = []
     for start in range(0, len(pairs), size):
         chunk = pairs[start : start + size]
-        options = [pair_option(i, p) for i, p in enumerate(chunk, start=1)]
+        options = [pair_option(i, p) for i, p in enumerate(chunk, start=1)] + [NONE_SAME]
         batches.append(
             {
                 "census_year": census_year,
@@ -338,8 +341,9 @@ def pair_option(number: int, pair: dict[str, Any]) -> str:
 
 PAIR_BODY = (
     "Centang setiap pasangan yang merupakan **sentra yang sama**. Pasangan yang tidak "
-    "dicentang dicatat sebagai **sentra berbeda**. Keputusan disimpan dan dipakai pada "
-    "setiap konsolidasi berikutnya, termasuk tahun depan."
+    "dicentang dicatat sebagai **sentra berbeda**; bila tidak ada yang sama, centang "
+    f"*{NONE_SAME}*. Keputusan disimpan dan dipakai pada setiap konsolidasi berikutnya, "
+    "termasuk tahun depan."
 )
 
 
@@ -360,7 +364,7 @@ def decide_pairs(
         raise ReviewError(f"chosen options not in this batch: {sorted(unknown)}")
     counts = {"match": 0, "non_match": 0}
     with session_scope(settings) as session:
-        for option, pair in zip(batch["options"], batch["pairs"], strict=True):
+        for option, pair in zip(batch["options"], batch["pairs"], strict=False):
             decision = "match" if option in chosen else "non_match"
             repo.record_decision(
                 session,
@@ -375,6 +379,119 @@ def decide_pairs(
     return counts
 
 
+KEEP_OPEN_BODY = (
+    "Sentra berikut tidak dilaporkan selama beberapa putaran berturut-turut dan akan "
+    "**dinyatakan tidak aktif**. Centang sentra yang Anda ketahui **masih ada** (misalnya "
+    "dinas melaporkannya di luar sensus): statusnya tetap *tidak dilaporkan* pada putaran "
+    "ini dan ditanyakan lagi bila putaran berikutnya juga kosong. Sentra yang tidak "
+    f"dicentang dinyatakan tidak aktif; bila semuanya, centang *{NONE_KEPT}*. Keputusan "
+    "disimpan beserta nama Anda."
+)
+
+
+def pending_inactive(settings: Settings, census_year: int) -> list[dict[str, Any]]:
+    """Sentra the latest publication newly declares inactive for missed rounds, unreviewed."""
+    import pandas as pd
+
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import session_scope
+    from sentra.warehouse import Warehouse
+
+    warehouse = Warehouse(settings)
+    history = warehouse.scan("sentra_status_history", census_year=census_year).to_pandas()
+    if history.empty:
+        return []
+    newly = history[
+        history["is_current"].astype(bool)
+        & (history["status"] == "inactive")
+        & (history["valid_from_year"] == census_year)
+        & history["reason_codes"].map(lambda r: "status_missing_confirmed" in list(r))
+    ]
+    with session_scope(settings) as session:
+        done = set(repo.load_status_reviews(session, census_year)["sentra_id"])
+    newly = newly[~newly["sentra_id"].isin(done)]
+    if newly.empty:
+        return []
+    register = warehouse.scan("sentra").to_pandas().set_index("sentra_id")
+    out = []
+    for sid in sorted(newly["sentra_id"]):
+        entry = register.loc[sid] if sid in register.index else None
+        last = None if entry is None else entry.get("last_reported_year")
+        out.append(
+            {
+                "sentra_id": sid,
+                "sentra_name": None if entry is None else entry.get("sentra_name"),
+                "region_code": None if entry is None else entry.get("region_code"),
+                "last_reported_year": None if last is None or pd.isna(last) else int(last),
+            }
+        )
+    return out
+
+
+def inactive_batches(settings: Settings, census_year: int, size: int = PAIR_BATCH) -> list[dict]:
+    """Sentra about to be declared inactive, in batches, each with its tick options."""
+    pending = pending_inactive(settings, census_year)
+    batches = []
+    for start in range(0, len(pending), size):
+        chunk = pending[start : start + size]
+        options = [inactive_option(i, s) for i, s in enumerate(chunk, start=1)] + [NONE_KEPT]
+        batches.append(
+            {
+                "census_year": census_year,
+                "sentra": chunk,
+                "options": options,
+                "subject": (
+                    f"Sensus {census_year}: {len(chunk)} sentra akan dinyatakan tidak aktif "
+                    f"(kelompok {start // size + 1})"
+                ),
+            }
+        )
+    return batches
+
+
+def inactive_option(number: int, sentra: dict[str, Any]) -> str:
+    last = sentra.get("last_reported_year")
+    seen = f"terakhir dilaporkan {last}" if last else "belum pernah dilaporkan"
+    return (
+        f"{number}. {sentra.get('sentra_name') or sentra['sentra_id']} "
+        f"({sentra['sentra_id']}, {sentra.get('region_code')}, {seen})"
+    )
+
+
+def decide_inactive(
+    settings: Settings,
+    batch: dict[str, Any],
+    chosen: list[str],
+    *,
+    decided_by: str,
+    comment: str | None = None,
+) -> dict[str, int]:
+    """Record a batch: chosen sentra are kept open this round, the others confirmed inactive."""
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import session_scope
+
+    unknown = set(chosen) - set(batch["options"])
+    if unknown:
+        raise ReviewError(f"chosen options not in this batch: {sorted(unknown)}")
+    counts = {"keep_open": 0, "inactive": 0}
+    with session_scope(settings) as session:
+        for option, sentra in zip(batch["options"], batch["sentra"], strict=False):
+            decision = "keep_open" if option in chosen else "inactive"
+            repo.record_status_review(
+                session,
+                sentra["sentra_id"],
+                batch["census_year"],
+                decision,
+                decided_by=decided_by,
+                comment=comment,
+            )
+            counts[decision] += 1
+    log.info(
+        "census %s inactive sentra decided by %s: %s", batch["census_year"], decided_by, counts
+    )
+    return counts
+
+
 # ------------------------------------------------------------------ airflow
 
 
@@ -385,12 +502,20 @@ def review_questions(census_years: list[int]) -> dict[str, list[dict[str, Any]]]
     settings = get_settings()
     submissions = []
     pairs = []
+    inactive = []
     for year in census_years:
         for held in held_submissions(settings, year):
             submissions.append({**held.as_dict(), "subject": held.subject(), "body": held.body()})
         pairs += pair_batches(settings, year)
-    log.info("to review: %d submission(s), %d pair batch(es)", len(submissions), len(pairs))
-    return {"submissions": submissions, "pairs": pairs}
+        inactive += inactive_batches(settings, year)
+    log.info(
+        "to review: %d submission(s), %d pair batch(es), %d batch(es) of sentra to declare"
+        " inactive",
+        len(submissions),
+        len(pairs),
+        len(inactive),
+    )
+    return {"submissions": submissions, "pairs": pairs, "inactive": inactive}
 
 
 def apply_submission_answer(held: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
@@ -418,12 +543,28 @@ def apply_pairs_answer(batch: dict[str, Any], answer: dict[str, Any]) -> dict[st
     return {"census_year": batch["census_year"], **counts}
 
 
+def apply_inactive_answer(batch: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    """A reviewer's HITL answer on sentra about to be declared inactive → ``status_review``."""
+    from sentra.config import get_settings
+
+    counts = decide_inactive(
+        get_settings(), batch, list(answer["chosen_options"]), decided_by=responder(answer)
+    )
+    return {"census_year": batch["census_year"], **counts}
+
+
 def years_to_consolidate(
-    submissions: list[dict[str, Any]], pairs: list[dict[str, Any]]
+    submissions: list[dict[str, Any]],
+    pairs: list[dict[str, Any]],
+    inactive: list[dict[str, Any]] = (),
 ) -> list[int]:
-    """Census years whose consolidation inputs the applied decisions changed."""
+    """Census years whose consolidation inputs the applied decisions changed.
+
+    Confirming what the rule concluded changes nothing; keeping a sentra open does.
+    """
     years = {s["census_year"] for s in submissions if s.get("decision") == "approve"}
     years |= {p["census_year"] for p in pairs if p.get("match", 0) + p.get("non_match", 0)}
+    years |= {s["census_year"] for s in inactive if s.get("keep_open", 0)}
     return sorted(years)
 
 

@@ -387,6 +387,14 @@ REASONS: dict[str, ReasonCode] = {
             "Jika sentra masih ada, laporkan dengan status 'Aktif'.",
         ),
         _r(
+            "status_kept_by_reviewer",
+            S,
+            "Would be declared inactive, but a reviewer kept it open this round.",
+            "Seharusnya dinyatakan tidak aktif, tetapi peninjau pusat mempertahankannya"
+            " pada putaran ini.",
+            "Kunjungi sentra ini dan laporkan statusnya pada putaran berikutnya.",
+        ),
+        _r(
             "status_revived",
             S,
             "Previously inactive, reported active again.",

@@ -29,6 +29,10 @@ thresholds from :class:`sentra.config.Settings`:
   reactivated within two years, so that dormancy is not mistaken for death.
 - previously inactive and now reported active → ``active`` (or ``at_risk``) with
   ``status_revived`` added, same ``sentra_id``, history kept.
+- a sentra the missed-rounds rule would declare inactive in a year for which a
+  reviewer kept it open (``kept_open``, from ``census_review``) stays
+  ``not_reported`` with ``status_kept_by_reviewer``; its missed rounds keep counting,
+  so the next round asks again.
 
 Rounds: the census is yearly, so every year from the earliest one known (an
 observation, a submission, a register ``first_census_year``, or ``census_year``) is a
@@ -78,6 +82,7 @@ REASON_BITS = {
     "status_missing_confirmed": 16,
     "status_reported_closed": 32,
     "status_revived": 64,
+    "status_kept_by_reviewer": 128,
 }
 B = REASON_BITS
 
@@ -138,6 +143,7 @@ def derive(
     submitted_offices: Mapping[int, set[str]],
     census_year: int,
     settings: Settings,
+    kept_open: Mapping[int, set[str]] | None = None,
 ) -> StatusResult:
     """Current status and SCD2 history of every register sentra as of ``census_year``.
 
@@ -146,7 +152,8 @@ def derive(
     (submission_id, source_row) is used, so the answer does not depend on row order.
     Sentra observed but absent from the register are ignored: the register is the
     population. Register entries whose first year lies after ``census_year`` are not
-    expected yet and get no row.
+    expected yet and get no row. ``kept_open`` maps a census year to the sentra_ids a
+    reviewer decided not to declare inactive for missed rounds that year.
     """
     import numpy as np
     import pandas as pd
@@ -200,6 +207,7 @@ def derive(
     prev_status = np.full(n, NONE, dtype=np.int8)
     prev_reasons = np.zeros(n, dtype=np.int16)
     missed = np.zeros(n, dtype=np.int32)
+    kept_mask = {int(y): index.isin(sorted(ids)) for y, ids in (kept_open or {}).items()}
     for j, year in enumerate(years):
         alive = first <= year
         seen = has[j] & alive
@@ -211,10 +219,13 @@ def derive(
         missed = np.where(absent & submitted[j], missed + 1, missed)
         stays_dead = absent & (prev_status == INACTIVE)
         confirmed = absent & ~stays_dead & (missed >= settings.inactive_after_missed_rounds)
+        kept = confirmed & kept_mask.get(year, False)
+        confirmed &= ~kept
         s = np.where(absent, NOT_REPORTED, s)
         r = np.where(absent, B["status_not_reported"], r)
         s = np.where(confirmed | stays_dead, INACTIVE, s)
         r = np.where(confirmed, B["status_missing_confirmed"], r)
+        r = np.where(kept, r | B["status_kept_by_reviewer"], r)
         r = np.where(stays_dead, prev_reasons, r)
         s = np.where(alive, s, NONE)
         r = np.where(alive, r, 0)

@@ -4,9 +4,11 @@
 ``awaiting_input``; a second process answers the way the UI's *Required Actions* page
 does, through the public REST API (``PATCH …/hitlDetails``) of Airflow's own FastAPI
 app on the same metadata database. The first held file is approved, the others are
-returned with a comment. Then: the approved one is consolidatable, each returned
-office got its "pengembalian data" e-mail with the comment, every decision is in the
-ledger under the responding user, and the run emitted the asset for consolidation.
+returned with a comment; of the sentra about to be declared inactive, the first is
+kept open and the rest confirmed. Then: the approved one is consolidatable, each
+returned office got its "pengembalian data" e-mail with the comment, every decision is
+in the ledger under the responding user, and the run emitted the asset for
+consolidation.
 """
 
 from __future__ import annotations
@@ -60,10 +62,15 @@ ANSWER = textwrap.dedent(
             if detail["response_received"] or key in answered:
                 continue
             first = ti["map_index"] == 0
-            body = {
-                "chosen_options": ["Setujui" if first else "Kembalikan ke dinas"],
-                "params_input": {"komentar": "" if first else comment},
-            }
+            if ti["task_id"] == "review_submission":
+                body = {
+                    "chosen_options": ["Setujui" if first else "Kembalikan ke dinas"],
+                    "params_input": {"komentar": "" if first else comment},
+                }
+            elif ti["task_id"] == "review_inactive" and first:  # keep its first sentra
+                body = {"chosen_options": detail["options"][:1]}
+            else:  # the last option: none (pairs all different, sentra all inactive)
+                body = {"chosen_options": detail["options"][-1:]}
             url = f"{base}/{ti['dag_run_id']}/taskInstances/{ti['task_id']}/{ti['map_index']}"
             done = client.patch(url + "/hitlDetails", json=body, headers=headers)
             assert done.status_code == 200, done.text
@@ -84,7 +91,11 @@ def test_held_files_are_approved_or_returned_through_airflow(tmp_path):
     data = tmp_path / "data"
     cfg = DemoConfig(data_dir=data, n_sentra=80, seed=21, census_years=(2026,), provinces=("34",))
     prepare_inputs(cfg)
-    env_vars = {"SENTRA_DATA_DIR": str(data), "SENTRA_REJECT_SHARE_THRESHOLD": "0.0"}
+    env_vars = {
+        "SENTRA_DATA_DIR": str(data),
+        "SENTRA_REJECT_SHARE_THRESHOLD": "0.0",
+        "SENTRA_INACTIVE_AFTER_MISSED_ROUNDS": "1",  # one round suffices to ask
+    }
     settings = get_settings(env_vars)
     pipeline.prepare(settings)
     load_reference(settings, cfg)
@@ -92,6 +103,10 @@ def test_held_files_are_approved_or_returned_through_airflow(tmp_path):
         pipeline.process_submission(sid, settings)
     held = review.held_submissions(settings, 2026)
     assert len(held) >= 2, "files with rejected rows are held at a zero threshold"
+    pipeline.publish(2026, pipeline.consolidate(2026, settings), settings)
+    dying = review.inactive_batches(settings, 2026)
+    assert dying, "registered sentra of held or silent offices are about to be declared inactive"
+    expected = len(held) + len(review.pair_batches(settings, 2026)) + len(dying)
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SENTRA_"))}
     env.update(env_vars)
@@ -106,7 +121,7 @@ def test_held_files_are_approved_or_returned_through_airflow(tmp_path):
     )
     try:
         answer = subprocess.run(
-            [sys.executable, "-c", ANSWER, home, str(len(held)), COMMENT],
+            [sys.executable, "-c", ANSWER, home, str(expected), COMMENT],
             env=env,
             capture_output=True,
             text=True,
@@ -123,7 +138,7 @@ def test_held_files_are_approved_or_returned_through_airflow(tmp_path):
     assert result["state"] == "success", result
     assert set(result["tasks"]) <= {"success", "skipped"}, result
     answered = json.loads(answer.stdout.strip().splitlines()[-1])
-    assert len(answered) == len(held)
+    assert len(answered) == expected
     [reviewer] = {name for _, name in answered}
 
     order = [h.submission_id for h in held]  # the DAG asks in this order (map index)
@@ -146,3 +161,14 @@ def test_held_files_are_approved_or_returned_through_airflow(tmp_path):
             mailed |= {name for name in returned if name in str(msg["Subject"])}
     assert mailed == returned
     assert review.held_submissions(settings, 2026) == [], "nothing is asked twice"
+
+    from sentra.ledger import repository as repo
+
+    with session_scope(settings) as session:
+        kept = repo.load_status_reviews(session, 2026).set_index("sentra_id")
+    asked = [s["sentra_id"] for batch in dying for s in batch["sentra"]]
+    assert sorted(kept.index) == sorted(asked)
+    assert kept.loc[asked[0], "decision"] == "keep_open"
+    assert set(kept.loc[asked[1:], "decision"]) <= {"inactive"}
+    assert set(kept["decided_by"]) == {reviewer}
+    assert review.inactive_batches(settings, 2026) == []

@@ -61,14 +61,19 @@ def _allocate(args):
 
 
 def test_ledger_migrates_idempotently_and_concurrently(tmp_path, pg_url):
-    from sentra.ledger.db import check_migrations_match_models, current_revision, migrate
+    from sentra.ledger.db import (
+        check_migrations_match_models,
+        current_revision,
+        head_revision,
+        migrate,
+    )
 
     ctx = mp.get_context("spawn")
     with ctx.Pool(2) as pool:
         assert pool.map(_migrate, [(str(tmp_path), pg_url)] * 2) == [True, True]
     settings = _settings(tmp_path, pg_url)
     migrate(settings)
-    assert current_revision(settings) == "0001_initial"
+    assert current_revision(settings) == head_revision() == "0002_status_review"
     assert check_migrations_match_models(settings) == [], "models and migrations agree"
 
 

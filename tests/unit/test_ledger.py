@@ -50,6 +50,41 @@ def test_migrations_are_in_sync_with_the_models(settings):
     assert check_migrations_match_models(settings) == []
 
 
+def test_a_ledger_of_the_first_release_upgrades_and_keeps_its_data(settings):
+    """0001 → head on a ledger with a register entry: the entry stays, status_review works."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from sentra.ledger.db import _alembic_config
+
+    engine = engine_for(settings)
+    with engine.begin() as conn:
+        cfg = _alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001_initial")
+        conn.execute(
+            text(
+                "INSERT INTO sentra_register (sentra_id, region_code, province_code, sentra_name,"
+                " first_census_year, last_census_year, created_at, created_by)"
+                " VALUES ('S340200001', '34.02', '34', 'Sentra Gerabah', 2025, 2025,"
+                " '2025-05-01', 'import')"
+            )
+        )
+    assert current_revision(settings) == "0001_initial"
+    migrate(settings)
+    assert current_revision(settings) == head_revision() == "0002_status_review"
+    with session_scope(settings) as session:
+        assert len(repo.load_register(session)) == 1
+        repo.record_status_review(session, "S340200001", 2026, "keep_open", decided_by="ani")
+        repo.record_status_review(session, "S340200001", 2026, "inactive", decided_by="budi")
+    with session_scope(settings) as session:
+        reviews = repo.load_status_reviews(session, 2026)
+        assert reviews[["decision", "decided_by"]].values.tolist() == [["inactive", "budi"]]
+        assert repo.kept_open(session) == {}
+        with pytest.raises(ValueError, match="decision must be one of"):
+            repo.record_status_review(session, "S340200001", 2026, "maybe", decided_by="x")
+
+
 def test_migrate_is_idempotent(settings):
     migrate(settings)
     migrate(settings)

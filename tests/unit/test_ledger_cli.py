@@ -16,9 +16,9 @@ def _run(*args):
 def test_migrate_reports_what_it_did(settings):
     first = _run("migrate")
     assert first.exit_code == 0
-    assert "migrated (empty) -> 0001_initial" in first.output
+    assert "migrated (empty) -> 0002_status_review" in first.output
     again = _run("migrate")
-    assert "already at 0001_initial" in again.output
+    assert "already at 0002_status_review" in again.output
 
 
 def test_register_import_loads_once_and_refuses_bad_files(settings, tmp_path):

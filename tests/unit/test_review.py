@@ -180,3 +180,88 @@ def test_airflow_answers_are_applied_with_the_responding_user(held_world):
     with session_scope(settings) as session:
         [row] = session.query(SubmissionReview).filter_by(submission_id=item["submission_id"])
         assert row.decided_by == "dewi"
+
+
+@pytest.fixture
+def published_world(generated, tmp_path, monkeypatch):
+    """The generated round consolidated and published, with one missed round enough to
+    declare a registered sentra inactive (so a single round has some to review)."""
+    data = tmp_path / "data"
+    shutil.copytree(generated.data_dir, data)
+    monkeypatch.setenv("SENTRA_DATA_DIR", str(data))
+    monkeypatch.setenv("SENTRA_INACTIVE_AFTER_MISSED_ROUNDS", "1")
+    settings = get_settings()
+    pipeline.prepare(settings)
+    load_reference(
+        settings,
+        DemoConfig(
+            data_dir=data,
+            n_sentra=generated.n_sentra,
+            seed=generated.seed,
+            census_years=generated.census_years,
+            provinces=generated.provinces,
+        ),
+    )
+    for sid in pipeline.discover(YEAR, settings):
+        pipeline.process_submission(sid, settings)
+    written = pipeline.consolidate(YEAR, settings)
+    pipeline.publish(YEAR, written, settings)
+    return settings
+
+
+def _register_status(settings) -> dict[str, tuple[str, list[str]]]:
+    from sentra.warehouse import Warehouse
+
+    table = Warehouse(settings).scan("sentra").to_pandas()
+    return {
+        r.sentra_id: (r.status, list(r.status_reasons))
+        for r in table[["sentra_id", "status", "status_reasons"]].itertuples()
+    }
+
+
+def test_sentra_about_to_be_declared_inactive_are_kept_or_confirmed_by_a_reviewer(
+    published_world,
+):
+    from sentra.ledger import repository as repo
+
+    settings = published_world
+    [batch, *more] = review.inactive_batches(settings, YEAR, size=200)
+    assert not more
+    dying = [s["sentra_id"] for s in batch["sentra"]]
+    assert len(dying) >= 2, "the generated round leaves registered sentra unreported"
+    before = _register_status(settings)
+    assert all(before[s] == ("inactive", ["status_missing_confirmed"]) for s in dying)
+    assert batch["options"][0].startswith(f"1. {batch['sentra'][0]['sentra_name']} ({dying[0]}")
+    assert "akan dinyatakan tidak aktif" in batch["subject"]
+
+    answer = {"chosen_options": [batch["options"][0]], "responded_by_user": {"name": "yusuf"}}
+    applied = review.apply_inactive_answer(batch, answer)
+    assert applied == {"census_year": YEAR, "keep_open": 1, "inactive": len(dying) - 1}
+    with session_scope(settings) as session:
+        reviews = repo.load_status_reviews(session, YEAR).set_index("sentra_id")
+    assert reviews.loc[dying[0], "decision"] == "keep_open"
+    assert set(reviews.loc[dying[1:], "decision"]) == {"inactive"}
+    assert set(reviews["decided_by"]) == {"yusuf"}
+    assert review.years_to_consolidate([], [], [applied]) == [YEAR]
+    assert review.inactive_batches(settings, YEAR) == []  # nothing asked twice
+
+    # The next consolidation respects it; the others stay inactive; a rerun is a no-op.
+    written = pipeline.consolidate(YEAR, settings)
+    assert written["changed"]
+    pipeline.publish(YEAR, written, settings)
+    after = _register_status(settings)
+    assert after[dying[0]] == ("not_reported", ["status_kept_by_reviewer", "status_not_reported"])
+    assert all(after[s] == ("inactive", ["status_missing_confirmed"]) for s in dying[1:])
+    assert not pipeline.consolidate(YEAR, settings)["changed"]
+    # Confirming only what the rule concluded does not ask for a consolidation.
+    assert review.years_to_consolidate([], [], [{"census_year": YEAR, "inactive": 3}]) == []
+
+
+def test_inactive_batches_offer_none_and_refuse_foreign_options(published_world):
+    settings = published_world
+    [batch] = review.inactive_batches(settings, YEAR, size=200)
+    assert batch["options"][-1] == review.NONE_KEPT  # Airflow needs one ticked option
+    with pytest.raises(review.ReviewError, match="not in this batch"):
+        review.decide_inactive(settings, batch, ["99. bukan"], decided_by="x")
+    counts = review.decide_inactive(settings, batch, [review.NONE_KEPT], decided_by="x")
+    assert counts == {"keep_open": 0, "inactive": len(batch["sentra"])}

@@ -29,7 +29,7 @@ def obs(year, status="active", units=20, workers=40, production=1_000_000, sid="
     }
 
 
-def run(observations, years, submitted_years=None, first=None, sid="S340200001"):
+def run(observations, years, submitted_years=None, first=None, sid="S340200001", kept_open=None):
     register = pd.DataFrame(
         [
             {
@@ -42,7 +42,7 @@ def run(observations, years, submitted_years=None, first=None, sid="S340200001")
     )
     submitted = {y: {OFFICE} for y in (submitted_years if submitted_years is not None else years)}
     frame = pd.DataFrame(observations, columns=list(obs(2000)))
-    return derive(frame, register, submitted, max(years), S)
+    return derive(frame, register, submitted, max(years), S, kept_open=kept_open)
 
 
 def current(result):
@@ -94,6 +94,22 @@ def test_missing_twice_confirms_death():
     assert list(history["valid_from_year"]) == [2024, 2025, 2026]
     assert list(history["valid_to_year"])[:2] == [2024, 2025]
     assert pd.isna(history["valid_to_year"].iloc[-1])
+
+
+def test_a_reviewer_keeps_a_sentra_open_for_one_round_and_the_next_round_asks_again():
+    kept = run([obs(2024)], [2024, 2025, 2026], kept_open={2026: {"S340200001"}})
+    assert current(kept) == ("not_reported", ["status_kept_by_reviewer", "status_not_reported"])
+    # Another sentra or another year kept open changes nothing here.
+    other = run([obs(2024)], [2024, 2025, 2026], kept_open={2025: {"S340200001"}, 2026: {"X"}})
+    assert current(other) == ("inactive", ["status_missing_confirmed"])
+    # Missed rounds keep counting: still absent next year, it is declared inactive then.
+    later = run([obs(2024)], [2024, 2025, 2026, 2027], kept_open={2026: {"S340200001"}})
+    assert current(later) == ("inactive", ["status_missing_confirmed"])
+    assert list(later.history["status"]) == ["active", "not_reported", "not_reported", "inactive"]
+    assert "status_kept_by_reviewer" in later.history["reason_codes"].iloc[2]
+    # Reported again after being kept open: active, no revival (it never died).
+    back = run([obs(2024), obs(2027)], [2024, 2025, 2026, 2027], kept_open={2026: {"S340200001"}})
+    assert current(back) == ("active", ["status_active"])
 
 
 def test_office_that_did_not_submit_does_not_kill_its_sentra():

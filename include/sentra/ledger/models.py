@@ -177,6 +177,25 @@ class SubmissionReview(Base):
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class StatusReview(Base):
+    """A reviewer's decision on a sentra the missed-rounds rule would declare inactive.
+
+    ``inactive`` confirms the rule; ``keep_open`` keeps the sentra ``not_reported`` for
+    that census year (``status_kept_by_reviewer``). The later decision wins.
+    """
+
+    __tablename__ = "status_review"
+    __table_args__ = (UniqueConstraint("sentra_id", "census_year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sentra_id: Mapped[str] = mapped_column(ForeignKey("sentra_register.sentra_id"))
+    census_year: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(16))  # inactive | keep_open
+    comment: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Consolidation(Base):
     """One consolidation of a census year; ``content_hash`` names its result.
 

@@ -24,6 +24,7 @@ from sentra.ledger.models import (
     RecordLink,
     RegisteredSentra,
     SentraContact,
+    StatusReview,
     Submission,
 )
 
@@ -589,6 +590,61 @@ def record_decision(
         ],
         ["left_key", "right_key"],
     )
+
+
+STATUS_DECISIONS = ("inactive", "keep_open")
+
+
+def record_status_review(
+    session: Session,
+    sentra_id: str,
+    census_year: int,
+    decision: str,
+    *,
+    decided_by: str,
+    comment: str | None = None,
+) -> None:
+    """A reviewer's verdict on declaring a sentra inactive; the later one wins."""
+    if decision not in STATUS_DECISIONS:
+        raise ValueError(f"decision must be one of {STATUS_DECISIONS}, not {decision!r}")
+    _upsert(
+        session,
+        StatusReview,
+        [
+            {
+                "sentra_id": sentra_id,
+                "census_year": census_year,
+                "decision": decision,
+                "decided_by": decided_by,
+                "decided_at": _now(),
+                "comment": comment,
+            }
+        ],
+        ["sentra_id", "census_year"],
+    )
+
+
+def load_status_reviews(session: Session, census_year: int | None = None) -> pd.DataFrame:
+    """Status reviews (of one census year, or all), ordered by sentra and year."""
+    import pandas as pd
+
+    stmt = select(
+        StatusReview.sentra_id,
+        StatusReview.census_year,
+        StatusReview.decision,
+        StatusReview.decided_by,
+    ).order_by(StatusReview.sentra_id, StatusReview.census_year)
+    if census_year is not None:
+        stmt = stmt.where(StatusReview.census_year == census_year)
+    rows = session.execute(stmt).all()
+    return pd.DataFrame(rows, columns=["sentra_id", "census_year", "decision", "decided_by"])
+
+
+def kept_open(session: Session) -> dict[int, set[str]]:
+    """Per census year, the sentra a reviewer kept from being declared inactive."""
+    reviews = load_status_reviews(session)
+    reviews = reviews[reviews["decision"] == "keep_open"]
+    return {int(y): set(g["sentra_id"]) for y, g in reviews.groupby("census_year")}
 
 
 # ------------------------------------------------------------------- offices
