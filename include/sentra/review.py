@@ -310,25 +310,54 @@ def pending_pairs(settings: Settings, census_year: int) -> list[dict[str, Any]]:
     return pairs
 
 
-def pair_batches(settings: Settings, census_year: int, size: int = PAIR_BATCH) -> list[dict]:
-    """Pending pairs in batches, each with the options a reviewer ticks."""
-    pairs = pending_pairs(settings, census_year)
+def _batches(
+    items: list[dict[str, Any]],
+    *,
+    key: str,
+    census_year: int,
+    size: int,
+    option: Any,
+    none: str,
+    subject: str,
+) -> list[dict]:
+    """``items`` in batches of ``size``, each with numbered tick options and a "none"."""
     batches = []
-    for start in range(0, len(pairs), size):
-        chunk = pairs[start : start + size]
-        options = [pair_option(i, p) for i, p in enumerate(chunk, start=1)] + [NONE_SAME]
+    for start in range(0, len(items), size):
+        chunk = items[start : start + size]
         batches.append(
             {
                 "census_year": census_year,
-                "pairs": chunk,
-                "options": options,
+                key: chunk,
+                "options": [option(i, item) for i, item in enumerate(chunk, start=1)] + [none],
                 "subject": (
-                    f"Sensus {census_year}: {len(chunk)} pasangan mungkin sentra yang sama "
-                    f"(kelompok {start // size + 1})"
+                    f"Sensus {census_year}: {len(chunk)} {subject} (kelompok {start // size + 1})"
                 ),
             }
         )
     return batches
+
+
+def _ticked(batch: dict[str, Any], key: str, chosen: list[str]) -> list[tuple[dict, bool]]:
+    """(item, ticked) for every item of a batch; refuses options the batch never offered."""
+    unknown = set(chosen) - set(batch["options"])
+    if unknown:
+        raise ReviewError(f"chosen options not in this batch: {sorted(unknown)}")
+    items = batch[key]
+    # The options list ends with the "none" option, which has no item.
+    return [(item, option in chosen) for option, item in zip(batch["options"], items, strict=False)]
+
+
+def pair_batches(settings: Settings, census_year: int, size: int = PAIR_BATCH) -> list[dict]:
+    """Pending pairs in batches, each with the options a reviewer ticks."""
+    return _batches(
+        pending_pairs(settings, census_year),
+        key="pairs",
+        census_year=census_year,
+        size=size,
+        option=pair_option,
+        none=NONE_SAME,
+        subject="pasangan mungkin sentra yang sama",
+    )
 
 
 def pair_option(number: int, pair: dict[str, Any]) -> str:
@@ -357,25 +386,40 @@ def decide_pairs(
 ) -> dict[str, int]:
     """Record a batch: chosen options are the same sentra, the others are different."""
     from sentra.ledger import repository as repo
+
+    def record(session: Any, pair: dict[str, Any], decision: str) -> None:
+        repo.record_decision(
+            session,
+            pair["left_key"],
+            pair["right_key"],
+            decision,
+            decided_by=decided_by,
+            comment=comment,
+        )
+
+    return _decide(settings, batch, "pairs", chosen, ("match", "non_match"), record, decided_by)
+
+
+def _decide(
+    settings: Settings,
+    batch: dict[str, Any],
+    key: str,
+    chosen: list[str],
+    decisions: tuple[str, str],
+    record: Any,
+    decided_by: str,
+) -> dict[str, int]:
+    """Record every item of a batch in one transaction: ticked → decisions[0], else [1]."""
     from sentra.ledger.db import session_scope
 
-    unknown = set(chosen) - set(batch["options"])
-    if unknown:
-        raise ReviewError(f"chosen options not in this batch: {sorted(unknown)}")
-    counts = {"match": 0, "non_match": 0}
+    ticked_as, unticked_as = decisions
+    counts = {ticked_as: 0, unticked_as: 0}
     with session_scope(settings) as session:
-        for option, pair in zip(batch["options"], batch["pairs"], strict=False):
-            decision = "match" if option in chosen else "non_match"
-            repo.record_decision(
-                session,
-                pair["left_key"],
-                pair["right_key"],
-                decision,
-                decided_by=decided_by,
-                comment=comment,
-            )
+        for item, ticked in _ticked(batch, key, chosen):
+            decision = ticked_as if ticked else unticked_as
+            record(session, item, decision)
             counts[decision] += 1
-    log.info("census %s pairs decided by %s: %s", batch["census_year"], decided_by, counts)
+    log.info("census %s %s decided by %s: %s", batch["census_year"], key, decided_by, counts)
     return counts
 
 
@@ -430,23 +474,15 @@ def pending_inactive(settings: Settings, census_year: int) -> list[dict[str, Any
 
 def inactive_batches(settings: Settings, census_year: int, size: int = PAIR_BATCH) -> list[dict]:
     """Sentra about to be declared inactive, in batches, each with its tick options."""
-    pending = pending_inactive(settings, census_year)
-    batches = []
-    for start in range(0, len(pending), size):
-        chunk = pending[start : start + size]
-        options = [inactive_option(i, s) for i, s in enumerate(chunk, start=1)] + [NONE_KEPT]
-        batches.append(
-            {
-                "census_year": census_year,
-                "sentra": chunk,
-                "options": options,
-                "subject": (
-                    f"Sensus {census_year}: {len(chunk)} sentra akan dinyatakan tidak aktif "
-                    f"(kelompok {start // size + 1})"
-                ),
-            }
-        )
-    return batches
+    return _batches(
+        pending_inactive(settings, census_year),
+        key="sentra",
+        census_year=census_year,
+        size=size,
+        option=inactive_option,
+        none=NONE_KEPT,
+        subject="sentra akan dinyatakan tidak aktif",
+    )
 
 
 def inactive_option(number: int, sentra: dict[str, Any]) -> str:
@@ -468,28 +504,18 @@ def decide_inactive(
 ) -> dict[str, int]:
     """Record a batch: chosen sentra are kept open this round, the others confirmed inactive."""
     from sentra.ledger import repository as repo
-    from sentra.ledger.db import session_scope
 
-    unknown = set(chosen) - set(batch["options"])
-    if unknown:
-        raise ReviewError(f"chosen options not in this batch: {sorted(unknown)}")
-    counts = {"keep_open": 0, "inactive": 0}
-    with session_scope(settings) as session:
-        for option, sentra in zip(batch["options"], batch["sentra"], strict=False):
-            decision = "keep_open" if option in chosen else "inactive"
-            repo.record_status_review(
-                session,
-                sentra["sentra_id"],
-                batch["census_year"],
-                decision,
-                decided_by=decided_by,
-                comment=comment,
-            )
-            counts[decision] += 1
-    log.info(
-        "census %s inactive sentra decided by %s: %s", batch["census_year"], decided_by, counts
-    )
-    return counts
+    def record(session: Any, sentra: dict[str, Any], decision: str) -> None:
+        repo.record_status_review(
+            session,
+            sentra["sentra_id"],
+            batch["census_year"],
+            decision,
+            decided_by=decided_by,
+            comment=comment,
+        )
+
+    return _decide(settings, batch, "sentra", chosen, ("keep_open", "inactive"), record, decided_by)
 
 
 # ------------------------------------------------------------------ airflow

@@ -642,6 +642,22 @@ FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in (*CENSUS_FIELDS, *LINEAGE
 CENSUS_COLUMNS: tuple[str, ...] = tuple(f.name for f in CENSUS_FIELDS)
 REQUIRED_COLUMNS: tuple[str, ...] = ("sentra_name", "region_code", "commodity", "units")
 PII_COLUMNS: tuple[str, ...] = tuple(f.name for f in CENSUS_FIELDS if f.pii)
+
+# What the national register keeps about a sentra besides its id and bookkeeping: the
+# ledger's register table and a new register entry from matching both carry these.
+REGISTER_ATTRIBUTES: tuple[str, ...] = (
+    "region_code",
+    "province_code",
+    "sentra_name",
+    "commodity",
+    "commodity_group",
+    "kecamatan_code",
+    "desa_code",
+    "address",
+    "latitude",
+    "longitude",
+    "units",
+)
 NUMERIC_COLUMNS: tuple[str, ...] = ("units", "workers", "production_value", "investment_value")
 
 # Every staged row: lineage + canonical fields + its verdict.

@@ -29,12 +29,13 @@ def generated(tmp_path_factory):
     return cfg
 
 
-@pytest.fixture
-def held_world(generated, tmp_path, monkeypatch):
+def _ingested(generated, tmp_path, monkeypatch, **env: str):
+    """A copy of the generated round with every file ingested, under ``env`` settings."""
     data = tmp_path / "data"
     shutil.copytree(generated.data_dir, data)
     monkeypatch.setenv("SENTRA_DATA_DIR", str(data))
-    monkeypatch.setenv("SENTRA_REJECT_SHARE_THRESHOLD", "0.0")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     settings = get_settings()
     pipeline.prepare(settings)
     load_reference(
@@ -49,6 +50,12 @@ def held_world(generated, tmp_path, monkeypatch):
     )
     for sid in pipeline.discover(YEAR, settings):
         pipeline.process_submission(sid, settings)
+    return settings
+
+
+@pytest.fixture
+def held_world(generated, tmp_path, monkeypatch):
+    settings = _ingested(generated, tmp_path, monkeypatch, SENTRA_REJECT_SHARE_THRESHOLD="0.0")
     held = review.held_submissions(settings, YEAR)
     assert len(held) >= 2, "the generated round has files with rejected rows"
     return settings, held
@@ -186,24 +193,7 @@ def test_airflow_answers_are_applied_with_the_responding_user(held_world):
 def published_world(generated, tmp_path, monkeypatch):
     """The generated round consolidated and published, with one missed round enough to
     declare a registered sentra inactive (so a single round has some to review)."""
-    data = tmp_path / "data"
-    shutil.copytree(generated.data_dir, data)
-    monkeypatch.setenv("SENTRA_DATA_DIR", str(data))
-    monkeypatch.setenv("SENTRA_INACTIVE_AFTER_MISSED_ROUNDS", "1")
-    settings = get_settings()
-    pipeline.prepare(settings)
-    load_reference(
-        settings,
-        DemoConfig(
-            data_dir=data,
-            n_sentra=generated.n_sentra,
-            seed=generated.seed,
-            census_years=generated.census_years,
-            provinces=generated.provinces,
-        ),
-    )
-    for sid in pipeline.discover(YEAR, settings):
-        pipeline.process_submission(sid, settings)
+    settings = _ingested(generated, tmp_path, monkeypatch, SENTRA_INACTIVE_AFTER_MISSED_ROUNDS="1")
     written = pipeline.consolidate(YEAR, settings)
     pipeline.publish(YEAR, written, settings)
     return settings

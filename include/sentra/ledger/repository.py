@@ -27,6 +27,7 @@ from sentra.ledger.models import (
     StatusReview,
     Submission,
 )
+from sentra.schema import REGISTER_ATTRIBUTES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -317,17 +318,7 @@ def load_quality_metrics(session: Session, census_year: int) -> pd.DataFrame:
 
 REGISTER_COLUMNS = (
     "sentra_id",
-    "region_code",
-    "province_code",
-    "sentra_name",
-    "commodity",
-    "commodity_group",
-    "kecamatan_code",
-    "desa_code",
-    "address",
-    "latitude",
-    "longitude",
-    "units",
+    *REGISTER_ATTRIBUTES,
     "first_census_year",
     "last_census_year",
     "created_at",

@@ -27,25 +27,13 @@ import pandas as pd
 
 from sentra.matching.dedup import normalise_decisions
 from sentra.matching.engine import candidate_pairs, prepare, score_pairs
+from sentra.schema import REGISTER_ATTRIBUTES
 
 if TYPE_CHECKING:
     from sentra.config import Settings
 
 REGISTER_REQUIRED = ("sentra_id", "region_code", "sentra_name")
-ENTRY_COLUMNS = (
-    "cluster_key",
-    "region_code",
-    "province_code",
-    "sentra_name",
-    "commodity",
-    "commodity_group",
-    "kecamatan_code",
-    "desa_code",
-    "address",
-    "latitude",
-    "longitude",
-    "units",
-)
+ENTRY_COLUMNS = ("cluster_key", *REGISTER_ATTRIBUTES)
 EVIDENCE_REGISTER_COLUMNS = (
     "sentra_id",
     "sentra_name",
