@@ -370,12 +370,24 @@ def stage_publish(size: dict, work: Path) -> dict[str, Any]:
     def baseline() -> None:
         pq.write_table(table, work / "plain.parquet")
 
-    return {
+    result = {
         "rows": table.num_rows,
         "ours": _timed(ours, size["reps"]),
         "baseline": _timed(baseline, size["reps"]),
         "baseline_name": "pyarrow.parquet.write_table",
     }
+    # What an analyst waits for: `sentra sql` aggregating one published year's rows.
+    warehouse = Warehouse(get_settings())
+    query = (
+        "SELECT region_code, verdict, count(*) AS n, sum(units) AS units"
+        " FROM submission_rows WHERE census_year = $y GROUP BY ALL ORDER BY ALL"
+    )
+
+    def aggregate() -> None:
+        assert warehouse.sql(query, params={"y": state["year"]}).num_rows > 0
+
+    result["sql_aggregate"] = _timed(aggregate, max(3, size["reps"]))
+    return result
 
 
 def stage_status(size: dict, work: Path) -> dict[str, Any]:
@@ -647,6 +659,8 @@ def _notes(r: dict[str, Any]) -> str:
         notes.append(f"F1 {r['quality']['pair_f1']:.3f}")
     if "baseline_quality" in r:
         notes.append(f"baseline F1 {r['baseline_quality']['pair_f1']:.3f}")
+    if "sql_aggregate" in r:
+        notes.append(f"sentra sql aggregate {r['sql_aggregate']['median_s']:.2f} s")
     if "no_op_rerun_s" in r:
         notes.append(f"no-op rerun {r['no_op_rerun_s']:.1f} s")
     if "cold_s" in r["ours"] and not r.get("rows"):

@@ -54,3 +54,4 @@ def test_bench_harness_tiny(tmp_path):
     assert set(match["phases_s"]) >= {"blocking_s", "scoring_s", "clustering_s"}
     assert "514 kab/kota" in match["note"]
     assert report["stages"]["late"]["rows"] > 0
+    assert report["stages"]["publish"]["sql_aggregate"]["median_s"] > 0
