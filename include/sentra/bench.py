@@ -298,6 +298,7 @@ def stage_late(size: dict, work: Path) -> dict[str, Any]:
 
     from sentra.config import get_settings
     from sentra.matching import deduplicate, link_to_register
+    from sentra.matching.link import REGISTER_REQUIRED
 
     settings = get_settings()
     records, _ = _national_records(size, work, size["match"])
@@ -312,14 +313,19 @@ def stage_late(size: dict, work: Path) -> dict[str, Any]:
         is_late, "source_row"
     ].astype(str)
     early = records[~is_late].reset_index(drop=True)
+    # The round as consolidated before the late file: every cluster a new register
+    # entry, every record's link stored with its evidence (what the ledger holds).
     first = deduplicate(early, settings=settings)
+    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in REGISTER_REQUIRED})
+    linked = link_to_register(first.survivors, empty, settings=settings)
     ids = pd.Series(
-        [f"S{i:09d}" for i in range(len(first.survivors))], index=first.survivors["cluster_key"]
+        [f"S{i:09d}" for i in range(len(linked.new_entries))],
+        index=linked.new_entries["cluster_key"],
     )
-    register = first.survivors.assign(sentra_id=first.survivors["cluster_key"].map(ids))
-    stored = first.clusters.assign(
-        sentra_id=first.clusters["cluster_key"].map(ids), method="match", score=1.0, evidence=None
-    )
+    register = linked.new_entries.assign(sentra_id=linked.new_entries["cluster_key"].map(ids))
+    stored = first.clusters.merge(
+        linked.links[["cluster_key", "method", "score", "evidence"]], on="cluster_key"
+    ).assign(sentra_id=lambda f: f["cluster_key"].map(ids))
     late = records[is_late].reset_index(drop=True)
 
     def ours() -> None:

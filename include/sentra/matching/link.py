@@ -90,19 +90,34 @@ def _evidence_texts(
 
     Built from whole columns at once; only the final ``json.dumps`` runs per row.
     """
+    # A link with neither scores nor a register entry (a new sentra with no candidate,
+    # every cluster of a first round) is just its basis: no per-row dict or dumps.
+    has_sid = np.array([isinstance(s, str) for s in sentra_ids], dtype=bool)
+    bare = ~has_sid & scores.isna().all(axis=1).to_numpy()
+    plain = {kind: json.dumps({"basis": kind}, ensure_ascii=False) for kind in set(basis[bare])}
+    out: list[str] = [
+        plain[kind] if is_bare else "" for kind, is_bare in zip(basis, bare, strict=True)
+    ]
+    rich = np.flatnonzero(~bare)
+    if len(rich) == 0:
+        return out
     cols = [c for c in EVIDENCE_REGISTER_COLUMNS if c in register.columns and c != "sentra_id"]
     entries = register.drop_duplicates("sentra_id").set_index("sentra_id")[cols]
-    entries = entries.reindex(pd.Index(sentra_ids, dtype=object)).astype(object)
+    # Reindexed over every row first, as before the fast path, so that value types
+    # (an integer column with gaps reads as float) do not depend on which rows are rich.
+    entries = entries.reindex(pd.Index(sentra_ids, dtype=object)).astype(object).iloc[rich]
     entry_rows = entries.where(entries.notna(), None).to_dict("records")
-    score_rows = scores.astype(object).where(scores.notna(), None).to_dict("records")
-    out = []
-    for kind, sid, score, entry in zip(basis, sentra_ids, score_rows, entry_rows, strict=True):
+    sub = scores.astype(object).iloc[rich]
+    score_rows = sub.where(sub.notna(), None).to_dict("records")
+    for i, kind, sid, score, entry in zip(
+        rich, basis[rich], sentra_ids[rich], score_rows, entry_rows, strict=True
+    ):
         body: dict[str, object] = {"basis": kind}
         if any(v is not None for v in score.values()):
             body["scores"] = score
         if isinstance(sid, str):
             body["register"] = {"sentra_id": sid, **entry}
-        out.append(json.dumps(body, ensure_ascii=False, sort_keys=True, default=_json_default))
+        out[i] = json.dumps(body, ensure_ascii=False, sort_keys=True, default=_json_default)
     return out
 
 
