@@ -154,3 +154,26 @@ def test_a_suite_with_an_unknown_reason_code_fails_loudly(tmp_path, monkeypatch)
     with pytest.raises(FileNotFoundError, match="missing"):
         load_suite_config("missing")
     assert Path(tmp_path).exists()
+
+
+def test_validation_writes_nothing_outside_the_data_folder(settings, monkeypatch):
+    """GX's default ephemeral context reserves a docs-site folder under /tmp; ours has
+    in-memory stores and no site, and sends no usage statistics."""
+    import tempfile
+
+    from sentra.quality import validation
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("validation asked for a temporary directory")
+
+    validation._batch_definition.cache_clear()
+    validation._context.cache_clear()
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", refuse)
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    try:
+        config = validation._context().get_config()
+        assert config.analytics_enabled is False
+        assert config.data_docs_sites == {}
+    finally:
+        validation._batch_definition.cache_clear()
+        validation._context.cache_clear()

@@ -87,9 +87,20 @@ class ValidationError(RuntimeError):
 def _context() -> Any:
     """One ephemeral GX context per process: importing GX and building it is slow."""
     import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
-    context = gx.get_context(mode="ephemeral")
+    # In-memory stores and no docs site: GX's default ephemeral context reserves a
+    # temporary directory under /tmp for a docs site; Data Docs are built elsewhere
+    # (sentra.quality.docs, under the data folder), so validation touches no files.
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        analytics_enabled=False,
+    )
+    context = gx.get_context(project_config=config, mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     return context
 
