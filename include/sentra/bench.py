@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -101,6 +102,37 @@ def _peak_rss_mb() -> float:
 # ------------------------------------------------------------------- stages
 
 
+def _generated(writer: str, kwargs: dict[str, Any]) -> Any:
+    """Run a synthetic-data writer of ``sentra.synth.bulk`` in a child process.
+
+    Generating a million messy rows allocates gigabytes that the allocator keeps after
+    they are freed; in the stage's own process they would count as the stage's memory.
+    The child writes the files and hands back what the writer returns (the truth).
+    """
+    import multiprocessing
+    import pickle
+
+    out = Path(tempfile.mkdtemp(prefix="sentra-bench-truth-")) / "result.pickle"
+    child = multiprocessing.get_context("spawn").Process(
+        target=_write_generated, args=(writer, kwargs, str(out))
+    )
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise RuntimeError(f"generating benchmark data with {writer} failed ({child.exitcode})")
+    result = pickle.loads(out.read_bytes())  # noqa: S301 - written by our own child, just now
+    shutil.rmtree(out.parent, ignore_errors=True)
+    return result
+
+
+def _write_generated(writer: str, kwargs: dict[str, Any], out: str) -> None:
+    import pickle
+
+    from sentra.synth import bulk
+
+    Path(out).write_bytes(pickle.dumps(getattr(bulk, writer)(**kwargs)))
+
+
 def _stage_read(size: dict, work: Path, fmt: str) -> dict[str, Any]:
     """Read + normalise an office-style file vs the plain reader of the same bytes."""
     import pyarrow.csv as pacsv
@@ -108,10 +140,9 @@ def _stage_read(size: dict, work: Path, fmt: str) -> dict[str, Any]:
     from python_calamine import CalamineWorkbook
 
     from sentra.ingest import read_submission
-    from sentra.synth.bulk import write_bulk_file
 
     path = work / f"bulk.{fmt}"
-    write_bulk_file(path, n_rows=size[fmt], fmt=fmt, seed=SEED)
+    _generated("write_bulk_file", {"path": path, "n_rows": size[fmt], "fmt": fmt, "seed": SEED})
     data = path.read_bytes()
 
     def ours() -> None:
@@ -169,10 +200,9 @@ def _validated_bulk(size: dict, work: Path, n: int) -> tuple[Any, Any, Any]:
     """An office-style CSV of ``n`` rows, read and validated, plus its truth rows."""
     from sentra.ingest import read_submission
     from sentra.quality import validate
-    from sentra.synth.bulk import write_bulk_file
 
     path = work / "bulk.csv"
-    truth = write_bulk_file(path, n_rows=n, fmt="csv", seed=SEED)
+    truth = _generated("write_bulk_file", {"path": path, "n_rows": n, "fmt": "csv", "seed": SEED})
     parsed = read_submission(
         path.read_bytes(),
         file_name=path.name,
@@ -217,10 +247,11 @@ def _national_records(size: dict, work: Path, n: int) -> tuple[Any, Any]:
     from sentra.config import get_settings
     from sentra.ingest import read_submission
     from sentra.quality import validate
-    from sentra.synth.bulk import write_national_files
 
     settings = get_settings()
-    paths, truth = write_national_files(work / "national", n_rows=n, seed=SEED)
+    paths, truth = _generated(
+        "write_national_files", {"folder": work / "national", "n_rows": n, "seed": SEED}
+    )
     frames = []
     for i, path in enumerate(paths):
         office = path.stem
