@@ -258,13 +258,16 @@ def read_csv_text(data: bytes, settings: Settings) -> list[RawTable]:
     constant number of fields; anything else (ragged rows, line breaks inside quoted
     cells, UTF-16, bare CR line ends) is read by the row-wise path, which handles it.
     """
+    # Cells up to the file size limit parse (cell_too_long then flags them per row) in
+    # both paths: the fast one sniffs the delimiter with the csv module too. Set here,
+    # not in the row-wise path alone, or a huge first cell failed whenever no earlier
+    # file in the process had taken the row-wise path.
+    csv.field_size_limit(max(settings.max_file_bytes, 131_072))
     fast = _read_csv_arrow(data, settings)
     return fast if fast is not None else _read_csv_rows(data, settings)
 
 
 def _read_csv_rows(data: bytes, settings: Settings) -> list[RawTable]:
-    # Cells up to the file size limit parse; cell_too_long then flags them per row.
-    csv.field_size_limit(max(settings.max_file_bytes, 131_072))
     text, _encoding = decode(data)
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
