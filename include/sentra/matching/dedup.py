@@ -456,6 +456,9 @@ def _survivors(
     survivor_of: np.ndarray,
     complete: np.ndarray,
     received: np.ndarray,
+    *,
+    rows: np.ndarray | None = None,
+    sort: bool = True,
 ) -> pd.DataFrame:
     """One row per cluster: the survivor's values, its nulls filled from other members.
 
@@ -464,16 +467,24 @@ def _survivors(
     taken together from the first member that has both, so a point is never stitched
     from two records. Most clusters are single records, which are their own survivor
     row as they are: only the merged clusters go through the group-wise fill.
+
+    ``rows`` limits the work to those records (whole clusters); ``sort=False`` leaves
+    the rows in no particular order, sparing a sort of a million keys.
     """
     sizes = np.bincount(labels)
     multi = sizes[labels] > 1
+    if rows is not None:
+        chosen = np.zeros(len(labels), dtype=bool)
+        chosen[rows] = True
     parts = [
         _survivor_rows(recs, np.flatnonzero(mask), labels, survivor_of, complete, received)
-        for mask in (~multi, multi)
+        for mask in ((~multi, multi) if rows is None else (~multi & chosen, multi & chosen))
         if mask.any()
     ]
+    if not parts:
+        return _empty_result(recs).survivors
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    return out.sort_values("cluster_key").reset_index(drop=True)
+    return out.sort_values("cluster_key").reset_index(drop=True) if sort else out
 
 
 def _survivor_rows(
@@ -498,10 +509,7 @@ def _survivor_rows(
     if len(starts) < len(order):  # some cluster has several members: fill from them
         filled = recs.iloc[order][census].groupby(group, sort=True).first()
         for col in census:
-            out[col] = filled[col].to_numpy()
-    else:
-        for col in census:
-            out[col] = out[col].to_numpy()
+            out[col] = filled[col].array  # keeps the column's dtype (Arrow strings stay)
     if {"latitude", "longitude"} <= set(recs.columns):
         lat = recs["latitude"].to_numpy(dtype="float64", na_value=np.nan)[order]
         lon = recs["longitude"].to_numpy(dtype="float64", na_value=np.nan)[order]

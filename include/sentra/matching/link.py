@@ -52,7 +52,10 @@ LEVELS = {"decision": 0, "carried": 1, "sentra_id": 2, "match": 3}
 class LinkResult:
     """One ``links`` row per cluster; new entries and the review list beside it."""
 
-    links: pd.DataFrame  # cluster_key, sentra_id (None = new), method, score, evidence (JSON)
+    # cluster_key, sentra_id (None = new), method, score, evidence: JSON text for links
+    # made in this run; a carried link's evidence as it was stored (the ledger hands it
+    # back decoded), not serialised again only to be parsed when saved.
+    links: pd.DataFrame
     new_entries: pd.DataFrame  # ENTRY_COLUMNS: clusters needing a new sentra_id
     uncertain: pd.DataFrame  # cluster_key, sentra_id, score, components, reason
     stats: dict[str, Any] = field(default_factory=dict)
@@ -217,7 +220,12 @@ def link_to_register(
                         "sentra_id": ex["sentra_id"],
                         "level": LEVELS["carried"] + 0.0,
                         "method": ex["method"],
-                        "score": pd.to_numeric(ex["score"], errors="coerce").fillna(1.0).to_numpy(),
+                        # The stored score is kept as it was (a new entry without a
+                        # candidate has none); a link without one ranks as certain.
+                        "score": pd.to_numeric(ex["score"], errors="coerce").to_numpy(),
+                        "rank_score": pd.to_numeric(ex["score"], errors="coerce")
+                        .fillna(1.0)
+                        .to_numpy(),
                         "evidence": ex.get("evidence"),
                         "rank": np.arange(len(ex)),
                     }
@@ -336,10 +344,6 @@ def link_to_register(
         reg,
         links.loc[need, "sentra_id"].to_numpy(dtype=object),
     )
-    links["evidence"] = [
-        e if isinstance(e, str) else json.dumps(e, sort_keys=True, default=_json_default)
-        for e in links["evidence"]
-    ]
     links = pd.concat([links, new_links], ignore_index=True).astype({"score": "float64"})
     links = links.sort_values("cluster_key").reset_index(drop=True)
 
@@ -390,13 +394,14 @@ def _one_to_one(claim: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """At most one entry per cluster and one cluster per entry: the higher score wins."""
     if len(claim) == 0:
         return claim, claim
-    order = claim.assign(_k=np.arange(len(claim))).sort_values(
-        ["score", "cluster_key", "sentra_id"], ascending=[False, True, True], kind="stable"
+    rank = claim["rank_score"] if "rank_score" in claim.columns else claim["score"]
+    order = claim.assign(_k=np.arange(len(claim)), _rank=rank.to_numpy()).sort_values(
+        ["_rank", "cluster_key", "sentra_id"], ascending=[False, True, True], kind="stable"
     )
     per_cluster = order.drop_duplicates("cluster_key")
     won = per_cluster.drop_duplicates("sentra_id")
     lost = per_cluster[~_isin(per_cluster["_k"], won["_k"])]
-    return won.drop(columns="_k"), lost.drop(columns="_k")
+    return won.drop(columns=["_k", "_rank"]), lost.drop(columns=["_k", "_rank"])
 
 
 def _score_against_register(
