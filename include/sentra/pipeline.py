@@ -420,7 +420,9 @@ def _consolidate_locked(census_year: int, settings: Settings) -> dict[str, Any]:
         version, consolidation_id = run.version, run.id
 
     try:
-        tables, register_table, stats = _build_tables(settings, census_year, current, decisions)
+        tables, register_table, stats = _build_tables(
+            settings, census_year, current, decisions, version
+        )
         pending = _pending_dir(settings, census_year, version)
         _write_pending(settings, pending, {**tables, "sentra": register_table})
     except Exception:
@@ -458,13 +460,19 @@ def _build_tables(
     census_year: int,
     current: list[SubmissionInfo],
     decisions: pd.DataFrame,
+    version: int,
 ) -> tuple[dict[str, pa.Table], pa.Table, dict[str, Any]]:
-    """The heart of consolidation: every table of the census year, in memory."""
+    """The heart of consolidation: every table of the census year, in memory.
+
+    Matching is incremental (``sentra.matching.incremental``): kab/kota whose records,
+    decisions and stored links are as the previous version's match memo left them are
+    taken from it, so a late file re-matches and re-links only its own kab/kota.
+    """
     import pandas as pd
 
     from sentra.ledger import repository as repo
     from sentra.ledger.db import session_scope
-    from sentra.matching import deduplicate, link_to_register
+    from sentra.matching.incremental import match_year
     from sentra.staging import read_staged
     from sentra.status import derive
     from sentra.warehouse import Warehouse, conform
@@ -484,13 +492,22 @@ def _build_tables(
         register = repo.load_register(session)
         existing_links = repo.load_links(session, census_year)
 
-    dedup = deduplicate(records, settings=settings, decisions=decisions)
-    linked = link_to_register(
-        dedup.survivors,
+    match = match_year(
+        records,
         register,
         settings=settings,
-        existing_links=existing_links,
         decisions=decisions,
+        existing_links=existing_links,
+        previous=_load_match_memo(settings, census_year, version),
+    )
+    dedup, linked = match.dedup, match.linked
+    log.info(
+        "census %s: matched %d of %d kab/kota groups again (%d records), %d taken as they were",
+        census_year,
+        match.stats["units_recomputed"],
+        match.stats["units"],
+        match.stats["records_rematched"],
+        match.stats["units_reused"],
     )
     links = linked.links.copy()
     now = datetime.now(UTC)
@@ -522,6 +539,9 @@ def _build_tables(
         link_rows = clusters.merge(
             links[["cluster_key", "method", "score", "evidence"]], on="cluster_key", how="left"
         )
+        # Links of kab/kota taken from the memo are stored already, exactly as they are.
+        rematched = match.units.index[match.units.isin(match.recomputed).to_numpy()]
+        link_rows = link_rows[link_rows["record_key"].isin(rematched)]
         repo.save_links(
             session,
             pd.DataFrame(
@@ -649,6 +669,10 @@ def _build_tables(
     office_of = {s.submission_id: s.office_code for s in current}
     metrics = metrics.assign(office_code=metrics["submission_id"].map(office_of))
 
+    memo = {
+        f"{MEMO_PREFIX}{name}": table
+        for name, table in match.memo(cluster_sentra).to_tables().items()
+    }
     tables = {
         "sentra_census": conform("sentra_census", _public(census_table)),
         "sentra_status_history": conform("sentra_status_history", history),
@@ -669,8 +693,13 @@ def _build_tables(
         "new_sentra": len(new_ids),
         "register": len(sentra_table),
         "status_counts": status.current["status"].value_counts().sort_index().to_dict(),
+        "matching_units": match.stats["units"],
+        "matching_units_recomputed": match.stats["units_recomputed"],
+        "records_rematched": match.stats["records_rematched"],
     }
-    return tables, conform("sentra", _public(sentra_table)), stats
+    # The memo rides along with the pending tables (units last: it marks a whole memo);
+    # it is never published.
+    return {**tables, **memo}, conform("sentra", _public(sentra_table)), stats
 
 
 def record_keys(staged: pd.DataFrame) -> pd.Series:
@@ -761,6 +790,45 @@ def _write_pending(settings: Settings, pending: str, tables: dict[str, pa.Table]
     fs.create_dir(root, recursive=True)
     for name, table in tables.items():
         pq.write_table(table, f"{root}/{name}.parquet", filesystem=fs, compression="zstd")
+
+
+MEMO_PREFIX = "_match_"  # pending files holding the match memo (not published)
+MEMO_LOOKBACK = 20  # versions searched for the newest memo of a year
+
+
+def _load_match_memo(settings: Settings, census_year: int, version: int) -> Any:
+    """The match memo of the newest earlier version of this year, or None.
+
+    Any version's memo is safe to use: a unit is only taken from it when its inputs
+    and stored links still match (``sentra.matching.incremental``). An unreadable memo
+    (a run killed while writing it) only costs a full recomputation.
+    """
+    import pyarrow.fs as pafs
+    import pyarrow.parquet as pq
+
+    from sentra.matching.incremental import MatchMemo
+    from sentra.staging import _filesystem
+
+    for older in range(version - 1, max(0, version - 1 - MEMO_LOOKBACK), -1):
+        fs, root = _filesystem(settings, _pending_dir(settings, census_year, older))
+        marker = f"{root}/{MEMO_PREFIX}units.parquet"
+        if fs.get_file_info(marker).type != pafs.FileType.File:
+            continue
+        try:
+            tables = {
+                name: pq.read_table(f"{root}/{MEMO_PREFIX}{name}.parquet", filesystem=fs)
+                for name in ("records", "candidates", "units")
+            }
+            return MatchMemo.from_tables(tables)
+        except Exception as exc:  # a broken memo means recomputing, never failing
+            log.warning(
+                "census %s: match memo of version %s unreadable (%s); matching every kab/kota",
+                census_year,
+                older,
+                exc,
+            )
+            return None
+    return None
 
 
 def _read_pending(settings: Settings, pending: str) -> dict[str, pa.Table]:
