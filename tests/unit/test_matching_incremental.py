@@ -99,9 +99,9 @@ def test_a_late_file_rematches_only_its_kabkota_and_equals_a_full_run(rnd, first
     assert incremental.stats["records_rematched"] < full.stats["records_rematched"]
     assert_same_result(incremental, full)
     # Nothing stored moves: every record linked before keeps its sentra_id.
-    now = incremental.memo(
-        dict(zip(incremental.linked.links["cluster_key"], incremental.linked.links["sentra_id"]))
-    ).records.set_index("record_key")["sentra_id"]
+    links = incremental.linked.links
+    ids = dict(zip(links["cluster_key"], links["sentra_id"], strict=True))
+    now = incremental.memo(ids).records.set_index("record_key")["sentra_id"]
     before = stored.set_index("record_key")["sentra_id"]
     assert (now.loc[before.index] == before).all()
 
@@ -180,9 +180,7 @@ def test_units_join_kabkota_that_a_sentra_id_stored_link_or_decision_crosses():
     )
     keys = records["record_key"]
     links = pd.DataFrame({"record_key": [keys[3]], "sentra_id": ["S3"]})  # 34.05 → 34.71
-    decisions = pd.DataFrame(
-        [{"left_key": keys[4], "right_key": keys[6], "decision": "non_match"}]
-    )
+    decisions = pd.DataFrame([{"left_key": keys[4], "right_key": keys[6], "decision": "non_match"}])
     units = match_units(records, register, decisions, links)
     assert list(units) == ["34.01", "34.01", "34.03", "34.05", "-", "34.05", "-"]
     assert NO_REGION == "-"
