@@ -53,5 +53,8 @@ def test_bench_harness_tiny(tmp_path):
     assert match["quality"]["pair_f1"] >= 0.95  # against the generator's truth
     assert set(match["phases_s"]) >= {"blocking_s", "scoring_s", "clustering_s"}
     assert "514 kab/kota" in match["note"]
-    assert report["stages"]["late"]["rows"] > 0
+    late = report["stages"]["late"]
+    assert late["kabkota_rematched"] == 1  # the memo carries every other kab/kota
+    assert 0 < late["records_rematched"] < match["rows"]
+    assert late["whole_year_s"] > 0
     assert report["stages"]["publish"]["sql_aggregate"]["median_s"] > 0
