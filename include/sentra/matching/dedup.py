@@ -221,6 +221,10 @@ def deduplicate(
         review_threshold=review_t,
     )
     timings["clustering_s"] = time.perf_counter() - t
+    # The prepared matching columns (a Python string per name, key and address: about
+    # 0.8 GB at a million records) are done with; free them before the survivor rows
+    # are built, or both count towards the peak.
+    del prep
 
     is_survivor = survivor_of == np.arange(n)
     clusters = pd.DataFrame(
@@ -465,71 +469,68 @@ def _survivors(
     Members are ordered survivor first, then most complete, then most recent; a
     column's value is the first non-null in that order. Latitude and longitude are
     taken together from the first member that has both, so a point is never stitched
-    from two records. Most clusters are single records, which are their own survivor
-    row as they are: only the merged clusters go through the group-wise fill.
+    from two records.
+
+    Memory: the survivor rows are taken from ``recs`` once, already in output order,
+    and only the merged clusters' values are filled in afterwards, a column at a time;
+    no second copy of the year's rows is made (concatenating and sorting the rows
+    afterwards held two, a gigabyte at a million records).
 
     ``rows`` limits the work to those records (whole clusters); ``sort=False`` leaves
     the rows in no particular order, sparing a sort of a million keys.
     """
-    sizes = np.bincount(labels)
-    multi = sizes[labels] > 1
-    if rows is not None:
-        chosen = np.zeros(len(labels), dtype=bool)
-        chosen[rows] = True
-    parts = [
-        _survivor_rows(recs, np.flatnonzero(mask), labels, survivor_of, complete, received)
-        for mask in ((~multi, multi) if rows is None else (~multi & chosen, multi & chosen))
-        if mask.any()
-    ]
-    if not parts:
-        return _empty_result(recs).survivors
-    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    return out.sort_values("cluster_key").reset_index(drop=True) if sort else out
-
-
-def _survivor_rows(
-    recs: pd.DataFrame,
-    rows: np.ndarray,
-    labels: np.ndarray,
-    survivor_of: np.ndarray,
-    complete: np.ndarray,
-    received: np.ndarray,
-) -> pd.DataFrame:
-    """:func:`_survivors` for the clusters whose members are ``rows`` (whole clusters)."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    is_survivor = survivor_of[rows] == rows
-    label = labels[rows]
-    order = rows[np.lexsort((-received[rows], -complete[rows], ~is_survivor, label))]
-    group = labels[order]
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    keys = recs["record_key"].to_numpy(dtype=object)
-    out = recs.iloc[order[starts]].reset_index(drop=True)
-    census = [c for c in recs.columns if c not in LINEAGE_COLUMNS]
-    if len(starts) < len(order):  # some cluster has several members: fill from them
-        filled = recs.iloc[order][census].groupby(group, sort=True).first()
+    chosen = np.arange(len(labels)) if rows is None else np.asarray(rows, dtype=np.int64)
+    if len(chosen) == 0:
+        return _empty_result(recs).survivors
+    keys = pa.Table.from_pandas(recs[["record_key"]], preserve_index=False).column(0)
+    keys = keys.combine_chunks().cast(pa.string())
+    heads = chosen[survivor_of[chosen] == chosen]
+    if sort:
+        heads = heads[pc.sort_indices(keys.take(pa.array(heads))).to_numpy()]
+    out = recs.iloc[heads].reset_index(drop=True)
+
+    sizes = np.bincount(labels, minlength=len(labels))
+    head_size = sizes[labels[heads]]
+    out_pos = np.full(len(labels), -1, dtype=np.int64)  # output row of each cluster label
+    out_pos[labels[heads]] = np.arange(len(heads))
+    multi = chosen[sizes[labels[chosen]] > 1]
+    member_order = multi[
+        np.lexsort((-received[multi], -complete[multi], survivor_of[multi] != multi, labels[multi]))
+    ]
+    if len(member_order):
+        census = [c for c in recs.columns if c not in LINEAGE_COLUMNS]
+        group = labels[member_order]
+        filled = recs.iloc[member_order][census].groupby(group, sort=True).first()
+        target = out_pos[filled.index.to_numpy()]
         for col in census:
-            out[col] = filled[col].array  # keeps the column's dtype (Arrow strings stay)
+            values = out[col].array.copy()
+            values[target] = filled[col].array
+            out[col] = values
     if {"latitude", "longitude"} <= set(recs.columns):
-        lat = recs["latitude"].to_numpy(dtype="float64", na_value=np.nan)[order]
-        lon = recs["longitude"].to_numpy(dtype="float64", na_value=np.nan)[order]
-        has_xy = ~np.isnan(lat) & ~np.isnan(lon)
-        # The first member with both coordinates: its position within each group.
-        first_xy = np.full(len(starts), -1, dtype=np.int64)
-        where = np.flatnonzero(has_xy)
-        grp_of = np.searchsorted(starts, where, side="right") - 1
-        firsts = np.r_[True, grp_of[1:] != grp_of[:-1]] if len(where) else where.astype(bool)
-        first_xy[grp_of[firsts]] = where[firsts]
-        ok = first_xy >= 0
-        out_lat = np.full(len(starts), np.nan)
-        out_lon = np.full(len(starts), np.nan)
-        out_lat[ok], out_lon[ok] = lat[first_xy[ok]], lon[first_xy[ok]]
+        lat = recs["latitude"].to_numpy(dtype="float64", na_value=np.nan)
+        lon = recs["longitude"].to_numpy(dtype="float64", na_value=np.nan)
+        both = ~np.isnan(lat) & ~np.isnan(lon)
+        out_lat = np.where(both[heads], lat[heads], np.nan)
+        out_lon = np.where(both[heads], lon[heads], np.nan)
+        # Merged clusters: the first member (in member order) that has both.
+        with_xy = member_order[both[member_order]]
+        first = np.r_[True, labels[with_xy][1:] != labels[with_xy][:-1]] if len(with_xy) else []
+        firsts = with_xy[first] if len(with_xy) else with_xy
+        out_lat[out_pos[labels[firsts]]] = lat[firsts]
+        out_lon[out_pos[labels[firsts]]] = lon[firsts]
         out["latitude"], out["longitude"] = out_lat, out_lon
-    offsets = np.r_[starts, len(group)].astype(np.int32)
-    members = pa.ListArray.from_arrays(pa.array(offsets), pa.array(keys[order], pa.string()))
-    out["cluster_key"] = keys[survivor_of[order[starts]]]
-    out["cluster_size"] = np.diff(offsets).astype(np.int64)
-    out["member_keys"] = pd.Series(pd.arrays.ArrowExtensionArray(members), index=out.index)
+    # Member lists in output order, each cluster's members in member order.
+    rank = np.zeros(len(labels), dtype=np.int64)
+    rank[member_order] = np.arange(1, len(member_order) + 1)
+    members = chosen[np.lexsort((rank[chosen], out_pos[labels[chosen]]))]
+    offsets = np.r_[0, np.cumsum(head_size)].astype(np.int32)
+    member_keys = pa.ListArray.from_arrays(pa.array(offsets), keys.take(pa.array(members)))
+    out["cluster_key"] = keys.take(pa.array(heads)).to_pandas().array
+    out["cluster_size"] = head_size.astype(np.int64)
+    out["member_keys"] = pd.Series(pd.arrays.ArrowExtensionArray(member_keys), index=out.index)
     return out
 
 
