@@ -323,6 +323,7 @@ def stage_match(size: dict, work: Path) -> dict[str, Any]:
     found: dict[str, Any] = {}
 
     def ours() -> None:
+        found.pop("ours", None)  # the previous repetition's result is not this one's memory
         found["ours"] = deduplicate(records, settings=settings)
 
     def baseline() -> None:
@@ -404,6 +405,7 @@ def stage_late(size: dict, work: Path) -> dict[str, Any]:
     found: dict[str, Any] = {}
 
     def ours() -> None:
+        found.pop("ours", None)  # the previous repetition's result is not this one's memory
         found["ours"] = match_year(
             records, register, settings=settings, existing_links=stored, previous=memo
         )
