@@ -232,6 +232,15 @@ def _take(values: np.ndarray, pos: np.ndarray) -> np.ndarray:
     return out
 
 
+def _link_positions(links: pd.DataFrame, keys: Any, reg_ids: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Each stored link's record in ``keys`` and its sentra_id in ``reg_ids`` (-1: absent).
+
+    Looked up once per consolidation: units, the memo check and the carried links all
+    need them, and each lookup of a million keys costs a quarter of a second.
+    """
+    return lookup(links["record_key"], keys), lookup(links["sentra_id"], reg_ids)
+
+
 def _region_codes(frame: pd.DataFrame, index: dict[str, int]) -> np.ndarray:
     """Integer code per row of its kab/kota in ``index`` (extended as codes appear)."""
     column = frame["region_code"]
@@ -246,13 +255,17 @@ def match_units(
     register: pd.DataFrame,
     decisions: pd.DataFrame | None = None,
     existing_links: pd.DataFrame | None = None,
+    *,
+    link_positions: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.Series:
     """The unit of every record (indexed by record_key): its kab/kota, or the smallest
     kab/kota code of the group joined with it by a cross-border sentra_id, stored link
     or reviewer decision.
 
     Kab/kota are handled as integer codes and keys looked up with Arrow: at a million
-    records and stored links this takes well under a second.
+    records and stored links this takes well under a second. ``link_positions``: each
+    stored link's record in ``records`` and sentra_id in ``register`` (-1 when absent),
+    when the caller has looked them up already.
     """
     index: dict[str, int] = {}
     region = _region_codes(records, index)
@@ -260,13 +273,14 @@ def match_units(
     reg_ids = register["sentra_id"]
     reg_region = _region_codes(register, index) if len(register) else np.array([], dtype=np.int64)
 
+    def at(codes: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        return np.where(pos >= 0, codes[np.maximum(pos, 0)] if len(codes) else -1, -1)
+
     def region_of_sid(sids: Any) -> np.ndarray:
-        pos = lookup(sids, reg_ids)
-        return np.where(pos >= 0, reg_region[np.maximum(pos, 0)] if len(reg_region) else -1, -1)
+        return at(reg_region, lookup(sids, reg_ids))
 
     def region_of_key(ks: Any) -> np.ndarray:
-        pos = lookup(ks, keys)
-        return np.where(pos >= 0, region[np.maximum(pos, 0)] if len(region) else -1, -1)
+        return at(region, lookup(ks, keys))
 
     edges: list[np.ndarray] = []
 
@@ -284,10 +298,8 @@ def match_units(
             add(pairs["region"].to_numpy(), first)
             add(pairs["region"].to_numpy(), region_of_sid(pairs["sid"]))
     if existing_links is not None and len(existing_links):
-        add(
-            region_of_key(existing_links["record_key"]),
-            region_of_sid(existing_links["sentra_id"]),
-        )
+        link_rec, link_reg = link_positions or _link_positions(existing_links, keys, reg_ids)
+        add(at(region, link_rec), at(reg_region, link_reg))
     dec = normalise_decisions(decisions)
     if len(dec):
         sides = []
@@ -436,7 +448,13 @@ def _match_year(
     started = time.perf_counter()
     check_records(records)
     recs = records.reset_index(drop=True)
-    units = match_units(recs, register, decisions, existing_links)
+    has_links = existing_links is not None and len(existing_links) > 0
+    link_at = (
+        _link_positions(existing_links, recs["record_key"], register["sentra_id"])
+        if has_links
+        else None
+    )
+    units = match_units(recs, register, decisions, existing_links, link_positions=link_at)
     unit_arr = units.to_numpy(dtype=object)
     phases = {"units_s": time.perf_counter() - started}
 
@@ -455,7 +473,9 @@ def _match_year(
     fingerprints = _fingerprints(recs, unit_arr, dec, register_decided, settings)
     phases["fingerprints_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    reuse = _reusable(previous, fingerprints, register_decided, existing_links, reg_ids)
+    reuse = _reusable(
+        previous, fingerprints, register_decided, recs, unit_arr, existing_links, link_at
+    )
     todo = ~_isin(unit_arr, reuse)
     phases["memo_check_s"] = time.perf_counter() - t
 
@@ -485,7 +505,9 @@ def _match_year(
     if not reuse:
         dedup, linked = fresh, fresh_linked
     else:
-        dedup, linked = _with_memo(recs, todo, previous, reuse, fresh, fresh_linked, existing_links)
+        dedup, linked = _with_memo(
+            recs, todo, previous, reuse, fresh, fresh_linked, existing_links, link_at[0]
+        )
     phases["combine_s"] = time.perf_counter() - t
     stats = {
         "units": len(fingerprints),
@@ -509,11 +531,18 @@ def _reusable(
     previous: MatchMemo | None,
     fingerprints: dict[str, str],
     register_decided: set[str],
+    recs: pd.DataFrame,
+    unit_arr: np.ndarray,
     existing_links: pd.DataFrame | None,
-    reg_ids: np.ndarray,
+    link_at: tuple[np.ndarray, np.ndarray] | None,
 ) -> set[str]:
-    """Units whose memo holds: same fingerprint, stored links agreeing with it."""
-    if previous is None or existing_links is None or not len(existing_links):
+    """Units whose memo holds: same fingerprint, stored links agreeing with it.
+
+    A unit's fingerprint covers its record keys in order, so its records now are the
+    memo's rows for it, normally in the same order (checked, not assumed); each
+    record's stored link is found through the link positions already looked up.
+    """
+    if previous is None or link_at is None:
         return set()
     same = {
         u
@@ -525,13 +554,21 @@ def _reusable(
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    link_rec, link_reg = link_at
+    rows = np.flatnonzero(_isin(unit_arr, same))
     memo = previous.records[_isin(previous.records["unit"], same)]
-    at = lookup(memo["record_key"], existing_links["record_key"])
-    found = at >= 0
-    at_arrow = pa.array(np.where(found, at, 0))
+    keys = _arrow(recs["record_key"]).take(pa.array(rows))
+    memo_at = lookup(keys, memo["record_key"], aligned_ok=True)
+    link_of_rec = np.full(len(recs), -1, dtype=np.int64)
+    has_rec = link_rec >= 0
+    link_of_rec[link_rec[has_rec]] = np.flatnonzero(has_rec)
+    link = link_of_rec[rows]
+    found = (link >= 0) & (memo_at >= 0)
+    link_take = pa.array(np.where(found, link, 0))
+    memo_take = pa.array(np.where(found, memo_at, 0))
 
     def agree(stored: Any, remembered: Any) -> np.ndarray:
-        stored, remembered = _arrow(stored).take(at_arrow), _arrow(remembered)
+        stored, remembered = _arrow(stored).take(link_take), _arrow(remembered).take(memo_take)
         if stored.type != remembered.type:
             stored = stored.cast(remembered.type)
         return pc.fill_null(pc.equal(stored, remembered), False).to_numpy(zero_copy_only=False)
@@ -540,9 +577,9 @@ def _reusable(
         found
         & agree(existing_links["sentra_id"], memo["sentra_id"])
         & agree(existing_links["cluster_key"], memo["cluster_key"])
-        & (lookup(memo["sentra_id"], reg_ids) >= 0)
+        & (link_reg[np.maximum(link, 0)] >= 0)
     )
-    stale = set(memo["unit"][~agrees]) if not agrees.all() else set()
+    stale = set(unit_arr[rows[~agrees]]) if not agrees.all() else set()
     if stale:
         log.info("match memo: %d unit(s) whose stored links changed are matched again", len(stale))
     return same - stale
@@ -556,6 +593,7 @@ def _with_memo(
     fresh: DedupResult,
     fresh_linked: LinkResult,
     existing_links: pd.DataFrame,
+    link_rec: np.ndarray,
 ) -> tuple[DedupResult, LinkResult]:
     """Combine the recomputed units with the memo's (and the stored links) for the rest."""
     import pyarrow as pa
@@ -605,7 +643,9 @@ def _with_memo(
 
     # Carried links: the survivor's stored link, as link_to_register's carried level
     # takes it (the survivor's own row first; every member agrees, checked above).
-    is_own = lookup(existing_links["record_key"], survivors["cluster_key"]) >= 0
+    carried_survivor = np.zeros(len(recs), dtype=bool)
+    carried_survivor[survivor_of[kept_pos]] = True  # every carried cluster key is found
+    is_own = (link_rec >= 0) & carried_survivor[np.maximum(link_rec, 0)]
     own = existing_links[["record_key", "sentra_id", "method", "score", "evidence"]][is_own]
     carried = own.rename(columns={"record_key": "cluster_key"})
     carried = carried.assign(

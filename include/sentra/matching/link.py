@@ -374,20 +374,41 @@ def _isin(values, pool) -> np.ndarray:
     """Membership test in Arrow's C kernel.
 
     pandas' Arrow-backed strings test membership with a Python loop, which costs
-    seconds at a million rows.
+    seconds at a million rows. Arrow-backed columns go to Arrow as they are: a
+    round-trip through a numpy object array cost a tenth of a second per million keys,
+    even when there was nothing to look up.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if isinstance(pool, set | frozenset):
         pool = list(pool)
-    values = pa.array(np.asarray(values, dtype=object), from_pandas=True)
-    pool = pa.array(np.asarray(pool, dtype=object), from_pandas=True)
-    if len(pool) == 0 or pa.types.is_null(pool.type):
+    if len(values) == 0 or len(pool) == 0:
         return np.zeros(len(values), dtype=bool)
-    if pa.types.is_null(values.type):
+    values, pool = _to_arrow(values), _to_arrow(pool)
+    if isinstance(pool, pa.ChunkedArray):
+        pool = pool.combine_chunks()
+    if pa.types.is_dictionary(values.type):  # a categorical column: compare its values
+        values = values.cast(values.type.value_type)
+    if pa.types.is_null(pool.type) or pa.types.is_null(values.type):
         return np.zeros(len(values), dtype=bool)
-    return pc.is_in(values, value_set=pool.cast(values.type)).to_numpy(zero_copy_only=False)
+    found = pc.is_in(values, value_set=pool.cast(values.type))
+    return found.to_numpy(zero_copy_only=False)
+
+
+def _to_arrow(values: Any) -> Any:
+    """Arrow array of a Series, numpy array or list (no copy when Arrow-backed)."""
+    import pyarrow as pa
+
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return values
+    if isinstance(values, pd.Index):
+        values = values.to_series()
+    if not isinstance(values, pd.Series | np.ndarray | list):
+        values = np.asarray(values, dtype=object)
+    elif isinstance(values, np.ndarray) and values.dtype.kind in "USO":
+        values = values.astype(object, copy=False)
+    return pa.array(values, from_pandas=True)
 
 
 def _one_to_one(claim: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
