@@ -506,9 +506,13 @@ def _survivors(
         filled = recs.iloc[member_order][census].groupby(group, sort=True).first()
         target = out_pos[filled.index.to_numpy()]
         for col in census:
-            values = out[col].array.copy()
-            values[target] = filled[col].array
-            out[col] = values
+            # The survivor comes first in member order, so only where its value is
+            # missing can the merged value differ; most columns need no new copy.
+            gaps = out[col].isna().to_numpy()[target] & filled[col].notna().to_numpy()
+            if gaps.any():
+                values = out[col].array.copy()
+                values[target[gaps]] = filled[col].array[gaps]
+                out[col] = values
     if {"latitude", "longitude"} <= set(recs.columns):
         lat = recs["latitude"].to_numpy(dtype="float64", na_value=np.nan)
         lon = recs["longitude"].to_numpy(dtype="float64", na_value=np.nan)
