@@ -768,8 +768,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="quick")
     parser.add_argument("--stage", help="run one stage in-process and print its JSON")
     parser.add_argument("--only", help="comma-separated stages to run")
-    parser.add_argument("--out", type=Path, default=Path("bench/results.json"))
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="results file (default bench/results.json for quick, bench/results-SIZE.json else)",
+    )
     args = parser.parse_args(argv)
+    if args.out is None:
+        suffix = "" if args.size == "quick" else f"-{args.size}"
+        args.out = Path(f"bench/results{suffix}.json")
     if args.stage:
         print(json.dumps(run_stage(args.stage, args.size)))
         return 0
