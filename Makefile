@@ -28,7 +28,7 @@ demo: $(STAMP)  ## run a synthetic census round end to end through Airflow
 	$(BIN)/sentra demo
 
 # Two workers, one per core here: on a slow 2-core host the suite took 14.4 min in one
-# process, 8.5 min on two (grouping whole files per worker was slower, 11 min: the
+# process, 8.5-10 min on two (grouping whole files per worker was slower, 11 min: the
 # biggest files then run alone at the end).
 test: $(STAMP) browser  ## lint, then the whole test suite
 	$(BIN)/ruff check .
