@@ -45,7 +45,7 @@ from sentra.matching.dedup import (
     deduplicate,
     normalise_decisions,
 )
-from sentra.matching.link import LinkResult, _isin, link_to_register
+from sentra.matching.link import LinkResult, _isin, _to_arrow, link_to_register
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -188,19 +188,6 @@ def _regions(records: pd.DataFrame) -> np.ndarray:
     return np.where(pd.isna(region), NO_REGION, region).astype(object)
 
 
-def _arrow(values: Any) -> Any:
-    """Arrow array of a Series, Index, numpy or Arrow array (no copy when Arrow-backed)."""
-    import pyarrow as pa
-
-    if isinstance(values, pa.Array | pa.ChunkedArray):
-        return values
-    if isinstance(values, pd.Series | pd.Index):
-        values = values.array
-    if isinstance(values, np.ndarray):
-        return pa.array(values.astype(object), from_pandas=True)
-    return pa.array(values, from_pandas=True)
-
-
 def lookup(values: Any, keys: Any, *, aligned_ok: bool = False) -> np.ndarray:
     """Position of every value in ``keys`` (-1 when absent), with Arrow's hash kernel:
     a pandas index lookup of a million strings costs a second, this a tenth of it.
@@ -211,7 +198,7 @@ def lookup(values: Any, keys: Any, *, aligned_ok: bool = False) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    v, k = _arrow(values), _arrow(keys)
+    v, k = _to_arrow(values), _to_arrow(keys)
     if aligned_ok and len(v) == len(k) and len(v):
         same = pc.equal(v, k.cast(v.type) if k.type != v.type else k)
         if pc.all(same).as_py():
@@ -557,7 +544,7 @@ def _reusable(
     link_rec, link_reg = link_at
     rows = np.flatnonzero(_isin(unit_arr, same))
     memo = previous.records[_isin(previous.records["unit"], same)]
-    keys = _arrow(recs["record_key"]).take(pa.array(rows))
+    keys = _to_arrow(recs["record_key"]).take(pa.array(rows))
     memo_at = lookup(keys, memo["record_key"], aligned_ok=True)
     link_of_rec = np.full(len(recs), -1, dtype=np.int64)
     has_rec = link_rec >= 0
@@ -568,7 +555,8 @@ def _reusable(
     memo_take = pa.array(np.where(found, memo_at, 0))
 
     def agree(stored: Any, remembered: Any) -> np.ndarray:
-        stored, remembered = _arrow(stored).take(link_take), _arrow(remembered).take(memo_take)
+        stored = _to_arrow(stored).take(link_take)
+        remembered = _to_arrow(remembered).take(memo_take)
         if stored.type != remembered.type:
             stored = stored.cast(remembered.type)
         return pc.fill_null(pc.equal(stored, remembered), False).to_numpy(zero_copy_only=False)
@@ -601,10 +589,10 @@ def _with_memo(
     kept = previous.records[_isin(previous.records["unit"], reuse)]
     kept_pos = np.flatnonzero(~todo)
     # Arrow arrays throughout: a million keys never become Python strings.
-    all_keys = _arrow(recs["record_key"])
+    all_keys = _to_arrow(recs["record_key"])
     kept_keys = all_keys.take(pa.array(kept_pos))
     memo_rows = pa.array(lookup(kept_keys, kept["record_key"], aligned_ok=True))
-    cluster_keys = _arrow(kept["cluster_key"]).take(memo_rows)
+    cluster_keys = _to_arrow(kept["cluster_key"]).take(memo_rows)
     # Survivor position of every record taken from the memo (a fine cluster label too);
     # the recomputed records stand alone here, their survivors come from this run.
     survivor_of = np.arange(len(recs))
@@ -622,8 +610,8 @@ def _with_memo(
         {
             "record_key": kept_keys,
             "cluster_key": cluster_keys,
-            "is_survivor": _arrow(kept["is_survivor"]).take(memo_rows),
-            "match_score": _arrow(kept["match_score"]).take(memo_rows),
+            "is_survivor": _to_arrow(kept["is_survivor"]).take(memo_rows),
+            "match_score": _to_arrow(kept["match_score"]).take(memo_rows),
         }
     ).to_pandas()
     # Row order within the frames is not part of the result (everything downstream

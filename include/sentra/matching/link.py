@@ -397,7 +397,7 @@ def _isin(values, pool) -> np.ndarray:
 
 
 def _to_arrow(values: Any) -> Any:
-    """Arrow array of a Series, numpy array or list (no copy when Arrow-backed)."""
+    """Arrow array of a Series, Index, numpy array or list (no copy when Arrow-backed)."""
     import pyarrow as pa
 
     if isinstance(values, pa.Array | pa.ChunkedArray):
