@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sentra.ingest.normalise import (
+    parse_column,
     parse_coordinate,
     parse_date,
     parse_int,
@@ -86,6 +87,7 @@ def test_indonesian_dates_parse_back(d):
     assert parse_date(d.isoformat()) == (d, None)
 
 
+@settings(deadline=None)  # the first odd amount imports lokal; timing is the benchmark's job
 @given(st.text(max_size=30))
 def test_parsers_never_raise_on_any_text(text):
     for parser in (parse_int, parse_money, parse_coordinate, parse_date, parse_status):
@@ -111,6 +113,36 @@ def test_vectorised_path_equals_parsing_each_value(values):
         if fast is None:
             continue
         assert fast == ([parser(v)[0] for v in values], [parser(v)[1] for v in values])
+
+
+SPREADSHEET_CELLS = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=-1e6, max_value=1e12).map(round).map(float),  # whole numbers
+    st.sampled_from([2.5, -0.5, 0.5, -0.0, 2.0**63, -(2.0**63), 9.223372036854775e18, 1e300]),
+    st.integers(-(10**6), 10**12),
+    st.sampled_from([2**63 - 1, 2**63, -(2**63), -(2**63) - 1, 10**30]),
+    st.booleans(),
+    st.integers(-(10**6), 10**9).map(id_thousands),
+    st.sampled_from(["", "  ", "12,5", "Rp 1.250.000,-", "1,25 juta", "-7,8123", "abc"]),
+    st.text(max_size=8),
+    st.just(datetime(2024, 8, 12)),
+)
+
+
+@settings(deadline=None)
+@given(st.lists(SPREADSHEET_CELLS, max_size=40))
+@example([float("nan"), float("inf"), -(2**63), 2.5, True, None, ""])
+def test_mixed_spreadsheet_cells_parse_as_each_value_would(values):
+    """Excel floats and JSON integers take numpy, text takes Arrow: same result per cell."""
+    for kind, parser in (
+        ("int", parse_int),
+        ("money", parse_money),
+        ("coordinate", parse_coordinate),
+    ):
+        typed, codes = parse_column(values, kind)
+        assert typed.to_pylist() == [parser(v)[0] for v in values], kind
+        assert codes.to_pylist() == [parser(v)[1] for v in values], kind
 
 
 @given(st.sampled_from(["Aktif", "masih aktif", "AKTIF", "aktif berproduksi", "Beroperasi"]))

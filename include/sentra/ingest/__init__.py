@@ -8,14 +8,20 @@ lineage: submission, file, sheet and the row number the office sees.
 
 from __future__ import annotations
 
-import gc
-import re
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sentra.config import Settings, get_settings
-from sentra.ingest.readers import RawTable, ReadError, SkippedRow, read_tables
+from sentra.ingest.readers import (
+    RawTable,
+    ReadError,
+    SkippedRow,
+    read_tables,
+    without_cyclic_gc,
+)
 from sentra.ingest.safety import UnsafeFileError, check_bytes
 from sentra.schema import REQUIRED_COLUMNS, census_arrow_schema, column_label, reason
 
@@ -27,6 +33,7 @@ TEXT_COLUMNS = (
     "sentra_name", "address", "legal_basis", "contact_name", "contact_phone", "remarks",
 )  # fmt: skip
 FORMULA_PREFIXES = ("=", "+", "@")
+CHUNK_ROWS = 131_072  # rows normalised per task: small enough for the CPU caches
 
 
 @dataclass(frozen=True)
@@ -151,45 +158,54 @@ def _failed(
 
 
 def _gather(tables: list[RawTable], canonical: str) -> Any:
-    """One canonical column over all usable tables: an Arrow array, or a list of cells."""
+    """One canonical column over all usable tables: chunked Arrow, or a list of cells."""
     import pyarrow as pa
 
+    arrow = (pa.Array, pa.ChunkedArray)
     pieces = []
     for t in tables:
         index = next((i for i, c in t.mapping.columns.items() if c == canonical), None)
         pieces.append(None if index is None else t.columns.get(index))
-    if all(isinstance(p, pa.Array) or p is None for p in pieces):
-        return pa.concat_arrays(
-            [
-                p if p is not None else pa.nulls(t.n_rows, pa.string())
-                for p, t in zip(pieces, tables, strict=True)
-            ]
-        )
+    if all(isinstance(p, arrow) or p is None for p in pieces):
+        chunks = []
+        for p, t in zip(pieces, tables, strict=True):
+            if p is None:
+                chunks.append(pa.nulls(t.n_rows, pa.string()))
+            else:
+                chunks.extend(p.chunks if isinstance(p, pa.ChunkedArray) else [p])
+        return pa.chunked_array(chunks, pa.string())
     out: list[Any] = []
     for p, t in zip(pieces, tables, strict=True):
         if p is None:
             out.extend([None] * t.n_rows)
-        elif isinstance(p, pa.Array):
+        elif isinstance(p, arrow):
             out.extend(p.to_pylist())
         else:
             out.extend(p)
     return out
 
 
+def _rows(column: Any, start: int, stop: int) -> Any:
+    """Rows ``start:stop`` of a gathered column: one contiguous Arrow array, or a list."""
+    import pyarrow as pa
+
+    if isinstance(column, pa.ChunkedArray):
+        return column.slice(start, stop - start).combine_chunks()
+    return column[start:stop]
+
+
 class _Problems:
-    """Row problems, added column by column only where a code is set (usually few rows)."""
+    """Row problems, added column by column only where a code is set (usually few rows).
+
+    Row chunks normalised in parallel write to disjoint rows, each from its ``offset``.
+    """
 
     def __init__(self, count: int) -> None:
         # Many small acyclic lists: the cyclic GC would rescan them for nothing (8x slower).
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with without_cyclic_gc():
             self.rows: list[list[dict[str, Any]]] = [[] for _ in range(count)]
-        finally:
-            if enabled:
-                gc.enable()
 
-    def add(self, column: str, codes: Any, raw: Any) -> None:
+    def add(self, column: str, codes: Any, raw: Any, offset: int = 0) -> None:
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -202,7 +218,7 @@ class _Problems:
             raw.take(where).to_pylist() if isinstance(raw, pa.Array) else [raw[i] for i in rows]
         )
         for i, code, value in zip(rows, found, values, strict=True):
-            self.rows[i].append(
+            self.rows[offset + i].append(
                 {
                     "code": code,
                     "column": column,
@@ -210,12 +226,16 @@ class _Problems:
                 }
             )
 
-    def add_where(self, column: str, code: str, mask: Any, values: Any) -> None:
+    def add_where(self, column: str, code: str, mask: Any, values: Any, offset: int = 0) -> None:
         import pyarrow as pa
         import pyarrow.compute as pc
 
         codes = pc.if_else(mask, pa.scalar(code), pa.scalar(None, pa.string()))
-        self.add(column, codes, values)
+        self.add(column, codes, values, offset)
+
+
+def _threads(settings: Settings) -> int:
+    return settings.ingest_threads or os.cpu_count() or 1
 
 
 def _normalise(
@@ -226,56 +246,121 @@ def _normalise(
     submission_id: str,
     settings: Settings,
 ) -> pd.DataFrame:
-    """Column by column: Arrow kernels for clean cells, per distinct value for the rest."""
+    """Normalise every data row, in chunks of rows run on a thread pool.
+
+    Arrow's kernels release the GIL, so chunks of a large CSV normalise in parallel
+    (about twice as fast on two cores); each chunk also stays small enough for the CPU
+    caches. A chunk's result does not depend on the others: rows are independent and
+    every parser is a pure function of one cell.
+    """
     import numpy as np
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from sentra.ingest import normalise as n
-
     count = sum(t.n_rows for t in tables)
     provided = {c for t in tables for c in t.mapping.canonical}
+    columns = {c: _gather(tables, c) for c in provided}
     problems = _Problems(count)
+    bounds = [(a, min(a + CHUNK_ROWS, count)) for a in range(0, count, CHUNK_ROWS)] or [(0, 0)]
+
+    def run(bound: tuple[int, int]) -> dict[str, Any]:
+        a, b = bound
+        part = {c: _rows(v, a, b) for c, v in columns.items()}
+        return _normalise_rows(part, b - a, office_code, settings, problems, a)
+
+    workers = min(_threads(settings), len(bounds))
+    if workers > 1:
+        with ThreadPoolExecutor(workers, thread_name_prefix="sentra-ingest") as pool:
+            parts = list(pool.map(run, bounds))
+    else:
+        parts = [run(b) for b in bounds]
+    columns.clear()  # the raw cells: no longer needed once every chunk is normalised
+
+    schema = census_arrow_schema()
+    lineage = {
+        "submission_id": pa.repeat(submission_id, count),
+        "office_code": pa.repeat(office_code, count),
+        "source_file": pa.repeat(file_name, count),
+        "source_sheet": pa.chunked_array(
+            [pa.repeat(pa.scalar(t.sheet, pa.string()), t.n_rows) for t in tables], pa.string()
+        ),
+        "source_row": pa.array(np.concatenate([np.asarray(t.row_numbers, dtype=np.int64)
+                                               for t in tables]) if tables else [], pa.int64()),
+        "census_year": pa.repeat(pa.scalar(census_year, pa.int64()), count),
+    }  # fmt: skip
+    arrays = [
+        lineage[f.name].cast(f.type)
+        if f.name in lineage
+        else pa.chunked_array([pc.cast(p[f.name], f.type) for p in parts], f.type)
+        for f in schema
+    ]
+    table = pa.Table.from_arrays(arrays, schema=schema)
+    del parts, arrays
+    nullable = {pa.int16(): pd.Int64Dtype(), pa.int32(): pd.Int64Dtype(),
+                pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}  # fmt: skip
+    frame = table.to_pandas(types_mapper=nullable.get)
+    for name in ("source_row", "census_year"):
+        frame[name] = frame[name].astype("int64")
+    frame["problems"] = problems.rows
+    return frame
+
+
+def _normalise_rows(
+    columns: dict[str, Any],
+    count: int,
+    office_code: str,
+    settings: Settings,
+    problems: _Problems,
+    offset: int,
+) -> dict[str, Any]:
+    """One chunk of rows, column by column: Arrow kernels for clean cells, per distinct
+    value for the rest. Returns the canonical columns as Arrow arrays."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from sentra.ingest import normalise as n
+
     none = pa.nulls(count, pa.string())
 
     def column(col: str) -> Any:
-        return _gather(tables, col) if col in provided else none
+        return columns.get(col, none)
+
+    def add(col: str, codes: Any, raw: Any) -> None:
+        problems.add(col, codes, raw, offset)
+
+    def add_where(col: str, code: str, mask: Any, values: Any) -> None:
+        problems.add_where(col, code, mask, values, offset)
 
     out: dict[str, Any] = {}
     for col in TEXT_COLUMNS:
-        raw = column(col)
-        values = n.clean_text_column(raw)
+        values = n.clean_text_column(column(col))
         too_long = pc.fill_null(pc.greater(pc.utf8_length(values), settings.max_cell_chars), False)
         if pc.any(too_long).as_py():
-            problems.add_where(col, "cell_too_long", too_long, values)
+            add_where(col, "cell_too_long", too_long, values)
             values = pc.utf8_slice_codeunits(values, 0, settings.max_cell_chars)
         if col != "contact_phone":
-            formula = pc.fill_null(
-                pc.match_substring_regex(values, "^[" + re.escape("".join(FORMULA_PREFIXES)) + "]"),
-                False,
-            )
-            problems.add_where(col, "formula_neutralised", formula, values)
+            formula = n.starts_with_any(values, FORMULA_PREFIXES)
+            add_where(col, "formula_neutralised", formula, values)
         out[col] = values
     out["sentra_id"] = pc.utf8_upper(n.clean_text_column(column("sentra_id")))
     for col, kind in (("units", "int"), ("workers", "int"), ("year_established", "int"),
                       ("production_value", "money"), ("investment_value", "money")):  # fmt: skip
         raw = column(col)
         values, codes = n.parse_column(raw, kind)
-        problems.add(col, codes, raw)
+        add(col, codes, raw)
         out[col] = values
     for col in ("latitude", "longitude"):
         raw = column(col)
         out[col], codes = n.parse_column(raw, "coordinate")
-        problems.add(col, codes, raw)
-    if "coordinates" in provided:
+        add(col, codes, raw)
+    if "coordinates" in columns:
         raw = column("coordinates")
         results, index = n.by_unique(raw, n.split_coordinates)
         lat = pc.take(pa.array([r[0][0] for r in results], pa.float64()), index)
         lon = pc.take(pa.array([r[0][1] for r in results], pa.float64()), index)
-        problems.add(
-            "latitude", pc.take(pa.array([r[1] for r in results], pa.string()), index), raw
-        )
+        add("latitude", pc.take(pa.array([r[1] for r in results], pa.string()), index), raw)
         out["latitude"] = pc.coalesce(out["latitude"], lat)
         out["longitude"] = pc.coalesce(out["longitude"], lon)
     for col, parser, type_ in (
@@ -287,7 +372,7 @@ def _normalise(
     ):
         raw = column(col)
         out[col], codes = n.parse_unique(raw, parser, type_)
-        problems.add(col, codes, raw)
+        add(col, codes, raw)
     out["province_code"] = pc.utf8_slice_codeunits(out["region_code"], 0, 2)
     results, index = n.by_unique(column("commodity"), n.parse_commodity)
     out["commodity"] = pc.take(pa.array([r[0][0] for r in results], pa.string()), index)
@@ -302,29 +387,9 @@ def _normalise(
             pc.or_(pc.greater(out[col], info.max), pc.less(out[col], info.min)), False
         )
         if pc.any(outside).as_py():
-            problems.add_where(col, limit_code, outside, out[col])
+            add_where(col, limit_code, outside, out[col])
             out[col] = pc.if_else(outside, pa.scalar(None, out[col].type), out[col])
-    sheets = [s for t in tables for s in [t.sheet] * t.n_rows]
-    lineage = {
-        "submission_id": pa.array([submission_id] * count, pa.string()),
-        "office_code": pa.array([office_code] * count, pa.string()),
-        "source_file": pa.array([file_name] * count, pa.string()),
-        "source_sheet": pa.array(sheets, pa.string()),
-        "source_row": pa.array(np.concatenate([np.asarray(t.row_numbers, dtype=np.int64)
-                                               for t in tables]) if tables else [], pa.int64()),
-        "census_year": pa.array(np.full(count, census_year, dtype=np.int64)),
-    }  # fmt: skip
-    arrays = [
-        pc.cast(lineage[f.name] if f.name in lineage else out[f.name], f.type) for f in schema
-    ]
-    table = pa.Table.from_arrays(arrays, schema=schema)
-    nullable = {pa.int16(): pd.Int64Dtype(), pa.int32(): pd.Int64Dtype(),
-                pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}  # fmt: skip
-    frame = table.to_pandas(types_mapper=nullable.get)
-    for name in ("source_row", "census_year"):
-        frame[name] = frame[name].astype("int64")
-    frame["problems"] = problems.rows
-    return frame
+    return out
 
 
 __all__ = ["FileError", "ParseResult", "SkippedRow", "read_submission"]

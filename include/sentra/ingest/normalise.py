@@ -83,6 +83,9 @@ _FAST_SCALED = (
 _FAST_COORD = r"^[+-]?[0-9]{1,3}(?:[.,][0-9]{1,15})?$"
 
 
+_TEXT_CELL_TYPES = {str, type(None)}
+
+
 def as_text_array(values: Any) -> Any:
     """An Arrow string array for a column of text cells (None when cells are mixed types).
 
@@ -95,7 +98,7 @@ def as_text_array(values: Any) -> Any:
         return values.combine_chunks()
     if isinstance(values, pa.Array):
         return values
-    if all(v is None or type(v) is str for v in values):
+    if set(map(type, values)) <= _TEXT_CELL_TYPES:
         return pa.array(values, type=pa.string())
     return None
 
@@ -133,6 +136,17 @@ def clean_text_array(arr: Any) -> Any:
         arr = pc.replace_with_mask(arr, odd, fixed)
     arr = pc.utf8_trim_whitespace(arr)
     return pc.if_else(pc.equal(pc.binary_length(arr), 0), pa.scalar(None, pa.string()), arr)
+
+
+def starts_with_any(arr: Any, prefixes: tuple[str, ...]) -> Any:
+    """True where a cell starts with one of ``prefixes`` (plain prefix tests: no regex)."""
+    import pyarrow.compute as pc
+
+    hits = [pc.starts_with(arr, p) for p in prefixes]
+    found = hits[0]
+    for h in hits[1:]:
+        found = pc.or_(found, h)
+    return pc.fill_null(found, False)
 
 
 def clean_text_column(values: Any) -> Any:
@@ -208,7 +222,7 @@ def parse_column(values: Any, kind: str) -> tuple[Any, Any]:
     out_type = pa.float64() if kind == "coordinate" else pa.int64()
     arr = as_text_array(values)
     if arr is None:
-        return parse_unique(values, parser, out_type)
+        return _parse_cells(values, kind)
     text = pc.utf8_trim_whitespace(arr)
     pattern = {"coordinate": _FAST_COORD, "money": _FAST_MONEY, "int": _FAST_INT}[kind]
     fast = pc.fill_null(pc.match_substring_regex(text, pattern), False)
@@ -218,9 +232,20 @@ def parse_column(values: Any, kind: str) -> tuple[Any, Any]:
     else:
         if kind == "money":  # the pattern allows "Rp" only in front and ",-"/",00" only at the end
             chosen = pc.utf8_ltrim(chosen, "RrPp. ")
-            for suffix in (",-", ",00", ",0"):
-                chosen = pc.replace_substring(chosen, suffix, "")
-        converted = pc.cast(pc.replace_substring(chosen, ".", ""), out_type)
+            suffixed = pc.fill_null(pc.match_substring(chosen, ","), False)
+            if pc.any(suffixed).as_py():  # usually a few rows: rewrite only those
+                ends = chosen.filter(suffixed)
+                for suffix in (",-", ",00", ",0"):
+                    ends = pc.replace_substring(ends, suffix, "")
+                chosen = pc.replace_with_mask(chosen, suffixed, ends)
+        if kind == "int":  # counts seldom have thousands dots: strip them only where present
+            dotted = pc.fill_null(pc.match_substring(chosen, "."), False)
+            if pc.any(dotted).as_py():
+                plain = pc.replace_substring(chosen.filter(dotted), ".", "")
+                chosen = pc.replace_with_mask(chosen, dotted, plain)
+        else:
+            chosen = pc.replace_substring(chosen, ".", "")
+        converted = pc.cast(chosen, out_type)
     rest = pc.and_(pc.invert(fast), nonblank(arr))
     if kind == "money" and pc.any(rest).as_py():
         converted, fast, rest = _scaled_money(text, converted, fast, rest)
@@ -230,6 +255,76 @@ def parse_column(values: Any, kind: str) -> tuple[Any, Any]:
         pc.if_else(rest, arr, pa.scalar(None, pa.string())), parser, out_type
     )
     return pc.if_else(fast, converted, slow), codes
+
+
+_TWO_63 = 2.0**63  # the first float whose integer part does not fit int64
+
+
+def _parse_cells(values: list[Any], kind: str) -> tuple[Any, Any]:
+    """:func:`parse_column` for spreadsheet and JSON cells: numbers, text, dates mixed.
+
+    Excel numbers (floats) and JSON integers are converted with numpy, text cells go
+    through the Arrow text path, anything else through the per-value parser once per
+    distinct value. Each part gives exactly what the per-value parser gives for its
+    cells (the property tests compare them on generated columns).
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    parser = {"int": parse_int, "money": parse_money, "coordinate": parse_coordinate}[kind]
+    out_type = pa.float64() if kind == "coordinate" else pa.int64()
+    count = len(values)
+    cells = np.fromiter(values, dtype=object, count=count)
+    types = np.fromiter(map(type, values), dtype=object, count=count)
+    is_float, is_int = np.equal(types, float), np.equal(types, int)  # exact types: no bools
+    floats = np.flatnonzero(is_float)
+    ints = np.flatnonzero(is_int)
+    try:
+        int_values = cells[ints].astype(np.int64)
+    except OverflowError:
+        int_values = None
+    if int_values is None or (kind != "coordinate" and (int_values == INT64_MIN).any()):
+        # Beyond int64 (or its minimum, whose magnitude is): the per-value parser says
+        # value_over_cap for those few cells.
+        is_int[:] = False
+        ints, int_values = ints[:0], np.array([], dtype=np.int64)
+    others = np.flatnonzero(~(is_float | is_int))
+    typed = np.zeros(count, dtype=np.float64 if kind == "coordinate" else np.int64)
+    valid = np.zeros(count, dtype=bool)
+    codes = np.full(count, None, dtype=object)
+
+    number = cells[floats].astype(np.float64)
+    finite = np.isfinite(number)
+    infinite = np.isinf(number)  # NaN is a blank cell (no value, no problem); inf is not
+    if kind == "coordinate":
+        typed[floats], valid[floats] = np.where(finite, number, 0.0), finite
+        codes[floats[infinite]] = "invalid_coordinate"
+        typed[ints], valid[ints] = int_values.astype(np.float64), True
+    else:
+        whole = finite & (np.floor(np.where(finite, number, 0.0)) == number)
+        rounded = np.rint(np.where(finite, number, 0.0)) if kind == "money" else number
+        usable = finite if kind == "money" else whole
+        fits = usable & (np.abs(np.where(usable, rounded, 0.0)) < _TWO_63)
+        typed[floats] = np.where(fits, rounded, 0.0).astype(np.int64)
+        valid[floats] = fits
+        code = np.full(len(floats), None, dtype=object)
+        code[usable & ~fits] = "value_over_cap"
+        code[infinite] = "invalid_number"
+        if kind == "int":
+            code[finite & ~whole] = "not_integer"
+        codes[floats] = code
+        typed[ints], valid[ints] = int_values, True
+    if len(others):
+        rest = cells[others].tolist()
+        text = as_text_array(rest)
+        if text is not None:
+            rest_typed, rest_codes = parse_column(text, kind)
+        else:
+            rest_typed, rest_codes = parse_unique(rest, parser, out_type)
+        typed[others] = rest_typed.fill_null(0).to_numpy(zero_copy_only=False)
+        valid[others] = rest_typed.is_valid().to_numpy(zero_copy_only=False)
+        codes[others] = rest_codes.to_numpy(zero_copy_only=False)
+    return pa.array(typed, type=out_type, mask=~valid), pa.array(codes, type=pa.string())
 
 
 _SCALED = re.compile(_FAST_SCALED.strip("^$"))
@@ -249,11 +344,12 @@ def _scaled_money(text: Any, converted: Any, fast: Any, rest: Any) -> tuple[Any,
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    candidates = pc.if_else(rest, text, pa.scalar(None, pa.string()))
-    hit = pc.fill_null(pc.match_substring_regex(candidates, _FAST_SCALED), False)
-    if not pc.any(hit).as_py():
+    candidates = text.filter(rest)  # only the cells left over are looked at
+    found = pc.fill_null(pc.match_substring_regex(candidates, _FAST_SCALED), False)
+    if not pc.any(found).as_py():
         return converted, fast, rest
-    parts = pc.extract_regex(pc.filter(candidates, hit), _FAST_SCALED)
+    hit = pc.replace_with_mask(rest, rest, found)  # back to one flag per row
+    parts = pc.extract_regex(candidates.filter(found), _FAST_SCALED)
     whole = pc.cast(parts.field("whole"), pa.int64())
     frac = pc.cast(pc.utf8_rpad(pc.fill_null(parts.field("decimals"), ""), 6, "0"), pa.int64())
     millions = pc.is_in(pc.utf8_lower(parts.field("unit")), pa.array(["juta", "jt"]))
@@ -291,6 +387,7 @@ def _signed(text: str) -> tuple[int, str]:
 
 
 INT64_MAX = 2**63 - 1
+INT64_MIN = -(2**63)
 
 
 def _bounded(parse: Any) -> Any:

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import io
 import json
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sentra.config import Settings
@@ -32,6 +36,23 @@ HEADER_SEARCH_ROWS = 30
 MIN_HEADER_SCORE = 3
 _TOTALS = re.compile(r"^\s*(jumlah|total|jml\.?|grand total|sub ?total)\b", re.I)
 _INSTRUCTION_SHEETS = re.compile(r"petunjuk|panduan|instruksi|keterangan|readme|cara", re.I)
+
+
+@contextmanager
+def without_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small acyclic objects.
+
+    A sheet's cells arrive as one list per row; every few hundred new lists the
+    collector would rescan all of them, which doubles the time of reading a large
+    sheet. Reference counting still frees everything; the previous state is restored.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass
@@ -101,19 +122,28 @@ def _merge_second_header_row(header: list[Any], below: list[Any]) -> list[Any] |
     return [c if canonical_of(c) != COORDINATES else None for c in merged]
 
 
-def _is_totals(cells: list[Any], mapping: HeaderMapping) -> bool:
+def _totals_test(mapping: HeaderMapping) -> Callable[[list[Any]], bool]:
+    """A test for totals rows ("Jumlah", "Total"), with the mapping's columns looked up once.
+
+    A real sentra named "Jumlah ..." carries a region and a commodity, so those are
+    checked first: for an ordinary data row that settles it.
+    """
     name_idx = next((i for i, c in mapping.columns.items() if c == "sentra_name"), None)
-    candidates = []
-    if name_idx is not None and name_idx < len(cells) and isinstance(cells[name_idx], str):
-        candidates.append(cells[name_idx])
-    first_text = next((c for c in cells if isinstance(c, str) and c.strip()), None)
-    if first_text is not None:
-        candidates.append(first_text)
-    if not any(_TOTALS.match(c) for c in candidates):
-        return False
-    # A real sentra named "Jumlah ..." would carry a region and a commodity.
     identity = [i for i, c in mapping.columns.items() if c in ("region_code", "commodity")]
-    return all(i >= len(cells) or is_blank(cells[i]) for i in identity)
+
+    def is_totals(cells: list[Any]) -> bool:
+        width = len(cells)
+        for i in identity:
+            if i < width and not is_blank(cells[i]):
+                return False
+        if name_idx is not None and name_idx < width:
+            name = cells[name_idx]
+            if isinstance(name, str) and _TOTALS.match(name):
+                return True
+        first_text = next((c for c in cells if isinstance(c, str) and c.strip()), None)
+        return first_text is not None and _TOTALS.match(first_text) is not None
+
+    return is_totals
 
 
 def _repeats_header(cells: list[Any], header_text: dict[int, str], needed: int) -> bool:
@@ -148,44 +178,75 @@ def _header_of(grid: list[list[Any]], settings: Settings) -> tuple[int, list[Any
 def table_from_grid(
     grid: list[list[Any]], row_numbers: list[int], sheet: str | None, settings: Settings
 ) -> RawTable | None:
-    """Find the header and split a grid into data rows and listed non-data rows."""
+    """Find the header and split a grid into data rows and listed non-data rows.
+
+    The data rows are turned into columns first; each kind of non-data row is then
+    looked for column by column, among the rows that can still be one (a blank row is
+    blank in every column, a totals row has no region and no commodity), so a clean
+    sheet costs one look at one or two cells per row.
+    """
     found = _header_of(grid, settings)
     if found is None:
         return None
     h, header, first_data = found
     mapping = map_headers(header)
     table = RawTable(sheet=sheet, header_row=row_numbers[h], mapping=mapping)
-    # A repeated header repeats the header's own texts; comparing those is cheap, where
-    # folding every data cell against all spellings is not.
-    header_text = {i: str(header[i]).strip().lower() for i in mapping.columns}
-    needed = max(MIN_HEADER_SCORE, len(header_text) // 2)
-    kept: list[list[Any]] = []
-    for idx in range(first_data, len(grid)):
-        cells = grid[idx]
-        number = row_numbers[idx]
-        if _blank_row(cells):
-            table.skipped.append(SkippedRow(sheet, number, "blank"))
-            continue
-        if header_text and _repeats_header(cells, header_text, needed):
-            table.skipped.append(SkippedRow(sheet, number, "repeated_header"))
-            continue
-        if _is_totals(cells, mapping):
-            table.skipped.append(SkippedRow(sheet, number, "totals"))
-            continue
-        kept.append(cells)
-        table.row_numbers.append(number)
+    rows = grid[first_data:]
+    numbers = row_numbers[first_data:]
+    width = max(map(len, rows), default=0)
+    if any(len(cells) != width for cells in rows):  # ragged CSV rows: missing cells are None
+        rows = [c if len(c) == width else [*c, *[None] * (width - len(c))] for c in rows]
+    kinds = _non_data_rows(rows, width, header, mapping)
+    table.skipped = [SkippedRow(sheet, numbers[r], kinds[r]) for r in sorted(kinds)]
+    if kinds:
+        rows = [cells for r, cells in enumerate(rows) if r not in kinds]
+        numbers = [n for r, n in enumerate(numbers) if r not in kinds]
+    table.row_numbers = list(numbers)
     for i in mapping.columns:
-        table.columns[i] = [cells[i] if i < len(cells) else None for cells in kept]
+        table.columns[i] = list(map(itemgetter(i), rows)) if i < width else [None] * len(rows)
     return table
 
 
-def _blank_row(cells: list[Any]) -> bool:
-    for c in cells:
-        if c is None or c == "":
-            continue
-        if not is_blank(c):
-            return False
-    return True
+def _non_data_rows(
+    rows: list[list[Any]], width: int, header: list[Any], mapping: HeaderMapping
+) -> dict[int, str]:
+    """Row index → blank | repeated_header | totals, for the rows that are not data.
+
+    The same tests, in the same order, as looking at each row in turn (every cell
+    blank, ``_repeats_header``, the totals test), each applied only to the rows that
+    can still match: column by column, so a clean sheet costs a look at a few cells
+    per row.
+    """
+    kinds: dict[int, str] = {}
+    maybe: Any = range(len(rows))
+    for j in range(width):
+        maybe = [r for r in maybe if is_blank(rows[r][j])]
+        if not maybe:
+            break
+    kinds.update(dict.fromkeys(maybe, "blank"))
+    # A repeated header repeats the header's own texts; comparing those is cheap, where
+    # folding every data cell against all spellings is not.
+    header_text = {i: str(header[i]).strip().lower() for i in mapping.columns}
+    if header_text:
+        first, text = next(iter(header_text.items()))
+        needed = max(MIN_HEADER_SCORE, len(header_text) // 2)
+        if first < width:
+            for r, cell in enumerate(map(itemgetter(first), rows)):
+                if (
+                    isinstance(cell, str)
+                    and cell.strip().lower() == text
+                    and r not in kinds
+                    and _repeats_header(rows[r], header_text, needed)
+                ):
+                    kinds[r] = "repeated_header"
+    identity = [i for i, c in mapping.columns.items() if c in ("region_code", "commodity")]
+    maybe = [r for r in range(len(rows)) if r not in kinds] if kinds else range(len(rows))
+    for i in identity:
+        if i < width:
+            maybe = [r for r in maybe if is_blank(rows[r][i])]
+    is_totals = _totals_test(mapping)
+    kinds.update({r: "totals" for r in maybe if is_totals(rows[r])})
+    return kinds
 
 
 # --------------------------------------------------------------------- xlsx
@@ -209,13 +270,15 @@ def read_workbook(data: bytes, settings: Settings) -> list[RawTable]:
                 raise ReadError("too_many_rows", f"sheet '{name}': {sheet.height:,} rows")
             if sheet.width > settings.max_columns:
                 raise ReadError("too_many_columns", f"sheet '{name}': {sheet.width:,} columns")
-            grid = sheet.to_python(skip_empty_area=False)
+            with without_cyclic_gc():
+                grid = sheet.to_python(skip_empty_area=False)
         except ReadError:
             raise
         except Exception as exc:  # a damaged sheet
             raise ReadError("file_unreadable", f"sheet '{name}': {exc}") from exc
         numbers = list(range(1, len(grid) + 1))
-        table = table_from_grid(grid, numbers, name, settings)
+        with without_cyclic_gc():
+            table = table_from_grid(grid, numbers, name, settings)
         if table is not None and not (_INSTRUCTION_SHEETS.search(name) and not table.n_rows):
             tables.append(table)
     return tables
@@ -288,9 +351,9 @@ def _read_csv_rows(data: bytes, settings: Settings) -> list[RawTable]:
     return [table] if table is not None else []
 
 
-def _line_start(body: bytes, line: int) -> int:
-    """Byte offset where 1-based physical ``line`` starts (len(body) past the end)."""
-    pos = 0
+def _line_start(body: bytes, line: int, start: int = 0) -> int:
+    """Byte offset where 1-based physical ``line`` counted from ``start`` begins."""
+    pos = start
     for _ in range(line - 1):
         nl = body.find(b"\n", pos)
         if nl < 0:
@@ -299,23 +362,29 @@ def _line_start(body: bytes, line: int) -> int:
     return pos
 
 
+_LINE_ENDS_ONLY = re.compile(rb"[\r\n]*")
+
+
 def _read_csv_arrow(data: bytes, settings: Settings) -> list[RawTable] | None:
-    """The whole data section read by Arrow as strings; None when the fast path cannot apply."""
+    """The whole data section read by Arrow as strings; None when the fast path cannot apply.
+
+    The file's bytes are never copied: Arrow reads a zero-copy slice from the first data
+    line, and lines are counted once, from there.
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None
-    body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
-    if b"\n" not in body and b"\r" in body:
+    body = data
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    if body.find(b"\n", start) < 0 and body.find(b"\r", start) >= 0:
         return None  # classic Mac line ends: no physical line numbers to trust here
-    if body.count(b"\n") > settings.max_rows + HEADER_SEARCH_ROWS:
-        raise ReadError("too_many_rows", f"more than {settings.max_rows:,} rows")
-    head = body[: _line_start(body, HEADER_SEARCH_ROWS + 3)]
+    head = body[start : _line_start(body, HEADER_SEARCH_ROWS + 3, start)]
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
-        body = body.decode("cp1252", errors="replace").encode("utf-8")
+        body, start = body[start:].decode("cp1252", errors="replace").encode("utf-8"), 0
         head = body[: _line_start(body, HEADER_SEARCH_ROWS + 3)]
     head_text = head.decode("utf-8", errors="replace")
     delimiter = sniff_delimiter(head_text)
@@ -335,17 +404,22 @@ def _read_csv_arrow(data: bytes, settings: Settings) -> list[RawTable] | None:
         return None  # the row-wise path reads further and gives the same answer
     h, header, first_data = found
     data_line = ends[first_data - 1] + 1
-    rest = body[_line_start(body, data_line) :]
+    offset = _line_start(body, data_line, start)
+    newlines = body.count(b"\n", offset)
+    if newlines > settings.max_rows + HEADER_SEARCH_ROWS:
+        raise ReadError("too_many_rows", f"more than {settings.max_rows:,} rows")
     mapping = map_headers(header)
     result = RawTable(sheet=None, header_row=starts[h], mapping=mapping)
-    if re.fullmatch(rb"[\r\n]*", rest):
+    if _LINE_ENDS_ONLY.fullmatch(body, offset):
         return [result]
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(rest),
+            pa.py_buffer(body).slice(offset),
             read_options=pacsv.ReadOptions(autogenerate_column_names=True),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, ignore_empty_lines=False, newlines_in_values=b'"' in rest
+                delimiter=delimiter,
+                ignore_empty_lines=False,
+                newlines_in_values=body.find(b'"', offset) >= 0,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"f{i}": pa.string() for i in range(settings.max_columns + 1)},
@@ -355,7 +429,7 @@ def _read_csv_arrow(data: bytes, settings: Settings) -> list[RawTable] | None:
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
-    lines = rest.count(b"\n") + (0 if rest.endswith(b"\n") else 1)
+    lines = newlines + (0 if body.endswith(b"\n") else 1)
     if table.num_rows != lines:
         return None  # a quoted cell spans lines: the row-wise path numbers rows exactly
     if table.num_columns > settings.max_columns:
@@ -365,9 +439,13 @@ def _read_csv_arrow(data: bytes, settings: Settings) -> list[RawTable] | None:
 
 
 def _split_arrow_rows(table: RawTable, cols: list[Any], header: list[Any], first: int) -> None:
-    """Blank, repeated-header and totals rows listed; data rows kept, column-wise."""
-    from functools import reduce
+    """Blank, repeated-header and totals rows listed; data rows kept, column-wise.
 
+    Each test looks closely only at the rows that could match (a blank row is blank in
+    its first column, a repeated header repeats the header's first text, a totals row
+    has no region and no commodity), so a clean million-row file costs a few kernels.
+    Columns stay as Arrow read them (chunked); normalisation slices them.
+    """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -376,58 +454,56 @@ def _split_arrow_rows(table: RawTable, cols: list[Any], header: list[Any], first
 
     n = len(cols[0])
     mapping = table.mapping
-    filled = [nonblank(c) for c in cols]
-    blank = pc.invert(reduce(pc.or_, filled))
-    repeated = pa.nulls(n, pa.bool_()).fill_null(False)
+    blank = np.zeros(n, dtype=bool)
+    maybe = pc.indices_nonzero(pc.invert(nonblank(cols[0])))
+    for c in cols[1:]:
+        if not len(maybe):
+            break
+        maybe = maybe.filter(pc.invert(nonblank(c.take(maybe))))
+    blank[maybe.to_numpy()] = True
+    repeated = np.zeros(n, dtype=bool)
     header_text = {i: str(header[i]).strip().lower() for i in mapping.columns if i < len(cols)}
     if header_text:
         # A substring search (fast) finds rows that may repeat the header; only those
         # are compared exactly, as the row-wise path does.
         first_i, first_t = next(iter(header_text.items()))
-        maybe = pc.fill_null(pc.match_substring(cols[first_i], first_t, ignore_case=True), False)
-        if pc.any(maybe).as_py():
+        hit = pc.fill_null(pc.match_substring(cols[first_i], first_t, ignore_case=True), False)
+        if pc.any(hit).as_py():
             needed = max(MIN_HEADER_SCORE, len(header_text) // 2)
-            where = pc.indices_nonzero(maybe)
+            where = pc.indices_nonzero(hit)
             texts = {i: str(header[i]).strip().lower() for i in mapping.columns}
             rows = zip(*[c.take(where).to_pylist() for c in cols], strict=True)
             hits = [k for k, row in zip(where.to_pylist(), rows, strict=True)
                     if _repeats_header(list(row), texts, needed)]  # fmt: skip
-            mask = np.zeros(n, dtype=bool)
-            mask[hits] = True
-            repeated = pa.array(mask)
+            repeated[hits] = True
     # Totals rows carry no region and no commodity; only those rows are looked at closely.
     identity = [i for i, c in mapping.columns.items() if c in ("region_code", "commodity")]
-    candidate = pc.and_(pc.invert(blank), pc.invert(repeated))
+    candidate = pa.array(~(blank | repeated))
     for i in identity:
         if i < len(cols):
-            candidate = pc.and_(candidate, pc.invert(filled[i]))
+            candidate = pc.and_(candidate, pc.invert(nonblank(cols[i])))
     totals = np.zeros(n, dtype=bool)
+    is_totals = _totals_test(mapping)
     if pc.any(candidate).as_py():
         where = pc.indices_nonzero(candidate)
         picked = [c.take(where).to_pylist() for c in cols]
         for k, row in enumerate(zip(*picked, strict=True)):
-            if _is_totals(list(row), mapping):
+            if is_totals(list(row)):
                 totals[where[k].as_py()] = True
     numbers = np.arange(first, first + n)
-    kinds = (
-        ("blank", blank.to_numpy(zero_copy_only=False)),
-        ("repeated_header", repeated.to_numpy(zero_copy_only=False)),
-        ("totals", totals),
-    )
     skip = np.zeros(n, dtype=bool)
-    for kind, flagged in kinds:
+    for kind, flagged in (("blank", blank), ("repeated_header", repeated), ("totals", totals)):
         mask = flagged & ~skip
         table.skipped.extend(SkippedRow(None, int(r), kind) for r in numbers[mask])
         skip |= mask
     table.skipped.sort(key=lambda s: s.source_row)
-    keep = pa.array(~skip)
-    table.row_numbers = numbers[~skip].tolist()
+    keep = pa.array(~skip) if skip.any() else None
+    table.row_numbers = (numbers[~skip] if keep is not None else numbers).tolist()
     for i in mapping.columns:
-        table.columns[i] = (
-            cols[i].filter(keep).combine_chunks()
-            if i < len(cols)
-            else pa.nulls(len(table.row_numbers), pa.string())
-        )
+        if i >= len(cols):
+            table.columns[i] = pa.nulls(len(table.row_numbers), pa.string())
+        else:
+            table.columns[i] = cols[i] if keep is None else cols[i].filter(keep)
 
 
 # --------------------------------------------------------------------- json
