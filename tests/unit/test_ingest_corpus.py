@@ -69,6 +69,7 @@ def test_rows_normalised_in_parallel_chunks_equal_one_pass(name, monkeypatch):
 
     def read(chunk_rows: int, threads: int) -> pd.DataFrame:
         monkeypatch.setattr(ingest, "CHUNK_ROWS", chunk_rows)
+        monkeypatch.setattr(ingest, "MIN_CHUNK_ROWS", min(chunk_rows, ingest.MIN_CHUNK_ROWS))
         settings = dataclasses.replace(get_settings(), ingest_threads=threads)
         result = read_submission(
             CORPUS / name,

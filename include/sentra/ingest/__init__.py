@@ -33,7 +33,8 @@ TEXT_COLUMNS = (
     "sentra_name", "address", "legal_basis", "contact_name", "contact_phone", "remarks",
 )  # fmt: skip
 FORMULA_PREFIXES = ("=", "+", "@")
-CHUNK_ROWS = 131_072  # rows normalised per task: small enough for the CPU caches
+CHUNK_ROWS = 131_072  # rows normalised per task at most: small enough for the CPU caches
+MIN_CHUNK_ROWS = 16_384
 
 
 @dataclass(frozen=True)
@@ -262,14 +263,18 @@ def _normalise(
     provided = {c for t in tables for c in t.mapping.canonical}
     columns = {c: _gather(tables, c) for c in provided}
     problems = _Problems(count)
-    bounds = [(a, min(a + CHUNK_ROWS, count)) for a in range(0, count, CHUNK_ROWS)] or [(0, 0)]
+    threads = _threads(settings)
+    # Every thread gets work on a mid-sized file too; tiny chunks would cost more in
+    # per-kernel overhead than they gain.
+    size = max(min(CHUNK_ROWS, -(-count // threads)), MIN_CHUNK_ROWS)
+    bounds = [(a, min(a + size, count)) for a in range(0, count, size)] or [(0, 0)]
 
     def run(bound: tuple[int, int]) -> dict[str, Any]:
         a, b = bound
         part = {c: _rows(v, a, b) for c, v in columns.items()}
         return _normalise_rows(part, b - a, office_code, settings, problems, a)
 
-    workers = min(_threads(settings), len(bounds))
+    workers = min(threads, len(bounds))
     if workers > 1:
         with ThreadPoolExecutor(workers, thread_name_prefix="sentra-ingest") as pool:
             parts = list(pool.map(run, bounds))
