@@ -262,6 +262,8 @@ def _normalise(
     count = sum(t.n_rows for t in tables)
     provided = {c for t in tables for c in t.mapping.canonical}
     columns = {c: _gather(tables, c) for c in provided}
+    for t in tables:  # the raw cells live on in ``columns`` only, freed once normalised
+        t.columns = {}
     problems = _Problems(count)
     threads = _threads(settings)
     # Every thread gets work on a mid-sized file too; tiny chunks would cost more in
