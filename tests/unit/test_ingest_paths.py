@@ -152,3 +152,20 @@ def test_scaled_amounts_are_exact_where_lokal_is_not():
     assert parse_money("0,5 juta") == (500_000, None)
     assert parse_money("-1,5 M") == (-1_500_000_000, None)
     assert parse_money("dua juta") == (2_000_000, None)  # words still go to lokal
+
+
+def test_a_negative_thread_count_is_a_clear_configuration_error():
+    import dataclasses
+
+    import pytest
+
+    settings = dataclasses.replace(get_settings(), ingest_threads=-2)
+    with pytest.raises(ValueError, match="SENTRA_INGEST_THREADS must be 0"):
+        read_submission(
+            MESSY,
+            file_name="bantul.csv",
+            office_code="34.02",
+            census_year=2026,
+            submission_id="t",
+            settings=settings,
+        )

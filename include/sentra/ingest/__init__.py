@@ -236,6 +236,11 @@ class _Problems:
 
 
 def _threads(settings: Settings) -> int:
+    """Threads for one file: ``SENTRA_INGEST_THREADS``, or one per CPU when it is 0."""
+    if settings.ingest_threads < 0:
+        raise ValueError(
+            f"SENTRA_INGEST_THREADS must be 0 (one per CPU) or more, not {settings.ingest_threads}"
+        )
     return settings.ingest_threads or os.cpu_count() or 1
 
 
