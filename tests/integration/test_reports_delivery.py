@@ -114,7 +114,7 @@ def _by_subject(sink: Sink, fragment: str) -> email.message.EmailMessage:
     raise AssertionError(f"no message with {fragment!r} in its subject")
 
 
-def test_reports_reach_every_office_once_with_indonesian_content(published, smtp):
+def test_reports_reach_every_office_once_with_indonesian_content(published, smtp, monkeypatch):
     settings, office = published
     sink, port = smtp
     summary = send_reports(settings, 2026, transport=SmtpTransport("127.0.0.1", port))
@@ -129,8 +129,18 @@ def test_reports_reach_every_office_once_with_indonesian_content(published, smtp
     assert "Berkas yang diterima" in text
     assert "Baris yang ditolak" in text
 
-    # A retry (or a rerun of the task) sends nothing again.
+    # A retry (or a rerun of the task) sends nothing again, and renders nothing either:
+    # a report already sent is recognised by its content digest before it is built.
+    from sentra.reports import render
+
+    rendered = []
+    for name in ("render_office_email", "render_reminder_email", "render_summary_email"):
+        real = getattr(render, name)
+        monkeypatch.setattr(
+            render, name, lambda *a, _real=real, **k: rendered.append(1) or _real(*a, **k)
+        )
     again = send_reports(settings, 2026, transport=SmtpTransport("127.0.0.1", port))
+    assert rendered == []
     assert again["sent"] == 0
     assert again["skipped_already_sent"] == summary["sent"]
     assert len(sink.messages) == summary["sent"]

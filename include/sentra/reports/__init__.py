@@ -82,13 +82,23 @@ def send_reports(
         log.info("census %s: nothing published yet; no reports", census_year)
         return summary
     summary.version = loaded.version.number
-    sent_before = dl.offices_reported_before(settings, census_year)
+    # Keys already sent, per kind and office: a rerun recognises a report by its content
+    # digest and skips it before rendering (charts and attachments are most of the cost).
+    sent = {
+        kind: dl.offices_reported_before(settings, census_year, kind)
+        for kind in ("report", "reminder", "summary")
+    }
+    sent_before = sent["report"]
     data = loaded.data
     submitted = model.submitted_offices(data.submissions)
 
-    def one(kind: str, office_code: str, make: Callable[[], tuple[str, Any]]) -> None:
+    def one(kind: str, office_code: str, make: Callable[[], tuple[str, Callable[[], Any]]]) -> None:
         try:
-            key, message = make()
+            key, build = make()
+            if key in sent[kind].get(office_code, ()):
+                summary.skipped_already_sent += 1
+                return
+            message = build()
         except Exception as exc:  # one office's bad data must not stop the others
             log.exception("building the %s for %s failed", kind, office_code)
             summary.failed += 1
@@ -112,25 +122,25 @@ def send_reports(
             summary.failed += 1
             summary.failures.append(f"{office_code}/{kind}: {error}")
 
-    def office_report(office: Any) -> tuple[str, Any]:
+    def office_report(office: Any) -> tuple[str, Callable[[], Any]]:
         draft = model.build_office_report(office, census_year, data, version=loaded.version)
         key = draft.digest()
         earlier = sent_before.get(office.office_code, set()) - {key}
         version = model.ReportVersion(loaded.version.number, loaded.version.key, bool(earlier))
         report = replace(draft, version=version)
-        return key, render.render_office_email(report, settings, version_key=key)
+        return key, lambda: render.render_office_email(report, settings, version_key=key)
 
-    def reminder(office: Any) -> tuple[str, Any]:
+    def reminder(office: Any) -> tuple[str, Callable[[], Any]]:
         report = model.build_reminder(office, census_year, data, version=loaded.version)
         key = report.digest()
-        return key, render.render_reminder_email(report, settings, version_key=key)
+        return key, lambda: render.render_reminder_email(report, settings, version_key=key)
 
-    def national() -> tuple[str, Any]:
+    def national() -> tuple[str, Callable[[], Any]]:
         report = model.build_national_summary(
             loaded.offices, census_year, data, version=loaded.version
         )
         key = report.digest()
-        return key, render.render_summary_email(report, settings, version_key=key)
+        return key, lambda: render.render_summary_email(report, settings, version_key=key)
 
     for office in loaded.offices:
         if not office.active or not office.emails:
