@@ -33,7 +33,8 @@ demo: $(STAMP)  ## run a synthetic census round end to end through Airflow
 
 # Two workers, one per core here: on a slow 2-core host the suite took 14.4 min in one
 # process, 8.5-10 min on two (grouping whole files per worker was slower, 11 min: the
-# biggest files then run alone at the end).
+# biggest files then run alone at the end); 4.8 min on two once the venv was compiled
+# to bytecode.
 test: $(STAMP) browser  ## lint, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
