@@ -180,10 +180,10 @@ def table_from_grid(
 ) -> RawTable | None:
     """Find the header and split a grid into data rows and listed non-data rows.
 
-    The data rows are turned into columns first; each kind of non-data row is then
-    looked for column by column, among the rows that can still be one (a blank row is
-    blank in every column, a totals row has no region and no commodity), so a clean
-    sheet costs one look at one or two cells per row.
+    Each kind of non-data row is looked for column by column, among the rows that can
+    still be one (a blank row is blank in every column, a totals row has no region and
+    no commodity), so a clean sheet costs a look at a few cells per row; the data rows
+    are then turned into columns, one pass per mapped column.
     """
     found = _header_of(grid, settings)
     if found is None:
