@@ -282,6 +282,11 @@ def _normalise(
         return _normalise_rows(part, b - a, office_code, settings, problems, a)
 
     workers = min(threads, len(bounds))
+    if workers > 1 and "region_code" in columns:
+        # Built here, once: functools.cache would let two chunk threads build it at once.
+        from sentra.reference import regions
+
+        regions()
     if workers > 1:
         with ThreadPoolExecutor(workers, thread_name_prefix="sentra-ingest") as pool:
             parts = list(pool.map(run, bounds))
