@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -196,17 +197,14 @@ def _rows(column: Any, start: int, stop: int) -> Any:
 
 
 class _Problems:
-    """Row problems, added column by column only where a code is set (usually few rows).
-
-    Row chunks normalised in parallel write to disjoint rows, each from its ``offset``.
-    """
+    """Row problems, added column by column only where a code is set (usually few rows)."""
 
     def __init__(self, count: int) -> None:
         # Many small acyclic lists: the cyclic GC would rescan them for nothing (8x slower).
         with without_cyclic_gc():
             self.rows: list[list[dict[str, Any]]] = [[] for _ in range(count)]
 
-    def add(self, column: str, codes: Any, raw: Any, offset: int = 0) -> None:
+    def add(self, column: str, codes: Any, raw: Any) -> None:
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -219,7 +217,7 @@ class _Problems:
             raw.take(where).to_pylist() if isinstance(raw, pa.Array) else [raw[i] for i in rows]
         )
         for i, code, value in zip(rows, found, values, strict=True):
-            self.rows[offset + i].append(
+            self.rows[i].append(
                 {
                     "code": code,
                     "column": column,
@@ -227,12 +225,12 @@ class _Problems:
                 }
             )
 
-    def add_where(self, column: str, code: str, mask: Any, values: Any, offset: int = 0) -> None:
+    def add_where(self, column: str, code: str, mask: Any, values: Any) -> None:
         import pyarrow as pa
         import pyarrow.compute as pc
 
         codes = pc.if_else(mask, pa.scalar(code), pa.scalar(None, pa.string()))
-        self.add(column, codes, values, offset)
+        self.add(column, codes, values)
 
 
 def _threads(settings: Settings) -> int:
@@ -269,17 +267,17 @@ def _normalise(
     columns = {c: _gather(tables, c) for c in provided}
     for t in tables:  # the raw cells live on in ``columns`` only, freed once normalised
         t.columns = {}
-    problems = _Problems(count)
     threads = _threads(settings)
     # Every thread gets work on a mid-sized file too; tiny chunks would cost more in
     # per-kernel overhead than they gain.
     size = max(min(CHUNK_ROWS, -(-count // threads)), MIN_CHUNK_ROWS)
     bounds = [(a, min(a + size, count)) for a in range(0, count, size)] or [(0, 0)]
 
-    def run(bound: tuple[int, int]) -> dict[str, Any]:
+    def run(bound: tuple[int, int]) -> tuple[dict[str, Any], list[list[dict[str, Any]]]]:
         a, b = bound
         part = {c: _rows(v, a, b) for c, v in columns.items()}
-        return _normalise_rows(part, b - a, office_code, settings, problems, a)
+        problems = _Problems(b - a)  # each chunk its own rows' lists, built in its thread
+        return _normalise_rows(part, b - a, office_code, settings, problems), problems.rows
 
     workers = min(threads, len(bounds))
     if workers > 1 and "region_code" in columns:
@@ -293,6 +291,9 @@ def _normalise(
     else:
         parts = [run(b) for b in bounds]
     columns.clear()  # the raw cells: no longer needed once every chunk is normalised
+    outs = [out for out, _ in parts]
+    problems = list(chain.from_iterable(rows for _, rows in parts))
+    del parts
 
     schema = census_arrow_schema()
     lineage = {
@@ -309,17 +310,17 @@ def _normalise(
     arrays = [
         lineage[f.name].cast(f.type)
         if f.name in lineage
-        else pa.chunked_array([pc.cast(p[f.name], f.type) for p in parts], f.type)
+        else pa.chunked_array([pc.cast(out[f.name], f.type) for out in outs], f.type)
         for f in schema
     ]
     table = pa.Table.from_arrays(arrays, schema=schema)
-    del parts, arrays
+    del outs, arrays
     nullable = {pa.int16(): pd.Int64Dtype(), pa.int32(): pd.Int64Dtype(),
                 pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}  # fmt: skip
     frame = table.to_pandas(types_mapper=nullable.get)
     for name in ("source_row", "census_year"):
         frame[name] = frame[name].astype("int64")
-    frame["problems"] = problems.rows
+    frame["problems"] = problems
     return frame
 
 
@@ -329,7 +330,6 @@ def _normalise_rows(
     office_code: str,
     settings: Settings,
     problems: _Problems,
-    offset: int,
 ) -> dict[str, Any]:
     """One chunk of rows, column by column: Arrow kernels for clean cells, per distinct
     value for the rest. Returns the canonical columns as Arrow arrays."""
@@ -345,10 +345,10 @@ def _normalise_rows(
         return columns.get(col, none)
 
     def add(col: str, codes: Any, raw: Any) -> None:
-        problems.add(col, codes, raw, offset)
+        problems.add(col, codes, raw)
 
     def add_where(col: str, code: str, mask: Any, values: Any) -> None:
-        problems.add_where(col, code, mask, values, offset)
+        problems.add_where(col, code, mask, values)
 
     out: dict[str, Any] = {}
     for col in TEXT_COLUMNS:
