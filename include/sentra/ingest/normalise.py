@@ -212,8 +212,10 @@ def parse_column(values: Any, kind: str) -> tuple[Any, Any]:
     """A numeric column → ``(typed Arrow array, problem codes)``; ``kind``: int/money/coordinate.
 
     Clean text cells ("1.250.000", "Rp 1.250.000,-", "-7,8123") convert with Arrow
-    kernels; every other cell (numbers from Excel, "1,25 juta", junk) goes through the
-    per-value parser once per distinct value, so the result equals parsing each value.
+    kernels, "1,25 juta" amounts with an exact vectorised rule, and every other text
+    cell goes through the per-value parser once per distinct value; a column of mixed
+    cells (spreadsheets, JSON) goes to :func:`_parse_cells`. The result always equals
+    parsing each value.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
