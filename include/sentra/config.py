@@ -54,7 +54,7 @@ class Settings:
     max_cell_chars: int = 10_000
     max_uncompressed_bytes: int = 2 * 1024 * 1024 * 1024
     max_compression_ratio: float = 200.0
-    ingest_threads: int = 0  # threads normalising one large file; 0 = one per CPU
+    ingest_threads: int = 0  # threads normalising one large file; 0 = one per usable CPU (max 8)
 
     # Validation.
     reject_share_threshold: float = 0.20  # above this a submission is held for review

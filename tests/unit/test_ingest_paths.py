@@ -169,3 +169,18 @@ def test_a_negative_thread_count_is_a_clear_configuration_error():
             submission_id="t",
             settings=settings,
         )
+
+
+def test_default_threads_follow_the_usable_cpus_and_stay_bounded(monkeypatch):
+    """0 means one thread per CPU the process may use (a cpuset), never more than eight."""
+    import dataclasses
+    import os
+
+    from sentra.ingest import MAX_DEFAULT_THREADS, _threads
+
+    settings = dataclasses.replace(get_settings(), ingest_threads=0)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(64)), raising=False)
+    assert _threads(settings) == MAX_DEFAULT_THREADS
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {3}, raising=False)
+    assert _threads(settings) == 1
+    assert _threads(dataclasses.replace(settings, ingest_threads=12)) == 12

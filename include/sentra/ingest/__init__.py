@@ -233,13 +233,23 @@ class _Problems:
         self.add(column, codes, values)
 
 
+MAX_DEFAULT_THREADS = 8  # past this the GIL-bound parts of a chunk dominate
+
+
 def _threads(settings: Settings) -> int:
-    """Threads for one file: ``SENTRA_INGEST_THREADS``, or one per CPU when it is 0."""
+    """Threads for one file: ``SENTRA_INGEST_THREADS``, or one per usable CPU when it is 0.
+
+    Usable CPUs are the process's affinity set (a container's cpuset), not the host's
+    count, and at most eight by default: each thread keeps its own allocator arenas.
+    """
     if settings.ingest_threads < 0:
         raise ValueError(
             f"SENTRA_INGEST_THREADS must be 0 (one per CPU) or more, not {settings.ingest_threads}"
         )
-    return settings.ingest_threads or os.cpu_count() or 1
+    if settings.ingest_threads:
+        return settings.ingest_threads
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(usable or 1, MAX_DEFAULT_THREADS))
 
 
 def _normalise(
