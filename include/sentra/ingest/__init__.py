@@ -354,40 +354,35 @@ def _normalise_rows(
     def column(col: str) -> Any:
         return columns.get(col, none)
 
-    def add(col: str, codes: Any, raw: Any) -> None:
-        problems.add(col, codes, raw)
-
-    def add_where(col: str, code: str, mask: Any, values: Any) -> None:
-        problems.add_where(col, code, mask, values)
-
     out: dict[str, Any] = {}
     for col in TEXT_COLUMNS:
         values = n.clean_text_column(column(col))
         too_long = pc.fill_null(pc.greater(pc.utf8_length(values), settings.max_cell_chars), False)
         if pc.any(too_long).as_py():
-            add_where(col, "cell_too_long", too_long, values)
+            problems.add_where(col, "cell_too_long", too_long, values)
             values = pc.utf8_slice_codeunits(values, 0, settings.max_cell_chars)
         if col != "contact_phone":
             formula = n.starts_with_any(values, FORMULA_PREFIXES)
-            add_where(col, "formula_neutralised", formula, values)
+            problems.add_where(col, "formula_neutralised", formula, values)
         out[col] = values
     out["sentra_id"] = pc.utf8_upper(n.clean_text_column(column("sentra_id")))
     for col, kind in (("units", "int"), ("workers", "int"), ("year_established", "int"),
                       ("production_value", "money"), ("investment_value", "money")):  # fmt: skip
         raw = column(col)
         values, codes = n.parse_column(raw, kind)
-        add(col, codes, raw)
+        problems.add(col, codes, raw)
         out[col] = values
     for col in ("latitude", "longitude"):
         raw = column(col)
         out[col], codes = n.parse_column(raw, "coordinate")
-        add(col, codes, raw)
+        problems.add(col, codes, raw)
     if "coordinates" in columns:
         raw = column("coordinates")
         results, index = n.by_unique(raw, n.split_coordinates)
         lat = pc.take(pa.array([r[0][0] for r in results], pa.float64()), index)
         lon = pc.take(pa.array([r[0][1] for r in results], pa.float64()), index)
-        add("latitude", pc.take(pa.array([r[1] for r in results], pa.string()), index), raw)
+        codes = pc.take(pa.array([r[1] for r in results], pa.string()), index)
+        problems.add("latitude", codes, raw)
         out["latitude"] = pc.coalesce(out["latitude"], lat)
         out["longitude"] = pc.coalesce(out["longitude"], lon)
     for col, parser, type_ in (
@@ -399,7 +394,7 @@ def _normalise_rows(
     ):
         raw = column(col)
         out[col], codes = n.parse_unique(raw, parser, type_)
-        add(col, codes, raw)
+        problems.add(col, codes, raw)
     out["province_code"] = pc.utf8_slice_codeunits(out["region_code"], 0, 2)
     results, index = n.by_unique(column("commodity"), n.parse_commodity)
     out["commodity"] = pc.take(pa.array([r[0][0] for r in results], pa.string()), index)
@@ -414,7 +409,7 @@ def _normalise_rows(
             pc.or_(pc.greater(out[col], info.max), pc.less(out[col], info.min)), False
         )
         if pc.any(outside).as_py():
-            add_where(col, limit_code, outside, out[col])
+            problems.add_where(col, limit_code, outside, out[col])
             out[col] = pc.if_else(outside, pa.scalar(None, out[col].type), out[col])
     return out
 
