@@ -208,6 +208,27 @@ def parse_unique(values: Any, parser: Any, type_: Any) -> tuple[Any, Any]:
     )
 
 
+def _kind(kind: str) -> tuple[Any, Any]:
+    """The per-value parser and the Arrow result type of a numeric ``kind``."""
+    import pyarrow as pa
+
+    parser = {"int": parse_int, "money": parse_money, "coordinate": parse_coordinate}[kind]
+    return parser, pa.float64() if kind == "coordinate" else pa.int64()
+
+
+def _rewrite_where(arr: Any, marker: str, replacements: tuple[tuple[str, str], ...]) -> Any:
+    """Apply plain ``replacements`` only to the cells containing ``marker`` (usually few)."""
+    import pyarrow.compute as pc
+
+    marked = pc.fill_null(pc.match_substring(arr, marker), False)
+    if not pc.any(marked).as_py():
+        return arr
+    some = arr.filter(marked)
+    for old, new in replacements:
+        some = pc.replace_substring(some, old, new)
+    return pc.replace_with_mask(arr, marked, some)
+
+
 def parse_column(values: Any, kind: str) -> tuple[Any, Any]:
     """A numeric column → ``(typed Arrow array, problem codes)``; ``kind``: int/money/coordinate.
 
@@ -220,8 +241,7 @@ def parse_column(values: Any, kind: str) -> tuple[Any, Any]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    parser = {"int": parse_int, "money": parse_money, "coordinate": parse_coordinate}[kind]
-    out_type = pa.float64() if kind == "coordinate" else pa.int64()
+    parser, out_type = _kind(kind)
     arr = as_text_array(values)
     if arr is None:
         return _parse_cells(values, kind)
@@ -234,17 +254,9 @@ def parse_column(values: Any, kind: str) -> tuple[Any, Any]:
     else:
         if kind == "money":  # the pattern allows "Rp" only in front and ",-"/",00" only at the end
             chosen = pc.utf8_ltrim(chosen, "RrPp. ")
-            suffixed = pc.fill_null(pc.match_substring(chosen, ","), False)
-            if pc.any(suffixed).as_py():  # usually a few rows: rewrite only those
-                ends = chosen.filter(suffixed)
-                for suffix in (",-", ",00", ",0"):
-                    ends = pc.replace_substring(ends, suffix, "")
-                chosen = pc.replace_with_mask(chosen, suffixed, ends)
+            chosen = _rewrite_where(chosen, ",", ((",-", ""), (",00", ""), (",0", "")))
         if kind == "int":  # counts seldom have thousands dots: strip them only where present
-            dotted = pc.fill_null(pc.match_substring(chosen, "."), False)
-            if pc.any(dotted).as_py():
-                plain = pc.replace_substring(chosen.filter(dotted), ".", "")
-                chosen = pc.replace_with_mask(chosen, dotted, plain)
+            chosen = _rewrite_where(chosen, ".", ((".", ""),))
         else:
             chosen = pc.replace_substring(chosen, ".", "")
         converted = pc.cast(chosen, out_type)
@@ -273,8 +285,7 @@ def _parse_cells(values: list[Any], kind: str) -> tuple[Any, Any]:
     import numpy as np
     import pyarrow as pa
 
-    parser = {"int": parse_int, "money": parse_money, "coordinate": parse_coordinate}[kind]
-    out_type = pa.float64() if kind == "coordinate" else pa.int64()
+    parser, out_type = _kind(kind)
     count = len(values)
     cells = np.fromiter(values, dtype=object, count=count)
     types = np.fromiter(map(type, values), dtype=object, count=count)
@@ -370,10 +381,7 @@ def parse_many(
     """
     if not any(isinstance(v, str) for v in values):
         return None
-    if (
-        fallback
-        is not {"int": parse_int, "money": parse_money, "coordinate": parse_coordinate}[kind]
-    ):
+    if fallback is not _kind(kind)[0]:
         raise ValueError(f"parse_many: {fallback!r} is not the parser of kind {kind!r}")
     typed, codes = parse_column(values, kind)
     return typed.to_pylist(), codes.to_pylist()
