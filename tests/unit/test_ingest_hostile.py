@@ -165,9 +165,13 @@ def test_broken_file_is_a_specific_rejection_in_bounded_time(case, name, factory
         assert result.file_error.message_id, "the office gets an Indonesian message"
 
 
-def test_too_many_rows_is_refused(tmp_path):
+@pytest.mark.parametrize("line_end", [b"\r\n", b"\n"], ids=["crlf", "lf"])
+def test_too_many_rows_is_refused(tmp_path, line_end):
+    # CRLF files have their lines counted before reading; LF-only files without quotes
+    # are checked on Arrow's row count after reading: both must refuse.
     settings = get_settings({"SENTRA_DATA_DIR": str(tmp_path), "SENTRA_MAX_ROWS": "50"})
-    result = _read(csv_bytes([HEADER] + [GOOD_ROW] * 200), settings=settings)
+    data = csv_bytes([HEADER] + [GOOD_ROW] * 200).replace(b"\r\n", line_end)
+    result = _read(data, settings=settings)
     assert result.file_error.code == "too_many_rows"
 
 
@@ -219,6 +223,16 @@ ROW_CASES: list[tuple[str, list[str], Callable]] = [
         "1 MB cell",
         ["A" * 1_000_000, *GOOD_ROW[1:]],
         lambda r: "cell_too_long" in _codes(r) and len(r["sentra_name"]) <= 10_000,
+    ),
+    (
+        "long cell of two-byte letters within the character limit",
+        ["\u00e9" * 10_000, *GOOD_ROW[1:]],
+        lambda r: "cell_too_long" not in _codes(r) and r["sentra_name"] == "\u00e9" * 10_000,
+    ),
+    (
+        "cell of two-byte letters past the character limit",
+        ["\u00e9" * 10_001, *GOOD_ROW[1:]],
+        lambda r: "cell_too_long" in _codes(r) and r["sentra_name"] == "\u00e9" * 10_000,
     ),
     (
         "negative with unicode minus",

@@ -405,8 +405,12 @@ def _read_csv_arrow(data: bytes, settings: Settings) -> list[RawTable] | None:
     h, header, first_data = found
     data_line = ends[first_data - 1] + 1
     offset = _line_start(body, data_line, start)
-    newlines = body.count(b"\n", offset)
-    if newlines > settings.max_rows + HEADER_SEARCH_ROWS:
+    quoted = body.find(b'"', offset) >= 0
+    # Without quotes or carriage returns each physical line is one record, so Arrow's
+    # row count is the line count; otherwise lines are counted (a slow byte loop) to
+    # check that no quoted cell spans lines and no lone CR split one.
+    newlines = body.count(b"\n", offset) if quoted or body.find(b"\r", offset) >= 0 else None
+    if newlines is not None and newlines > settings.max_rows + HEADER_SEARCH_ROWS:
         raise ReadError("too_many_rows", f"more than {settings.max_rows:,} rows")
     mapping = map_headers(header)
     result = RawTable(sheet=None, header_row=starts[h], mapping=mapping)
@@ -419,7 +423,7 @@ def _read_csv_arrow(data: bytes, settings: Settings) -> list[RawTable] | None:
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
                 ignore_empty_lines=False,
-                newlines_in_values=body.find(b'"', offset) >= 0,
+                newlines_in_values=quoted,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"f{i}": pa.string() for i in range(settings.max_columns + 1)},
@@ -429,9 +433,10 @@ def _read_csv_arrow(data: bytes, settings: Settings) -> list[RawTable] | None:
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
-    lines = newlines + (0 if body.endswith(b"\n") else 1)
-    if table.num_rows != lines:
+    if newlines is not None and table.num_rows != newlines + (not body.endswith(b"\n")):
         return None  # a quoted cell spans lines: the row-wise path numbers rows exactly
+    if table.num_rows > settings.max_rows + HEADER_SEARCH_ROWS:
+        raise ReadError("too_many_rows", f"more than {settings.max_rows:,} rows")
     if table.num_columns > settings.max_columns:
         raise ReadError("too_many_columns", f"{table.num_columns:,} > {settings.max_columns:,}")
     _split_arrow_rows(result, table.columns, header, data_line)
