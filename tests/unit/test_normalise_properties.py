@@ -8,6 +8,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sentra.ingest.normalise import (
+    clean_text,
+    clean_text_many,
     parse_column,
     parse_coordinate,
     parse_date,
@@ -113,6 +115,27 @@ def test_vectorised_path_equals_parsing_each_value(values):
         if fast is None:
             continue
         assert fast == ([parser(v)[0] for v in values], [parser(v)[1] for v in values])
+
+
+# Characters the text cleaning treats specially, among ordinary ones.
+ODD_TEXT = st.lists(
+    st.sampled_from(
+        [
+            *"aZ9 .-=é",
+            *("  ", "\t", "\n", "\r", "\x0b", "\x1c", "\x00", "\x7f", "\x85", "\u00a0"),
+            *("\u2003", "\u3000", "\u200b", "\u200e", "\ufeff", "\u2060", "e\u0301", "\u0301"),
+            "\U0001f600",
+        ]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(deadline=None)
+@given(st.lists(st.one_of(st.none(), ODD_TEXT, st.text(max_size=6)), max_size=30))
+@example(["a  b", "\u00e9  x", "x ", " y", "", None, "  "])
+def test_text_column_cleans_as_each_value_would(values):
+    assert clean_text_many(values) == [clean_text(v) for v in values]
 
 
 SPREADSHEET_CELLS = st.one_of(

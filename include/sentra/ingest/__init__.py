@@ -357,10 +357,13 @@ def _normalise_rows(
     out: dict[str, Any] = {}
     for col in TEXT_COLUMNS:
         values = n.clean_text_column(column(col))
-        too_long = pc.fill_null(pc.greater(pc.utf8_length(values), settings.max_cell_chars), False)
-        if pc.any(too_long).as_py():
-            problems.add_where(col, "cell_too_long", too_long, values)
-            values = pc.utf8_slice_codeunits(values, 0, settings.max_cell_chars)
+        # Characters are counted only where a cell has more bytes than the limit allows.
+        if (pc.max(pc.binary_length(values)).as_py() or 0) > settings.max_cell_chars:
+            limit = settings.max_cell_chars
+            too_long = pc.fill_null(pc.greater(pc.utf8_length(values), limit), False)
+            if pc.any(too_long).as_py():
+                problems.add_where(col, "cell_too_long", too_long, values)
+                values = pc.utf8_slice_codeunits(values, 0, limit)
         if col != "contact_phone":
             formula = n.starts_with_any(values, FORMULA_PREFIXES)
             problems.add_where(col, "formula_neutralised", formula, values)
