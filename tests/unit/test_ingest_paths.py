@@ -176,11 +176,11 @@ def test_default_threads_follow_the_usable_cpus_and_stay_bounded(monkeypatch):
     import dataclasses
     import os
 
-    from sentra.ingest import MAX_DEFAULT_THREADS, _threads
+    from sentra.ingest.readers import MAX_DEFAULT_THREADS, worker_threads
 
     settings = dataclasses.replace(get_settings(), ingest_threads=0)
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(64)), raising=False)
-    assert _threads(settings) == MAX_DEFAULT_THREADS
+    assert worker_threads(settings) == MAX_DEFAULT_THREADS
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {3}, raising=False)
-    assert _threads(settings) == 1
-    assert _threads(dataclasses.replace(settings, ingest_threads=12)) == 12
+    assert worker_threads(settings) == 1
+    assert worker_threads(dataclasses.replace(settings, ingest_threads=12)) == 12

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from sentra.ingest.normalise import (
     clean_text,
+    clean_text_array,
     clean_text_many,
     parse_column,
     parse_coordinate,
@@ -18,6 +19,7 @@ from sentra.ingest.normalise import (
     parse_money,
     parse_status,
     split_coordinates,
+    starts_with_any,
 )
 
 MONTH_NAMES = {
@@ -136,6 +138,30 @@ ODD_TEXT = st.lists(
 @example(["a  b", "\u00e9  x", "x ", " y", "", None, "  "])
 def test_text_column_cleans_as_each_value_would(values):
     assert clean_text_many(values) == [clean_text(v) for v in values]
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), ODD_TEXT), max_size=20),
+    st.integers(min_value=0, max_value=11),
+)
+def test_a_slice_of_a_text_column_cleans_like_its_own_cells(values, skip):
+    """Arrow slices share their parent's buffers at an offset: the byte-level tests and
+    the null bitmap must honour it."""
+    import pyarrow as pa
+
+    column = pa.array(["=x "] * skip + values, pa.string()).slice(skip)
+    assert clean_text_array(column).to_pylist() == [clean_text(v) for v in values]
+
+
+@given(st.lists(st.one_of(st.none(), ODD_TEXT), max_size=20))
+@example(["=SUM(A1)", "+62 812", "@x", "a=b", "", None, "\u00e9="])
+def test_formula_prefixes_found_as_startswith_would(values):
+    import pyarrow as pa
+
+    prefixes = ("=", "+", "@", "\u00e9")
+    found = starts_with_any(pa.array(values, pa.string()), prefixes).to_pylist()
+    assert found == [v is not None and v.startswith(prefixes) for v in values]
 
 
 SPREADSHEET_CELLS = st.one_of(

@@ -8,7 +8,6 @@ lineage: submission, file, sheet and the row number the office sees.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain
@@ -22,6 +21,7 @@ from sentra.ingest.readers import (
     SkippedRow,
     read_tables,
     without_cyclic_gc,
+    worker_threads,
 )
 from sentra.ingest.safety import UnsafeFileError, check_bytes
 from sentra.schema import REQUIRED_COLUMNS, census_arrow_schema, column_label, reason
@@ -233,25 +233,6 @@ class _Problems:
         self.add(column, codes, values)
 
 
-MAX_DEFAULT_THREADS = 8  # past this the GIL-bound parts of a chunk dominate
-
-
-def _threads(settings: Settings) -> int:
-    """Threads for one file: ``SENTRA_INGEST_THREADS``, or one per usable CPU when it is 0.
-
-    Usable CPUs are the process's affinity set (a container's cpuset), not the host's
-    count, and at most eight by default: each thread keeps its own allocator arenas.
-    """
-    if settings.ingest_threads < 0:
-        raise ValueError(
-            f"SENTRA_INGEST_THREADS must be 0 (one per CPU) or more, not {settings.ingest_threads}"
-        )
-    if settings.ingest_threads:
-        return settings.ingest_threads
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(usable or 1, MAX_DEFAULT_THREADS))
-
-
 def _normalise(
     tables: list[RawTable],
     file_name: str,
@@ -277,7 +258,7 @@ def _normalise(
     columns = {c: _gather(tables, c) for c in provided}
     for t in tables:  # the raw cells live on in ``columns`` only, freed once normalised
         t.columns = {}
-    threads = _threads(settings)
+    threads = worker_threads(settings)
     # Every thread gets work on a mid-sized file too; tiny chunks would cost more in
     # per-kernel overhead than they gain.
     size = max(min(CHUNK_ROWS, -(-count // threads)), MIN_CHUNK_ROWS)

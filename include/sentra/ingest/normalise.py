@@ -125,7 +125,6 @@ def clean_text_array(arr: Any) -> Any:
     characters, Unicode spaces: few in real files) get NFC and the regex rewrites, and
     runs of spaces are looked for only when the cells' bytes hold two spaces in a row.
     """
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     plain = pc.fill_null(pc.ascii_is_printable(arr), True)
@@ -139,8 +138,37 @@ def clean_text_array(arr: Any) -> Any:
         runs = pc.fill_null(pc.match_substring(arr, "  "), False)
         fixed = pc.replace_substring_regex(arr.filter(runs), " {2,}", " ")
         arr = pc.replace_with_mask(arr, runs, fixed)
-    arr = pc.utf8_trim_whitespace(arr)
-    return pc.if_else(pc.equal(pc.binary_length(arr), 0), pa.scalar(None, pa.string()), arr)
+    return _empty_as_null(_trim_whitespace(arr))
+
+
+# The bytes of a string array's cells, seen by numpy: cheap whole-column tests that
+# decide which cells an Arrow kernel must look at (usually none).
+
+
+def _cell_bytes(arr: Any) -> tuple[Any, Any]:
+    """``(offsets, data)`` of a string array as numpy arrays, without copying."""
+    import numpy as np
+    import pyarrow as pa
+
+    _validity, offsets, data = arr.buffers()
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(offsets, dtype=width)[arr.offset : arr.offset + len(arr) + 1]
+    return offsets, np.frombuffer(data, dtype=np.uint8) if data is not None else None
+
+
+def _edge_bytes(arr: Any) -> tuple[Any, Any, Any]:
+    """Each cell's first and last byte (0 for an empty cell) and whether it has any."""
+    import numpy as np
+
+    offsets, data = _cell_bytes(arr)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    if data is None or not len(data):
+        zero = np.zeros(len(arr), dtype=np.uint8)
+        return zero, zero, filled
+    first = np.where(filled, data[np.where(filled, starts, 0)], 0)
+    last = np.where(filled, data[np.where(filled, ends - 1, 0)], 0)
+    return first, last, filled
 
 
 def _has_double_space(arr: Any) -> bool:
@@ -151,26 +179,77 @@ def _has_double_space(arr: Any) -> bool:
     another starting the next also count: the exact test comes after.
     """
     import numpy as np
-    import pyarrow as pa
 
-    _validity, offsets, data = arr.buffers()
-    if data is None or len(arr) == 0:
+    if not len(arr):
         return False
-    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    offsets = np.frombuffer(offsets, dtype=width)[arr.offset : arr.offset + len(arr) + 1]
-    data = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    offsets, data = _cell_bytes(arr)
+    if data is None:
+        return False
+    data = data[offsets[0] : offsets[-1]]
     return bool(np.logical_and(data[:-1] == 32, data[1:] == 32).any())
 
 
-def starts_with_any(arr: Any, prefixes: tuple[str, ...]) -> Any:
-    """True where a cell starts with one of ``prefixes`` (plain prefix tests: no regex)."""
+def _trim_whitespace(arr: Any) -> Any:
+    """``utf8_trim_whitespace`` on the cells that may start or end with whitespace.
+
+    Whitespace is an ASCII byte up to the space or a non-ASCII character, whose UTF-8
+    bytes are all 0x80 or above: a cell whose first and last bytes are neither needs
+    no trimming.
+    """
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    hits = [pc.starts_with(arr, p) for p in prefixes]
+    first, last, filled = _edge_bytes(arr)
+    maybe = filled & ((first <= 0x20) | (first >= 0x80) | (last <= 0x20) | (last >= 0x80))
+    if not maybe.any():
+        return arr
+    mask = pa.array(maybe)
+    return pc.replace_with_mask(arr, mask, pc.utf8_trim_whitespace(arr.filter(mask)))
+
+
+def _empty_as_null(arr: Any) -> Any:
+    """Empty cells become nulls (a blank cell is no value), sharing the array's buffers.
+
+    ``if_else`` would copy every string for the few empty cells; only the validity
+    bitmap changes.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    offsets, _data = _cell_bytes(arr)
+    kept = np.diff(offsets) > 0
+    if arr.null_count:
+        kept &= arr.is_valid().to_numpy(zero_copy_only=False)
+    if kept.all():
+        return arr
+    bits = np.packbits(np.concatenate([np.zeros(arr.offset, bool), kept]), bitorder="little")
+    _validity, offset_buffer, data_buffer = arr.buffers()
+    return pa.Array.from_buffers(
+        arr.type, len(arr), [pa.py_buffer(bits), offset_buffer, data_buffer], offset=arr.offset
+    )
+
+
+def starts_with_any(arr: Any, prefixes: tuple[str, ...]) -> Any:
+    """True where a cell starts with one of ``prefixes`` (plain prefix tests: no regex).
+
+    Only the cells whose first byte begins one of the prefixes are tested.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    first, _last, filled = _edge_bytes(arr)
+    leads = np.array(sorted({p.encode()[0] for p in prefixes}), dtype=np.uint8)
+    maybe = filled & np.isin(first, leads)
+    if not maybe.any():
+        return pa.array(np.zeros(len(arr), dtype=bool))
+    mask = pa.array(maybe)
+    some = arr.filter(mask)
+    hits = [pc.starts_with(some, p) for p in prefixes]
     found = hits[0]
     for h in hits[1:]:
         found = pc.or_(found, h)
-    return pc.fill_null(found, False)
+    return pc.replace_with_mask(mask, mask, pc.fill_null(found, False))
 
 
 def clean_text_column(values: Any) -> Any:
@@ -210,9 +289,9 @@ def by_unique(values: Any, parser: Any) -> tuple[list[Any], Any]:
                 results.append(parser(v))
             index.append(i)
         return results, pa.array(index, type=pa.int32())
-    uniq = pc.unique(arr)
-    results = [parser(v) for v in uniq.to_pylist()]
-    return results, pc.index_in(arr, value_set=uniq)
+    encoded = pc.dictionary_encode(arr, null_encoding="encode")  # one hash pass, nulls kept
+    results = [parser(v) for v in encoded.dictionary.to_pylist()]
+    return results, encoded.indices
 
 
 def _take(values: list[Any], index: Any, type_: Any) -> Any:

@@ -14,8 +14,10 @@ import csv
 import gc
 import io
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -81,6 +83,25 @@ class RawTable:
     @property
     def n_rows(self) -> int:
         return len(self.row_numbers)
+
+
+MAX_DEFAULT_THREADS = 8  # past this the GIL-bound parts of a chunk dominate
+
+
+def worker_threads(settings: Settings) -> int:
+    """Threads for one file: ``SENTRA_INGEST_THREADS``, or one per usable CPU when it is 0.
+
+    Usable CPUs are the process's affinity set (a container's cpuset), not the host's
+    count, and at most eight by default: each thread keeps its own allocator arenas.
+    """
+    if settings.ingest_threads < 0:
+        raise ValueError(
+            f"SENTRA_INGEST_THREADS must be 0 (one per CPU) or more, not {settings.ingest_threads}"
+        )
+    if settings.ingest_threads:
+        return settings.ingest_threads
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(usable or 1, MAX_DEFAULT_THREADS))
 
 
 class ReadError(Exception):
@@ -439,11 +460,13 @@ def _read_csv_arrow(data: bytes, settings: Settings) -> list[RawTable] | None:
         raise ReadError("too_many_rows", f"more than {settings.max_rows:,} rows")
     if table.num_columns > settings.max_columns:
         raise ReadError("too_many_columns", f"{table.num_columns:,} > {settings.max_columns:,}")
-    _split_arrow_rows(result, table.columns, header, data_line)
+    _split_arrow_rows(result, table.columns, header, data_line, worker_threads(settings))
     return [result]
 
 
-def _split_arrow_rows(table: RawTable, cols: list[Any], header: list[Any], first: int) -> None:
+def _split_arrow_rows(
+    table: RawTable, cols: list[Any], header: list[Any], first: int, threads: int = 1
+) -> None:
     """Blank, repeated-header and totals rows listed; data rows kept, column-wise.
 
     Each test looks closely only at the rows that could match (a blank row is blank in
@@ -504,11 +527,16 @@ def _split_arrow_rows(table: RawTable, cols: list[Any], header: list[Any], first
     table.skipped.sort(key=lambda s: s.source_row)
     keep = pa.array(~skip) if skip.any() else None
     table.row_numbers = (numbers[~skip] if keep is not None else numbers).tolist()
+    used = [i for i in mapping.columns if i < len(cols)]
+    if keep is None:
+        kept = [cols[i] for i in used]
+    else:  # Arrow filters one column per call on one core: the columns go to a pool
+        with ThreadPoolExecutor(threads, thread_name_prefix="sentra-read") as pool:
+            kept = list(pool.map(lambda c: c.filter(keep), (cols[i] for i in used)))
+    table.columns = dict(zip(used, kept, strict=True))
     for i in mapping.columns:
         if i >= len(cols):
             table.columns[i] = pa.nulls(len(table.row_numbers), pa.string())
-        else:
-            table.columns[i] = cols[i] if keep is None else cols[i].filter(keep)
 
 
 # --------------------------------------------------------------------- json
