@@ -285,21 +285,22 @@ def read_workbook(data: bytes, settings: Settings) -> list[RawTable]:
         raise ReadError("file_unreadable", message) from exc
     tables = []
     for name in wb.sheet_names:
-        try:
-            sheet = wb.get_sheet_by_name(name)
-            if sheet.height > settings.max_rows + HEADER_SEARCH_ROWS:
-                raise ReadError("too_many_rows", f"sheet '{name}': {sheet.height:,} rows")
-            if sheet.width > settings.max_columns:
-                raise ReadError("too_many_columns", f"sheet '{name}': {sheet.width:,} columns")
-            with without_cyclic_gc():
-                grid = sheet.to_python(skip_empty_area=False)
-        except ReadError:
-            raise
-        except Exception as exc:  # a damaged sheet
-            raise ReadError("file_unreadable", f"sheet '{name}': {exc}") from exc
-        numbers = list(range(1, len(grid) + 1))
+        # The cyclic GC stays off while a sheet's row lists are alive, and they are freed
+        # before it is back on: its first pass would otherwise rescan every one of them.
         with without_cyclic_gc():
-            table = table_from_grid(grid, numbers, name, settings)
+            try:
+                sheet = wb.get_sheet_by_name(name)
+                if sheet.height > settings.max_rows + HEADER_SEARCH_ROWS:
+                    raise ReadError("too_many_rows", f"sheet '{name}': {sheet.height:,} rows")
+                if sheet.width > settings.max_columns:
+                    raise ReadError("too_many_columns", f"sheet '{name}': {sheet.width:,} columns")
+                grid = sheet.to_python(skip_empty_area=False)
+            except ReadError:
+                raise
+            except Exception as exc:  # a damaged sheet
+                raise ReadError("file_unreadable", f"sheet '{name}': {exc}") from exc
+            table = table_from_grid(grid, list(range(1, len(grid) + 1)), name, settings)
+            del grid
         if table is not None and not (_INSTRUCTION_SHEETS.search(name) and not table.n_rows):
             tables.append(table)
     return tables
