@@ -306,9 +306,13 @@ def parse_unique(values: Any, parser: Any, type_: Any) -> tuple[Any, Any]:
     import pyarrow as pa
 
     results, index = by_unique(values, parser)
-    return _take([r[0] for r in results], index, type_), _take(
-        [r[1] for r in results], index, pa.string()
+    codes = [r[1] for r in results]
+    problems = (
+        _take(codes, index, pa.string())
+        if any(c is not None for c in codes)
+        else pa.nulls(len(index), pa.string())  # the usual case: no value had a problem
     )
+    return _take([r[0] for r in results], index, type_), problems
 
 
 def _kind(kind: str) -> tuple[Any, Any]:
