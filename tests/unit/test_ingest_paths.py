@@ -7,6 +7,7 @@ listed, and a value too big for its column is a row problem, not a crash.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -54,6 +55,25 @@ def test_arrow_and_row_wise_paths_agree_on_a_messy_file():
         (11, "totals"),
     ]
     assert _columns(f) == _columns(s)
+
+
+@pytest.mark.parametrize(
+    "repeat", ["Nama Sentra", "NAMA SENTRA", "  nama sentra ", "\u00a0Nama Sentra", "\tnama sentra"]
+)
+def test_a_repeated_header_in_any_case_or_spacing_is_skipped_by_both_paths(repeat):
+    header = "No;Nama Sentra;Kab/Kota;Komoditas;Jml. Unit Usaha;Nilai Produksi (Rp);Status\n"
+    data = (
+        header
+        + "1;Nusa Indah;34.02;Gerabah;25;100;Aktif\n"
+        + header.replace("Nama Sentra", repeat)
+        + "2;nama sentra baru;34.02;Gerabah;3;100;Aktif\n"
+    ).encode()
+    settings = get_settings()
+    fast, slow = _read_csv_arrow(data, settings), _read_csv_rows(data, settings)
+    assert fast is not None
+    for (table,) in (fast, slow):
+        assert [(k.source_row, k.kind) for k in table.skipped] == [(3, "repeated_header")]
+        assert table.row_numbers == [2, 4]
 
 
 def test_messy_file_values_and_problems_on_the_offices_rows():

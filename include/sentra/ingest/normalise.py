@@ -156,7 +156,7 @@ def _cell_bytes(arr: Any) -> tuple[Any, Any]:
     return offsets, np.frombuffer(data, dtype=np.uint8) if data is not None else None
 
 
-def _edge_bytes(arr: Any) -> tuple[Any, Any, Any]:
+def edge_bytes(arr: Any) -> tuple[Any, Any, Any]:
     """Each cell's first and last byte (0 for an empty cell) and whether it has any."""
     import numpy as np
 
@@ -199,7 +199,7 @@ def _trim_whitespace(arr: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    first, last, filled = _edge_bytes(arr)
+    first, last, filled = edge_bytes(arr)
     maybe = filled & ((first <= 0x20) | (first >= 0x80) | (last <= 0x20) | (last >= 0x80))
     if not maybe.any():
         return arr
@@ -238,7 +238,7 @@ def starts_with_any(arr: Any, prefixes: tuple[str, ...]) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    first, _last, filled = _edge_bytes(arr)
+    first, _last, filled = edge_bytes(arr)
     leads = np.array(sorted({p.encode()[0] for p in prefixes}), dtype=np.uint8)
     maybe = filled & np.isin(first, leads)
     if not maybe.any():

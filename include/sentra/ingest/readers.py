@@ -493,13 +493,15 @@ def _split_arrow_rows(
     repeated = np.zeros(n, dtype=bool)
     header_text = {i: str(header[i]).strip().lower() for i in mapping.columns if i < len(cols)}
     if header_text:
-        # A substring search (fast) finds rows that may repeat the header; only those
-        # are compared exactly, as the row-wise path does.
+        # Cells that may start like the header's first text, then a substring search
+        # among those, find the rows that may repeat the header; only they are compared
+        # exactly, as the row-wise path does.
         first_i, first_t = next(iter(header_text.items()))
-        hit = pc.fill_null(pc.match_substring(cols[first_i], first_t, ignore_case=True), False)
-        if pc.any(hit).as_py():
+        where = pc.indices_nonzero(pa.array(_may_start_like(cols[first_i], first_t)))
+        found = pc.match_substring(cols[first_i].take(where), first_t, ignore_case=True)
+        where = where.filter(pc.fill_null(found, False))
+        if len(where):
             needed = max(MIN_HEADER_SCORE, len(header_text) // 2)
-            where = pc.indices_nonzero(hit)
             texts = {i: str(header[i]).strip().lower() for i in mapping.columns}
             rows = zip(*[c.take(where).to_pylist() for c in cols], strict=True)
             hits = [k for k, row in zip(where.to_pylist(), rows, strict=True)
@@ -538,6 +540,27 @@ def _split_arrow_rows(
     for i in mapping.columns:
         if i >= len(cols):
             table.columns[i] = pa.nulls(len(table.row_numbers), pa.string())
+
+
+def _may_start_like(column: Any, text: str) -> Any:
+    """Cells (numpy mask) that may equal ``text`` once trimmed and lower-cased.
+
+    Such a cell starts with the text's first letter in either case, with whitespace or
+    with a non-ASCII character: a test of one byte per cell.
+    """
+    import numpy as np
+
+    from sentra.ingest.normalise import edge_bytes
+
+    chunks = column.chunks if hasattr(column, "chunks") else [column]
+    if not text or not text[0].isascii() or not chunks:
+        return np.ones(len(column), dtype=bool)
+    leads = np.array([ord(text[0].lower()), ord(text[0].upper())], dtype=np.uint8)
+    masks = []
+    for chunk in chunks:
+        first, _last, filled = edge_bytes(chunk)
+        masks.append(filled & (np.isin(first, leads) | (first <= 0x20) | (first >= 0x80)))
+    return np.concatenate(masks)
 
 
 # --------------------------------------------------------------------- json
