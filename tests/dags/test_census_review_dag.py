@@ -22,17 +22,31 @@ import textwrap
 from email import policy
 
 import pytest
+from conftest import POSTGRES_AVAILABLE, throwaway_databases, unique_name
 
 pytestmark = pytest.mark.slow
 COMMENT = "Kolom Nilai Produksi berisi teks; isi dengan angka rupiah."
 
-RUN = textwrap.dedent(
+# Both processes use the metadata DB given (PostgreSQL, as in production, when the
+# machine has it: two processes writing one SQLite file wait on each other's locks).
+USE_DB = textwrap.dedent(
+    """
+    import os
+
+    def use_metadata_db(url):
+        if url != "sqlite":
+            os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = url
+    """
+)
+
+RUN = USE_DB + textwrap.dedent(
     """
     import json, sys
     from pathlib import Path
     from sentra.runner import configure_airflow, migrate_airflow_db
     home = Path(sys.argv[1])
     configure_airflow(home)
+    use_metadata_db(sys.argv[2])
     migrate_airflow_db(home)
     from sentra.runner import run_dag
     result = run_dag("census_review", {"census_year": 2026})
@@ -40,12 +54,13 @@ RUN = textwrap.dedent(
     """
 )
 
-ANSWER = textwrap.dedent(
+ANSWER = USE_DB + textwrap.dedent(
     """
     import json, sys, time
     from pathlib import Path
     from sentra.runner import configure_airflow
     configure_airflow(Path(sys.argv[1]))
+    use_metadata_db(sys.argv[4])
     expected, comment = int(sys.argv[2]), sys.argv[3]
     from fastapi.testclient import TestClient
     from airflow.api_fastapi.app import create_app
@@ -81,7 +96,18 @@ ANSWER = textwrap.dedent(
 )
 
 
-def test_held_files_are_approved_or_returned_through_airflow(tmp_path):
+@pytest.fixture
+def airflow_db():
+    """A throwaway PostgreSQL metadata DB, or SQLite (saying so) when the server is absent."""
+    if not POSTGRES_AVAILABLE:
+        print("census_review test: PostgreSQL absent, Airflow metadata on SQLite")
+        yield "sqlite"
+        return
+    with throwaway_databases(unique_name("sentra_airflow")) as [url]:
+        yield url
+
+
+def test_held_files_are_approved_or_returned_through_airflow(tmp_path, airflow_db):
     from sentra import pipeline, review
     from sentra.config import get_settings
     from sentra.demo import DemoConfig, load_reference, prepare_inputs
@@ -113,7 +139,7 @@ def test_held_files_are_approved_or_returned_through_airflow(tmp_path):
     env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] = "True"
     home = str(tmp_path / "airflow")
     run = subprocess.Popen(
-        [sys.executable, "-c", RUN, home],
+        [sys.executable, "-c", RUN, home, airflow_db],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -121,7 +147,7 @@ def test_held_files_are_approved_or_returned_through_airflow(tmp_path):
     )
     try:
         answer = subprocess.run(
-            [sys.executable, "-c", ANSWER, home, str(expected), COMMENT],
+            [sys.executable, "-c", ANSWER, home, str(expected), COMMENT, airflow_db],
             env=env,
             capture_output=True,
             text=True,
@@ -129,7 +155,14 @@ def test_held_files_are_approved_or_returned_through_airflow(tmp_path):
             check=False,
         )
         assert answer.returncode == 0, answer.stdout[-3000:] + answer.stderr[-3000:]
-        out, err = run.communicate(timeout=300)
+        try:
+            out, err = run.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            run.kill()
+            out, err = run.communicate()
+            pytest.fail(
+                f"the DAG run did not finish after every answer:\n{out[-3000:]}{err[-5000:]}"
+            )
     finally:
         if run.poll() is None:
             run.kill()
