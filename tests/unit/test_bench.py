@@ -58,3 +58,17 @@ def test_bench_harness_tiny(tmp_path):
     assert 0 < late["records_rematched"] < match["rows"]
     assert late["whole_year_s"] > 0
     assert report["stages"]["publish"]["sql_aggregate"]["median_s"] > 0
+
+
+def test_ours_and_baseline_runs_are_interleaved():
+    """A drift in the host's speed must reach both sides of a ratio: a, b, a, b..."""
+    from sentra.bench import _timed_together
+
+    calls: list[str] = []
+    timed = _timed_together(
+        {"ours": lambda: calls.append("ours"), "baseline": lambda: calls.append("base")}, 3
+    )
+    assert calls == ["ours", "base"] * 4  # a warm-up round, then three timed rounds
+    for side in timed.values():
+        assert side["min_s"] <= side["median_s"]
+        assert side["cold_s"] >= 0
