@@ -127,18 +127,25 @@ def clean_text_array(arr: Any) -> Any:
     """
     import pyarrow.compute as pc
 
+    def unicode_clean(cells: Any) -> Any:
+        cells = pc.utf8_normalize(cells, "NFC")
+        cells = pc.replace_substring_regex(cells, _INVISIBLE_RE2, "")
+        return pc.replace_substring_regex(cells, _SPACE_RUNS_RE2, " ")
+
     plain = pc.fill_null(pc.ascii_is_printable(arr), True)
     if not pc.all(plain).as_py():
-        other = pc.invert(plain)
-        fixed = pc.utf8_normalize(arr.filter(other), "NFC")
-        fixed = pc.replace_substring_regex(fixed, _INVISIBLE_RE2, "")
-        fixed = pc.replace_substring_regex(fixed, _SPACE_RUNS_RE2, " ")
-        arr = pc.replace_with_mask(arr, other, fixed)
+        arr = _rewrite_cells(arr, pc.invert(plain), unicode_clean)
     if _has_double_space(arr):
         runs = pc.fill_null(pc.match_substring(arr, "  "), False)
-        fixed = pc.replace_substring_regex(arr.filter(runs), " {2,}", " ")
-        arr = pc.replace_with_mask(arr, runs, fixed)
+        arr = _rewrite_cells(arr, runs, lambda c: pc.replace_substring_regex(c, " {2,}", " "))
     return _empty_as_null(_trim_whitespace(arr))
+
+
+def _rewrite_cells(arr: Any, mask: Any, rewrite: Any) -> Any:
+    """``rewrite`` (a kernel over a string array) applied only to the cells in ``mask``."""
+    import pyarrow.compute as pc
+
+    return pc.replace_with_mask(arr, mask, rewrite(arr.filter(mask)))
 
 
 # The bytes of a string array's cells, seen by numpy: cheap whole-column tests that
@@ -203,8 +210,7 @@ def _trim_whitespace(arr: Any) -> Any:
     maybe = filled & ((first <= 0x20) | (first >= 0x80) | (last <= 0x20) | (last >= 0x80))
     if not maybe.any():
         return arr
-    mask = pa.array(maybe)
-    return pc.replace_with_mask(arr, mask, pc.utf8_trim_whitespace(arr.filter(mask)))
+    return _rewrite_cells(arr, pa.array(maybe), pc.utf8_trim_whitespace)
 
 
 def _empty_as_null(arr: Any) -> Any:
@@ -327,13 +333,15 @@ def _rewrite_where(arr: Any, marker: str, replacements: tuple[tuple[str, str], .
     """Apply plain ``replacements`` only to the cells containing ``marker`` (usually few)."""
     import pyarrow.compute as pc
 
+    def replace_all(cells: Any) -> Any:
+        for old, new in replacements:
+            cells = pc.replace_substring(cells, old, new)
+        return cells
+
     marked = pc.fill_null(pc.match_substring(arr, marker), False)
     if not pc.any(marked).as_py():
         return arr
-    some = arr.filter(marked)
-    for old, new in replacements:
-        some = pc.replace_substring(some, old, new)
-    return pc.replace_with_mask(arr, marked, some)
+    return _rewrite_cells(arr, marked, replace_all)
 
 
 def parse_column(values: Any, kind: str) -> tuple[Any, Any]:
