@@ -54,26 +54,14 @@ def _timed(fn: Callable[[], Any], reps: int) -> dict[str, float]:
     """Min and median of ``reps`` runs after a warm-up (reported apart as ``cold_s``),
     and the peak RSS while they ran (inputs already in memory included), where Linux
     lets a process reset its high-water mark."""
-    gc.collect()
-    reset = _reset_peak_rss()
-    before = _high_water_mb() if reset else 0.0  # just reset: the RSS with inputs loaded
-    start = time.perf_counter()
-    fn()
-    cold = time.perf_counter() - start
-    times = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    out = {"min_s": min(times), "median_s": statistics.median(times), "cold_s": cold}
-    if reset:
-        out["peak_rss_mb"] = round(_high_water_mb(), 1)
-        out["rss_before_mb"] = round(before, 1)
-    return out
+    return _timed_together({"fn": fn}, reps)["fn"]
 
 
 def _timed_together(fns: dict[str, Callable[[], Any]], reps: int) -> dict[str, dict[str, float]]:
-    """:func:`_timed` for ours and its baselines, their runs interleaved (a, b, a, b…).
+    """Min and median of ``reps`` runs of each function after a warm-up round (reported
+    apart as ``cold_s``), their runs interleaved (a, b, a, b…), and each one's peak RSS
+    (inputs already in memory included) where Linux lets a process reset its
+    high-water mark.
 
     This host's speed drifts by tens of percent within minutes; timing all of one
     function's runs and then the other's lets a drift land on one side of a ratio (the
