@@ -7,6 +7,8 @@ listed, and a value too big for its column is a row problem, not a crash.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -204,3 +206,78 @@ def test_default_threads_follow_the_usable_cpus_and_stay_bounded(monkeypatch):
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {3}, raising=False)
     assert worker_threads(settings) == 1
     assert worker_threads(dataclasses.replace(settings, ingest_threads=12)) == 12
+
+
+@given(
+    lengths=st.lists(st.integers(min_value=0, max_value=400), max_size=12),
+    threads=st.integers(min_value=1, max_value=4),
+)
+def test_normalisation_ranges_cover_every_row_once_cut_at_chunk_edges(lengths, threads):
+    """Each row is normalised exactly once; a range crosses a chunk edge only to take in
+    a chunk too small to normalise alone (the one case that copies cells)."""
+    from unittest import mock
+
+    import pyarrow as pa
+
+    from sentra import ingest
+
+    count = sum(lengths)
+    column = pa.chunked_array([pa.nulls(n, pa.string()) for n in lengths], pa.string())
+    with mock.patch.multiple(ingest, CHUNK_ROWS=100, MIN_CHUNK_ROWS=30):
+        columns = {"units": column, "missing": pa.nulls(count)}
+        bounds = ingest._chunk_bounds(columns, count, threads)
+    assert bounds[0][0] == 0
+    assert bounds[-1][1] == count
+    assert all(b0[1] == b1[0] for b0, b1 in pairwise(bounds))
+    assert all(b > a for a, b in bounds) or count == 0
+    spans, end = [], 0  # the rows of each non-empty chunk
+    for n in lengths:
+        if n:
+            spans.append((end, end + n))
+        end += n
+    for a, b in bounds:
+        touched = [(s, e) for s, e in spans if s < b and e > a]
+        if len(touched) > 1:  # this range's cells are copied together from several chunks
+            assert any(e - s < 30 for s, e in touched), (bounds, lengths)
+        assert b - a < 200, "a range stays near the chunk size"
+
+
+def test_a_csv_parsed_in_many_blocks_normalises_as_in_one(tmp_path, monkeypatch):
+    """Arrow parses a large CSV in blocks, one chunk each, normalised without a copy where
+    a range lies in one chunk: the rows, lineage and problems must not show where the
+    chunks were cut, nor which ranges were copied together."""
+    import dataclasses
+
+    import pandas as pd
+
+    from sentra import ingest
+    from sentra.ingest import readers
+    from sentra.synth import bulk
+
+    path = tmp_path / "bulk.csv"
+    bulk.write_bulk_file(path=path, n_rows=3_000, fmt="csv", seed=11)
+    settings = get_settings()
+
+    def read(threads: int) -> pd.DataFrame:
+        result = read_submission(
+            path,
+            file_name=path.name,
+            office_code="34",
+            census_year=2026,
+            submission_id="blocks",
+            settings=dataclasses.replace(settings, ingest_threads=threads),
+        )
+        assert result.file_error is None
+        return result.rows
+
+    one_block = read(1)
+    monkeypatch.setattr(readers, "BLOCK_ROWS", 97)
+    monkeypatch.setattr(readers, "MIN_BLOCK_BYTES", 1)
+    monkeypatch.setattr(ingest, "CHUNK_ROWS", 400)
+    monkeypatch.setattr(ingest, "MIN_CHUNK_ROWS", 60)
+    (raw,) = _read_csv_arrow(path.read_bytes(), settings)
+    assert min(c.num_chunks for c in raw.columns.values()) > 10, "the file must span blocks"
+    many_blocks = read(2)
+    pd.testing.assert_frame_equal(many_blocks, one_block)
+    assert many_blocks["problems"].tolist() == one_block["problems"].tolist()
+    assert one_block["problems"].map(len).sum() > 0, "the file must have row problems"

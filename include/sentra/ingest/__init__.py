@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import accumulate, chain, pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -187,12 +187,42 @@ def _gather(tables: list[RawTable], canonical: str) -> Any:
     return out
 
 
+def _chunk_bounds(columns: dict[str, Any], count: int, threads: int) -> list[tuple[int, int]]:
+    """Row ranges normalised as one task each, cut where Arrow's chunks are cut.
+
+    Every thread gets work on a mid-sized file too, and tiny ranges would cost more in
+    per-kernel overhead than they gain. A range inside one chunk of every column is
+    normalised without copying its cells (:func:`_rows`); the CSV reader makes its
+    chunks big enough for that.
+    """
+    import pyarrow as pa
+
+    size = max(min(CHUNK_ROWS, -(-count // threads)), MIN_CHUNK_ROWS)
+    cuts = {0, count}
+    for column in columns.values():
+        if isinstance(column, pa.ChunkedArray):
+            edges = [0, *accumulate(len(c) for c in column.chunks)]
+            cuts.update(e for e in edges if e < count)
+    bounds: list[tuple[int, int]] = []
+    edges = sorted(cuts)
+    for edge, b in pairwise(edges):
+        a = edge
+        if bounds and (b - a < MIN_CHUNK_ROWS or bounds[-1][1] - bounds[-1][0] < MIN_CHUNK_ROWS):
+            a = bounds.pop()[0]  # a small piece joins its neighbour (one copy of few rows)
+        pieces = max(1, round((b - a) / size))
+        step = -(-(b - a) // pieces)
+        bounds.extend((x, min(x + step, b)) for x in range(a, b, step))
+    return bounds or [(0, 0)]
+
+
 def _rows(column: Any, start: int, stop: int) -> Any:
-    """Rows ``start:stop`` of a gathered column: one contiguous Arrow array, or a list."""
+    """Rows ``start:stop`` of a gathered column: one Arrow array (a zero-copy slice when
+    the rows lie in one chunk), or a list."""
     import pyarrow as pa
 
     if isinstance(column, pa.ChunkedArray):
-        return column.slice(start, stop - start).combine_chunks()
+        part = column.slice(start, stop - start)
+        return part.chunk(0) if part.num_chunks == 1 else part.combine_chunks()
     return column[start:stop]
 
 
@@ -264,10 +294,7 @@ def _normalise(
         # threads contending for it were slower than one (100k-row XLSX: 0.85 s on one
         # thread, 1.15-1.57 s on two).
         threads = 1
-    # Every thread gets work on a mid-sized file too; tiny chunks would cost more in
-    # per-kernel overhead than they gain.
-    size = max(min(CHUNK_ROWS, -(-count // threads)), MIN_CHUNK_ROWS)
-    bounds = [(a, min(a + size, count)) for a in range(0, count, size)] or [(0, 0)]
+    bounds = _chunk_bounds(columns, count, threads)
 
     def run(bound: tuple[int, int]) -> tuple[dict[str, Any], list[list[dict[str, Any]]]]:
         a, b = bound
