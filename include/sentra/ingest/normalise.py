@@ -371,8 +371,9 @@ def parse_column(values: Any, kind: str) -> tuple[Any, Any]:
         converted = pc.cast(pc.replace_substring(chosen, ",", "."), out_type)
     else:
         if kind == "money":  # the pattern allows "Rp" only in front and ",-"/",00" only at the end
-            chosen = pc.utf8_ltrim(chosen, "RrPp. ")
-            chosen = _rewrite_where(chosen, ",", ((",-", ""), (",00", ""), (",0", "")))
+            # A matching cell ends in "-" or "," only as ",-" (most amounts): one trim drops it.
+            chosen = pc.utf8_rtrim(pc.utf8_ltrim(chosen, "RrPp. "), ",-")
+            chosen = _rewrite_where(chosen, ",", ((",00", ""), (",0", "")))
         if kind == "int":  # counts seldom have thousands dots: strip them only where present
             chosen = _rewrite_where(chosen, ".", ((".", ""),))
         else:
