@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from sentra.privacy import find_personal_data, mask_personal_data
 from sentra.warehouse.tables import TABLES, conform
@@ -43,6 +45,42 @@ def test_personal_data_in_free_text_is_masked(typed, masked):
 def test_ordinary_text_is_left_alone(text):
     assert mask_personal_data(pa.array([text, None])).to_pylist() == [text, None]
     assert find_personal_data(text) == []
+
+
+# Fragments that make personal data when cells run together, and some that are it.
+_PIECES = ["0812", "3456", "7890", "12345678", "1234567890123456", "+62", " 8", "(0274)",
+           " 512345", "kelompok", "@", "gmail.com", ".", "-", " ", "Jl. Melati 3", "RT 05",
+           "No. 112", "a"]  # fmt: skip
+
+
+@given(
+    cells=st.lists(
+        st.none() | st.lists(st.sampled_from(_PIECES), max_size=4).map("".join), max_size=40
+    ),
+    block=st.integers(min_value=1, max_value=7),
+    skip=st.integers(min_value=0, max_value=3),
+    large=st.booleans(),
+)
+# A cell that matches alone but not after a word character, or before one: a search of
+# the run with word boundaries would miss it.
+@example(cells=["a", "081234567890"], block=2, skip=0, large=False)
+@example(cells=["1234567890123456", "7"], block=4, skip=1, large=True)
+def test_masking_a_column_masks_each_cell_as_alone(cells, block, skip, large):
+    """Runs of cells are searched together first; no cell may be masked or missed because
+    of its neighbours, wherever the runs are cut, in a slice or in a large_string array."""
+    from unittest import mock
+
+    import pyarrow.compute as pc
+
+    from sentra import privacy
+
+    padded = pa.array(["0812"] * skip + cells, pa.large_string() if large else pa.string())
+    values = padded.slice(skip)  # the cells at an offset in their buffers
+    expected = values
+    for pattern, label in privacy.PATTERNS:  # every cell rewritten, alone
+        expected = pc.replace_substring_regex(expected, pattern=pattern, replacement=label)
+    with mock.patch.object(privacy, "BLOCK_CELLS", block):
+        assert privacy.mask_personal_data(values).to_pylist() == expected.to_pylist()
 
 
 def test_only_text_can_be_masked():
