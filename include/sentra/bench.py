@@ -86,19 +86,23 @@ def _timed_together(fns: dict[str, Callable[[], Any]], reps: int) -> dict[str, d
             else:
                 times[name].append(elapsed)
             if reset:
-                peak = max(out[name].get("peak_rss_mb", 0.0), round(_high_water_mb(), 1))
-                out[name]["peak_rss_mb"] = peak
+                seen = max(_high_water_mb(), before)  # the run started at ``before``
+                _PEAKS_SEEN.append(seen)
+                out[name]["peak_rss_mb"] = max(out[name].get("peak_rss_mb", 0.0), round(seen, 1))
     for name, runs in times.items():
         out[name].update(min_s=min(runs), median_s=statistics.median(runs))
     return out
 
 
-_PEAKS_BEFORE_RESETS: list[float] = [0.0]  # the stage's peaks, kept across resets
+# Every high-water mark the stage read, kept across resets. The kernel's RSS counters
+# are approximate (cached per CPU), so a later reading may be a little below an earlier
+# one: the stage's peak is the largest reading, never below a run's own peak.
+_PEAKS_SEEN: list[float] = [0.0]
 
 
 def _reset_peak_rss() -> bool:
     """Reset this process's VmHWM (``clear_refs`` 5, Linux ≥ 4.0); False where unsupported."""
-    _PEAKS_BEFORE_RESETS.append(_high_water_mb())
+    _PEAKS_SEEN.append(_high_water_mb())
     try:
         Path("/proc/self/clear_refs").write_text("5")
     except OSError:
@@ -117,7 +121,7 @@ def _peak_rss_mb() -> float:
     """Peak RSS of this stage's process, or of a child it ran (the round runs Airflow)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(max(own, children) / 1024, *_PEAKS_BEFORE_RESETS, _high_water_mb())
+    return max(max(own, children) / 1024, *_PEAKS_SEEN, _high_water_mb())
 
 
 # ------------------------------------------------------------------- stages
