@@ -470,6 +470,7 @@ def _read_csv_arrow(data: bytes, settings: Settings) -> list[RawTable] | None:
 
 BLOCK_ROWS = 131_072  # rows per block Arrow parses: each block is normalised without a copy
 MIN_BLOCK_BYTES = 1 << 20  # Arrow's default block
+MAX_BLOCK_BYTES = 1 << 28  # Arrow takes the block size as an int32
 
 
 def _block_bytes(body: bytes, offset: int, threads: int) -> int:
@@ -482,7 +483,7 @@ def _block_bytes(body: bytes, offset: int, threads: int) -> int:
     sample = body[offset : offset + (1 << 16)]
     per_line = len(sample) / max(sample.count(b"\n"), 1)
     spread = (len(body) - offset) // (2 * threads)
-    return max(MIN_BLOCK_BYTES, min(int(per_line * BLOCK_ROWS), spread))
+    return max(MIN_BLOCK_BYTES, min(int(per_line * BLOCK_ROWS), spread, MAX_BLOCK_BYTES))
 
 
 def _split_arrow_rows(
