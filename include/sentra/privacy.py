@@ -73,19 +73,16 @@ def _cells_to_mask(values: pa.Array) -> pa.Array | None:
     """
     import numpy as np
 
+    from sentra.ingest.normalise import cell_bytes
+
     n = len(values)
-    data = values.buffers()[2]
-    if values.null_count == n or data is None or data.size == 0:
+    edges, data = cell_bytes(values)
+    if values.null_count == n or data is None or not len(data):
         return None  # no text at all
-    wide = pa.types.is_large_string(values.type)
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64 if wide else np.int32)
-    edges = offsets[values.offset : values.offset + n + 1]
     starts = np.arange(0, n, BLOCK_CELLS)
     runs_offsets = np.append(edges[starts], edges[-1])
     runs = pa.Array.from_buffers(
-        pa.large_string() if wide else pa.string(),
-        len(starts),
-        [None, pa.py_buffer(runs_offsets), data],
+        values.type, len(starts), [None, pa.py_buffer(runs_offsets), values.buffers()[2]]
     )
     found = pc.match_substring_regex(runs, pattern=ANY_UNBOUNDED).to_numpy(zero_copy_only=False)
     if not found.any():

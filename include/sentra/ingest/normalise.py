@@ -152,7 +152,7 @@ def _rewrite_cells(arr: Any, mask: Any, rewrite: Any) -> Any:
 # decide which cells an Arrow kernel must look at (usually none).
 
 
-def _cell_bytes(arr: Any) -> tuple[Any, Any]:
+def cell_bytes(arr: Any) -> tuple[Any, Any]:
     """``(offsets, data)`` of a string array as numpy arrays, without copying."""
     import numpy as np
     import pyarrow as pa
@@ -167,7 +167,7 @@ def edge_bytes(arr: Any) -> tuple[Any, Any, Any]:
     """Each cell's first and last byte (0 for an empty cell) and whether it has any."""
     import numpy as np
 
-    offsets, data = _cell_bytes(arr)
+    offsets, data = cell_bytes(arr)
     starts, ends = offsets[:-1], offsets[1:]
     filled = ends > starts
     if data is None or not len(data):
@@ -189,7 +189,7 @@ def _has_double_space(arr: Any) -> bool:
 
     if not len(arr):
         return False
-    offsets, data = _cell_bytes(arr)
+    offsets, data = cell_bytes(arr)
     if data is None:
         return False
     data = data[offsets[0] : offsets[-1]]
@@ -222,7 +222,7 @@ def _empty_as_null(arr: Any) -> Any:
     import numpy as np
     import pyarrow as pa
 
-    offsets, _data = _cell_bytes(arr)
+    offsets, _data = cell_bytes(arr)
     kept = np.diff(offsets) > 0
     if arr.null_count:
         kept &= arr.is_valid().to_numpy(zero_copy_only=False)
