@@ -201,11 +201,9 @@ def _chunk_bounds(columns: dict[str, Any], count: int, threads: int) -> list[tup
     cuts = {0, count}
     for column in columns.values():
         if isinstance(column, pa.ChunkedArray):
-            edges = [0, *accumulate(len(c) for c in column.chunks)]
-            cuts.update(e for e in edges if e < count)
+            cuts.update(e for e in accumulate(len(c) for c in column.chunks) if e < count)
     bounds: list[tuple[int, int]] = []
-    edges = sorted(cuts)
-    for edge, b in pairwise(edges):
+    for edge, b in pairwise(sorted(cuts)):
         a = edge
         if bounds and (b - a < MIN_CHUNK_ROWS or bounds[-1][1] - bounds[-1][0] < MIN_CHUNK_ROWS):
             a = bounds.pop()[0]  # a small piece joins its neighbour (one copy of few rows)

@@ -438,12 +438,13 @@ def _read_csv_arrow(data: bytes, settings: Settings) -> list[RawTable] | None:
     result = RawTable(sheet=None, header_row=starts[h], mapping=mapping)
     if _LINE_ENDS_ONLY.fullmatch(body, offset):
         return [result]
+    threads = worker_threads(settings)  # Arrow's blocks and the row split's pool
     try:
         table = pacsv.read_csv(
             pa.py_buffer(body).slice(offset),
             read_options=pacsv.ReadOptions(
                 autogenerate_column_names=True,
-                block_size=_block_bytes(body, offset, worker_threads(settings)),
+                block_size=_block_bytes(body, offset, threads),
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
@@ -464,7 +465,7 @@ def _read_csv_arrow(data: bytes, settings: Settings) -> list[RawTable] | None:
         raise ReadError("too_many_rows", f"more than {settings.max_rows:,} rows")
     if table.num_columns > settings.max_columns:
         raise ReadError("too_many_columns", f"{table.num_columns:,} > {settings.max_columns:,}")
-    _split_arrow_rows(result, table.columns, header, data_line, worker_threads(settings))
+    _split_arrow_rows(result, table.columns, header, data_line, threads)
     return [result]
 
 
