@@ -271,8 +271,7 @@ def test_a_csv_parsed_in_many_blocks_normalises_as_in_one(tmp_path, monkeypatch)
         return result.rows
 
     one_block = read(1)
-    monkeypatch.setattr(readers, "BLOCK_ROWS", 97)
-    monkeypatch.setattr(readers, "MIN_BLOCK_BYTES", 1)
+    monkeypatch.setattr(readers, "BLOCK_BYTES", 97 * 220)  # ~97 rows per block
     monkeypatch.setattr(ingest, "CHUNK_ROWS", 400)
     monkeypatch.setattr(ingest, "MIN_CHUNK_ROWS", 60)
     (raw,) = _read_csv_arrow(path.read_bytes(), settings)
@@ -281,24 +280,3 @@ def test_a_csv_parsed_in_many_blocks_normalises_as_in_one(tmp_path, monkeypatch)
     pd.testing.assert_frame_equal(many_blocks, one_block)
     assert many_blocks["problems"].tolist() == one_block["problems"].tolist()
     assert one_block["problems"].map(len).sum() > 0, "the file must have row problems"
-
-
-def test_arrow_blocks_hold_about_a_normalisation_range_and_fit_arrows_int32():
-    """Blocks of ~131k lines, at least two per thread, never past what Arrow accepts."""
-    import mmap
-
-    import pyarrow.csv as pacsv
-
-    from sentra.ingest.readers import BLOCK_ROWS, MAX_BLOCK_BYTES, MIN_BLOCK_BYTES, _block_bytes
-
-    lines = b"x" * 99 + b"\n"
-    expected = pytest.approx(100 * BLOCK_ROWS, rel=0.01)  # 100 MB of 100-byte lines
-    assert _block_bytes(lines * 1_000_000, 0, 2) == expected
-    assert _block_bytes(lines * 100_000, 0, 2) == 10_000_000 // 4  # 10 MB: four blocks
-    assert _block_bytes(lines * 100, 0, 8) == MIN_BLOCK_BYTES
-    # A 1 GiB file of long lines on one thread (allowed when SENTRA_MAX_FILE_BYTES is
-    # raised): an untouched anonymous mapping stands in for its bytes.
-    with mmap.mmap(-1, 1 << 30) as huge:
-        block = _block_bytes(huge, 0, 1)
-    assert block == MAX_BLOCK_BYTES
-    pacsv.ReadOptions(block_size=block)  # raises OverflowError past int32
