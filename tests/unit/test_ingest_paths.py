@@ -10,7 +10,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sentra.config import get_settings
@@ -76,6 +76,35 @@ def test_a_repeated_header_in_any_case_or_spacing_is_skipped_by_both_paths(repea
     for (table,) in (fast, slow):
         assert [(k.source_row, k.kind) for k in table.skipped] == [(3, "repeated_header")]
         assert table.row_numbers == [2, 4]
+
+
+_CELLS = st.sampled_from(["", " ", "  ", "\t", "\u00a0", "\u3000 ", "x", "7", " Jumlah", "34.02"])
+
+
+@pytest.mark.parametrize("few_cells", [0, 64])  # cells taken, or read one by one
+@settings(deadline=None)  # the first call imports Arrow's CSV reader; timing is the bench's job
+@given(st.lists(st.lists(_CELLS, min_size=4, max_size=4), min_size=1, max_size=40))
+def test_both_paths_tell_blank_rows_from_data_rows_alike(few_cells, rows):
+    """A row is blank when every cell is empty or whitespace of any kind, wherever the
+    cells with bytes are; the Arrow path tests whitespace only where a cell has bytes,
+    so it must still agree with the row-wise path on every row."""
+    from unittest import mock
+
+    from sentra.ingest import readers
+
+    header = "Nama Sentra;Kab/Kota;Komoditas;Jml. Unit Usaha\n"
+    data = (header + "".join(";".join(r) + "\n" for r in rows)).encode()
+    settings = get_settings()
+    with mock.patch.object(readers, "FEW_CELLS", few_cells):
+        fast = _read_csv_arrow(data, settings)
+    slow = _read_csv_rows(data, settings)
+    assert fast is not None
+    (f,), (s,) = fast, slow
+    assert [(k.source_row, k.kind) for k in f.skipped] == [
+        (k.source_row, k.kind) for k in s.skipped
+    ]
+    assert f.row_numbers == s.row_numbers
+    assert _columns(f) == _columns(s)
 
 
 def test_messy_file_values_and_problems_on_the_offices_rows():

@@ -491,12 +491,7 @@ def _split_arrow_rows(
     n = len(cols[0])
     mapping = table.mapping
     blank = np.zeros(n, dtype=bool)
-    maybe = pc.indices_nonzero(pc.invert(nonblank(cols[0])))
-    for c in cols[1:]:
-        if not len(maybe):
-            break
-        maybe = maybe.filter(pc.invert(nonblank(c.take(maybe))))
-    blank[maybe.to_numpy()] = True
+    blank[_blank_rows(cols)] = True
     repeated = np.zeros(n, dtype=bool)
     header_text = {i: str(header[i]).strip().lower() for i in mapping.columns if i < len(cols)}
     if header_text:
@@ -510,8 +505,9 @@ def _split_arrow_rows(
         if len(where):
             needed = max(MIN_HEADER_SCORE, len(header_text) // 2)
             texts = {i: str(header[i]).strip().lower() for i in mapping.columns}
-            rows = zip(*[c.take(where).to_pylist() for c in cols], strict=True)
-            hits = [k for k, row in zip(where.to_pylist(), rows, strict=True)
+            where = where.to_numpy()
+            rows = zip(*[_cells_at(c, where) for c in cols], strict=True)
+            hits = [k for k, row in zip(where.tolist(), rows, strict=True)
                     if _repeats_header(list(row), texts, needed)]  # fmt: skip
             repeated[hits] = True
     # Totals rows carry no region and no commodity; only those rows are looked at closely.
@@ -523,11 +519,11 @@ def _split_arrow_rows(
     totals = np.zeros(n, dtype=bool)
     is_totals = _totals_test(mapping)
     if pc.any(candidate).as_py():
-        where = pc.indices_nonzero(candidate)
-        picked = [c.take(where).to_pylist() for c in cols]
+        where = np.flatnonzero(candidate.to_numpy(zero_copy_only=False))
+        picked = [_cells_at(c, where) for c in cols]
         for k, row in enumerate(zip(*picked, strict=True)):
             if is_totals(list(row)):
-                totals[where[k].as_py()] = True
+                totals[where[k]] = True
     numbers = np.arange(first, first + n)
     skip = np.zeros(n, dtype=bool)
     for kind, flagged in (("blank", blank), ("repeated_header", repeated), ("totals", totals)):
@@ -549,6 +545,50 @@ def _split_arrow_rows(
             table.columns[i] = pa.nulls(len(table.row_numbers), pa.string())
 
 
+def _blank_rows(cols: list[Any]) -> Any:
+    """Indices (numpy) of the rows whose every cell is empty or whitespace.
+
+    The rows blank in the first column are candidates; each further column keeps those
+    whose cell is empty there, told by its byte length without touching the cells, or
+    whitespace only, tested on the few candidates whose cell has bytes. Taking every
+    candidate's cell from each column cost more than the whole test (Arrow looks up the
+    chunks of a chunked column again for every take).
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from sentra.ingest.normalise import nonblank
+
+    maybe = np.flatnonzero(~nonblank(cols[0]).to_numpy(zero_copy_only=False))
+    for c in cols[1:]:
+        if not len(maybe):
+            break
+        lengths = pc.fill_null(pc.binary_length(c), 0).to_numpy(zero_copy_only=False)[maybe]
+        still = lengths == 0
+        if not still.all():
+            cells = c.take(pa.array(maybe[~still]))
+            still[~still] = ~nonblank(cells).to_numpy(zero_copy_only=False)
+        maybe = maybe[still]
+    return maybe
+
+
+FEW_CELLS = 64  # up to this many rows, cells are read one by one instead of taken
+
+
+def _cells_at(column: Any, rows: Any) -> list[Any]:
+    """The cells of ``rows`` (numpy indices) of an Arrow column, as Python values.
+
+    A take from a chunked column costs a few milliseconds however few rows it takes;
+    reading a handful of cells one by one costs microseconds.
+    """
+    import pyarrow as pa
+
+    if len(rows) <= FEW_CELLS:
+        return [column[int(i)].as_py() for i in rows]
+    return column.take(pa.array(rows)).to_pylist()
+
+
 def _may_start_like(column: Any, text: str) -> Any:
     """Cells (numpy mask) that may equal ``text`` once trimmed and lower-cased.
 
@@ -562,11 +602,12 @@ def _may_start_like(column: Any, text: str) -> Any:
     chunks = column.chunks if hasattr(column, "chunks") else [column]
     if not text or not text[0].isascii() or not chunks:
         return np.ones(len(column), dtype=bool)
-    leads = np.array([ord(text[0].lower()), ord(text[0].upper())], dtype=np.uint8)
+    lower, upper = ord(text[0].lower()), ord(text[0].upper())
     masks = []
-    for chunk in chunks:
+    for chunk in chunks:  # np.isin would cost more than the test itself on a small chunk
         first, _last, filled = edge_bytes(chunk)
-        masks.append(filled & (np.isin(first, leads) | (first <= 0x20) | (first >= 0x80)))
+        lead = (first == lower) | (first == upper) | (first <= 0x20) | (first >= 0x80)
+        masks.append(filled & lead)
     return np.concatenate(masks)
 
 
