@@ -60,6 +60,20 @@ def test_bench_harness_tiny(tmp_path):
     assert 0 < late["records_rematched"] < match["rows"]
     assert late["whole_year_s"] > 0
     assert report["stages"]["publish"]["sql_aggregate"]["median_s"] > 0
+    reading = report["stages"]["read_csv"]  # our reader alone, the floor of our CSV ratio
+    assert reading["read_only"]["median_s"] > 0
+
+
+def test_the_csv_stage_says_what_reading_alone_costs_against_read_csv():
+    from sentra.bench import _notes
+
+    stage = {
+        "ours": {"median_s": 3.0},
+        "baseline": {"median_s": 0.5},
+        "read_and_write": {"median_s": 1.5},
+        "read_only": {"median_s": 0.9},
+    }
+    assert _notes(stage) == "2.00x read_csv + write_table, reading alone 1.80x read_csv"
 
 
 def test_ours_and_baseline_runs_are_interleaved():
