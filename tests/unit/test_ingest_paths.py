@@ -94,10 +94,10 @@ def test_both_paths_tell_blank_rows_from_data_rows_alike(few_cells, rows):
 
     header = "Nama Sentra;Kab/Kota;Komoditas;Jml. Unit Usaha\n"
     data = (header + "".join(";".join(r) + "\n" for r in rows)).encode()
-    settings = get_settings()
+    config = get_settings()
     with mock.patch.object(readers, "FEW_CELLS", few_cells):
-        fast = _read_csv_arrow(data, settings)
-    slow = _read_csv_rows(data, settings)
+        fast = _read_csv_arrow(data, config)
+    slow = _read_csv_rows(data, config)
     assert fast is not None
     (f,), (s,) = fast, slow
     assert [(k.source_row, k.kind) for k in f.skipped] == [
