@@ -40,6 +40,56 @@ def test_ingest_shows_row_numbers_and_indonesian_messages(tmp_path):
     assert "│ 2 " in result.output, "the office's own row number"
 
 
+def test_ingest_lists_the_first_problems_and_counts_them_all(tmp_path):
+    """A large file has thousands of problems: the listing stops at --limit and says so,
+    and every problem is still counted by column and reason, with its first row."""
+    rows = [["Sentra A", "34.02", "Gerabah", "banyak", "3", "Aktif"]] * 30
+    rows += [["Sentra B", "99.99", "Gerabah", "4", "3", "Aktif"]] * 12
+    rows += [["", "", "", "", "", ""]] * 25  # blank rows: skipped, each listed or counted
+    path = _file(tmp_path, rows)
+    result = CliRunner().invoke(main, ["ingest", str(path), "--limit", "5"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "(hanya 5 dari 42 masalah ditampilkan; --limit 0 untuk semua)" in out
+    assert out.count("bukan angka") == 5, "five problems listed, not 42"
+    summary = out[out.index("Semua masalah per kolom dan kode") :]
+    assert "│ Jumlah Unit Usaha │ invalid_number │ 30     │ 2 " in summary
+    assert "│ Kode Kab/Kota     │ invalid_region │ 12     │ 32 " in summary
+    assert "skipped: 25 blank" in out
+    assert out.count("(blank)") == 20
+    assert "… and 5 more skipped rows" in out
+
+    everything = CliRunner().invoke(main, ["ingest", str(path), "--limit", "0"])
+    assert everything.exit_code == 0, everything.output
+    assert everything.output.count("bukan angka") == 30
+    assert "hanya" not in everything.output
+
+
+def test_problem_summary_counts_every_problem_by_column_and_reason():
+    import pandas as pd
+
+    from sentra.cli.submission import problem_summary
+
+    def problem(column, code):
+        return {"code": code, "column": column, "value": "x"}
+
+    rows = pd.DataFrame(
+        {
+            "source_row": [5, 6, 9, 12],
+            "problems": [
+                [problem("units", "invalid_number"), problem("region_code", "invalid_region")],
+                [],
+                [problem("region_code", "invalid_region")],
+                [problem("region_code", "invalid_region")],
+            ],
+        }
+    )
+    assert problem_summary(rows) == [
+        ("Kode Kab/Kota", "invalid_region", 3, "5"),
+        ("Jumlah Unit Usaha", "invalid_number", 1, "5"),
+    ]
+
+
 def test_validate_exits_1_when_the_file_would_be_held(tmp_path):
     bad = [["", "99.99", "Gerabah", "-1", "3", "Aktif"]] * 3
     path = _file(tmp_path, [["Sentra A", "34.02", "Gerabah", "10", "12", "Aktif"], *bad])

@@ -9,47 +9,11 @@ can gate on it; 0 when it would go on to consolidation.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Any
 
 import click
 
-_OFFICE = re.compile(r"^\d{2}(\.\d{2})?$")
-_YEAR = re.compile(r"^\d{4}$")
-
-
-def office_and_year_from_path(path: Path) -> tuple[str | None, int | None]:
-    """From ``landing/<census_year>/<office_code>/<file>``, when the file sits there."""
-    office = path.parent.name if _OFFICE.match(path.parent.name) else None
-    year = int(path.parent.parent.name) if _YEAR.match(path.parent.parent.name) else None
-    return office, year
-
-
-def problem_rows(rows: Any, *, limit: int | None = None) -> list[tuple[str, str, str, str, str]]:
-    """(row, column label, value, code, Indonesian message) for every problem, by row."""
-    from sentra.schema import column_label, reason
-
-    out: list[tuple[str, str, str, str, str]] = []
-    with_problems = rows[rows["problems"].map(len) > 0]
-    for source_row, problems in zip(
-        with_problems["source_row"].tolist(), with_problems["problems"].tolist(), strict=True
-    ):
-        for p in problems:
-            label = column_label(p.get("column") or "") if p.get("column") else ""
-            value = p.get("value")
-            out.append(
-                (
-                    str(source_row),
-                    label,
-                    "" if value is None else str(value),
-                    p["code"],
-                    reason(p["code"]).render("id", column=label, value=value),
-                )
-            )
-            if limit is not None and len(out) >= limit:
-                return out
-    return out
+from sentra.cli.submission import DEFAULT_LIMIT, print_problems, resolve_office_and_year
 
 
 @click.command("validate")
@@ -58,25 +22,21 @@ def problem_rows(rows: Any, *, limit: int | None = None) -> list[tuple[str, str,
 @click.option("--year", type=int, help="Census year (default: from the landing path).")
 @click.option("--suite", default="census_record", show_default=True, help="Suite in expectations/.")
 @click.option(
-    "--limit", default=500, show_default=True, help="Most problems to list (0: all of them)."
+    "--limit",
+    default=DEFAULT_LIMIT,
+    show_default=True,
+    help="Most problems to list (0: all of them).",
 )
 def validate(path: Path, office: str | None, year: int | None, suite: str, limit: int) -> None:
     """Ingest + validate one file; exit 1 when it would be held for review or rejected."""
     from rich.console import Console
-    from rich.table import Table
 
     from sentra.config import get_settings
     from sentra.ingest import read_submission
     from sentra.quality import validate as run_validation
     from sentra.schema import column_label, reason
 
-    guessed_office, guessed_year = office_and_year_from_path(path.absolute())
-    office = office or guessed_office
-    year = year or guessed_year
-    if office is None or year is None:
-        raise click.UsageError(
-            f"cannot tell the office and census year from {path}; give --office and --year"
-        )
+    office, year = resolve_office_and_year(path, office, year)
     settings = get_settings()
     console = Console()
     parsed = read_submission(
@@ -96,16 +56,8 @@ def validate(path: Path, office: str | None, year: int | None, suite: str, limit
         parsed.rows, office_code=office, census_year=year, settings=settings, suite=suite
     )
 
-    listed = problem_rows(result.rows, limit=limit or None)
-    table = Table(title=f"Masalah per baris: {path.name} (nomor baris sesuai berkas dinas)")
-    for name in ("Baris", "Kolom", "Nilai", "Kode", "Keterangan"):
-        table.add_column(name, overflow="fold")
-    for line in listed:
-        table.add_row(*line)
-    if listed:
-        console.print(table)
-        if limit and len(listed) >= limit:
-            console.print(f"(hanya {limit} masalah pertama ditampilkan; --limit 0 untuk semua)")
+    title = f"Masalah per baris: {path.name} (nomor baris sesuai berkas dinas)"
+    print_problems(console, result.rows, title=title, limit=limit)
     for w in result.warnings:
         label = column_label(w["column"]) if w.get("column") else ""
         text = reason(w["code"]).render("id", column=label, value=w.get("value"))
