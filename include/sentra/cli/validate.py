@@ -1,8 +1,9 @@
 """``sentra validate FILE``: would this submission be accepted, and what must the office fix?
 
-Runs the same ingestion and validation the pipeline runs on one file and prints every
-problem with the office's own row number, the column as the office names it, the
-value and the Indonesian message the office will read, then a summary. Exit code 1
+Runs the same ingestion and validation the pipeline runs on one file and prints its
+problems with the office's own row number, the column as the office names it, the
+value and the Indonesian message the office will read (the first ``--limit``, and a
+count of all by column and reason when there are more), then a summary. Exit code 1
 when the file would be held for review or rejected as a whole, so scripts and CI
 can gate on it; 0 when it would go on to consolidation.
 """
