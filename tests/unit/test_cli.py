@@ -65,6 +65,21 @@ def test_ingest_lists_the_first_problems_and_counts_them_all(tmp_path):
     assert "hanya" not in everything.output
 
 
+def test_a_long_problem_listing_counts_in_indonesian_digits():
+    import pandas as pd
+    from rich.console import Console
+
+    from sentra.cli.submission import print_problems
+
+    problem = {"code": "invalid_number", "column": "units", "value": "banyak"}
+    rows = pd.DataFrame({"source_row": range(2, 1202), "problems": [[problem]] * 1200})
+    console = Console(record=True, width=200)
+    print_problems(console, rows, title="Masalah", limit=5)
+    out = console.export_text()
+    assert "(hanya 5 dari 1.200 masalah ditampilkan; --limit 0 untuk semua)" in out
+    assert "│ Jumlah Unit Usaha │ invalid_number │ 1.200  │ 2 " in out
+
+
 def test_problem_summary_counts_every_problem_by_column_and_reason():
     import pandas as pd
 
@@ -96,6 +111,7 @@ def test_validate_exits_1_when_the_file_would_be_held(tmp_path):
     result = CliRunner().invoke(main, ["validate", str(path)], terminal_width=200)
     assert result.exit_code == 1, result.output
     assert "DITAHAN" in result.output
+    assert "4 baris: 1 diterima, 3 ditolak (75,0%; batas 20%)." in result.output  # id digits
 
 
 def test_unreadable_file_exits_2(tmp_path):

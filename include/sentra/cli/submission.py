@@ -96,6 +96,8 @@ def print_problems(console: Any, rows: Any, *, title: str, limit: int) -> None:
     every problem by column and reason when the listing left some out."""
     from rich.table import Table
 
+    from sentra.reports.render import angka  # Indonesian digits: 71.279, not 71,279
+
     listed = problem_rows(rows, limit=limit or None)
     if not listed:
         return
@@ -112,11 +114,12 @@ def print_problems(console: Any, rows: Any, *, title: str, limit: int) -> None:
     if total <= len(listed):
         return
     console.print(
-        f"(hanya {len(listed):,} dari {total:,} masalah ditampilkan; --limit 0 untuk semua)"
+        f"(hanya {angka(len(listed))} dari {angka(total)} masalah ditampilkan; "
+        "--limit 0 untuk semua)"
     )
     counts = Table(title="Semua masalah per kolom dan kode")
     for name in ("Kolom", "Kode", "Jumlah", "Baris pertama"):
         counts.add_column(name)
     for label, code, n, row in summary:
-        counts.add_row(label, code, f"{n:,}", row)
+        counts.add_row(label, code, angka(n), row)
     console.print(counts)

@@ -35,6 +35,7 @@ def validate(path: Path, office: str | None, year: int | None, suite: str, limit
     from sentra.config import get_settings
     from sentra.ingest import read_submission
     from sentra.quality import validate as run_validation
+    from sentra.reports.render import angka
     from sentra.schema import column_label, reason
 
     office, year = resolve_office_and_year(path, office, year)
@@ -65,11 +66,11 @@ def validate(path: Path, office: str | None, year: int | None, suite: str, limit
         console.print(f"[yellow]Peringatan[/] ({w['code']}): {text}")
 
     total = len(result.rows)
-    share = 100 * result.rejected_share
+    share = f"{100 * result.rejected_share:.1f}".replace(".", ",")  # Indonesian: 7,1%
     limit_pct = 100 * settings.reject_share_threshold
     console.print(
-        f"{total} baris: {result.accepted} diterima, {result.rejected} ditolak "
-        f"({share:.1f}%; batas {limit_pct:.0f}%)."
+        f"{angka(total)} baris: {angka(result.accepted)} diterima, "
+        f"{angka(result.rejected)} ditolak ({share}%; batas {limit_pct:.0f}%)."
     )
     if result.held:
         console.print(
