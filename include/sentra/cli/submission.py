@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,29 +46,35 @@ def _with_problems(rows: Any) -> Any:
     return rows.loc[rows["problems"].map(len) > 0, ["source_row", "problems"]]
 
 
-def problem_rows(rows: Any, *, limit: int | None = None) -> list[tuple[str, str, str, str, str]]:
-    """(row, column label, value, code, Indonesian message) for every problem, by row."""
-    from sentra.schema import column_label, reason
-
-    out: list[tuple[str, str, str, str, str]] = []
+def _each_problem(rows: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(office's row number, problem) for every problem of ``rows``, row by row."""
     flagged = _with_problems(rows)
     for source_row, problems in zip(
         flagged["source_row"].tolist(), flagged["problems"].tolist(), strict=True
     ):
         for p in problems:
-            label = column_label(p.get("column") or "") if p.get("column") else ""
-            value = p.get("value")
-            out.append(
-                (
-                    str(source_row),
-                    label,
-                    "" if value is None else str(value),
-                    p["code"],
-                    reason(p["code"]).render("id", column=label, value=value),
-                )
+            yield source_row, p
+
+
+def problem_rows(rows: Any, *, limit: int | None = None) -> list[tuple[str, str, str, str, str]]:
+    """(row, column label, value, code, Indonesian message) for every problem, by row."""
+    from sentra.schema import column_label, reason
+
+    out: list[tuple[str, str, str, str, str]] = []
+    for source_row, p in _each_problem(rows):
+        label = column_label(p.get("column") or "") if p.get("column") else ""
+        value = p.get("value")
+        out.append(
+            (
+                str(source_row),
+                label,
+                "" if value is None else str(value),
+                p["code"],
+                reason(p["code"]).render("id", column=label, value=value),
             )
-            if limit is not None and len(out) >= limit:
-                return out
+        )
+        if limit is not None and len(out) >= limit:
+            return out
     return out
 
 
@@ -77,14 +84,10 @@ def problem_summary(rows: Any) -> list[tuple[str, str, int, str]]:
 
     counts: Counter[tuple[str, str]] = Counter()
     first: dict[tuple[str, str], int] = {}
-    flagged = _with_problems(rows)
-    for source_row, problems in zip(
-        flagged["source_row"].tolist(), flagged["problems"].tolist(), strict=True
-    ):
-        for p in problems:
-            key = (p.get("column") or "", p["code"])
-            counts[key] += 1
-            first.setdefault(key, source_row)
+    for source_row, p in _each_problem(rows):
+        key = (p.get("column") or "", p["code"])
+        counts[key] += 1
+        first.setdefault(key, source_row)
     return [
         (column_label(column) if column else "", code, n, str(first[column, code]))
         for (column, code), n in counts.most_common()
@@ -98,6 +101,7 @@ def print_problems(console: Any, rows: Any, *, title: str, limit: int) -> None:
 
     from sentra.reports.render import angka  # Indonesian digits: 71.279, not 71,279
 
+    rows = _with_problems(rows)  # once: the listing and the count both read only these
     listed = problem_rows(rows, limit=limit or None)
     if not listed:
         return
