@@ -100,13 +100,23 @@ def test_parsers_never_raise_on_any_text(text):
     split_coordinates(text)
 
 
+# Text made of what numbers are written with: signs, separators, "Rp", units, spaces.
+NUMBER_LIKE = st.text(alphabet="0123456789+-., Rpjuta", max_size=14)
+
+
 @settings(deadline=None)  # the first call imports Arrow's compute kernels
 @given(
     st.lists(
-        st.one_of(st.none(), st.integers(-(10**6), 10**9).map(id_thousands), st.text(max_size=8)),
+        st.one_of(
+            st.none(),
+            st.integers(-(10**6), 10**9).map(id_thousands),
+            st.text(max_size=8),
+            NUMBER_LIKE,
+        ),
         max_size=40,
     )
 )
+@example(["+40", "+1.250.000", "+7,5", "-40"])  # a plus sign: found by fuzzing a whole file
 def test_vectorised_path_equals_parsing_each_value(values):
     for kind, parser in (
         ("int", parse_int),

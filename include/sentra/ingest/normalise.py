@@ -70,10 +70,11 @@ _INVISIBLE_RE2 = (
 )
 # Fast paths: what a clean cell looks like. Anything else goes to the per-value parser,
 # so a fast result always equals the per-value result. Digits are capped so a cast
-# can never overflow int64.
-_FAST_INT = r"^[+-]?(?:[0-9]{1,3}(?:\.[0-9]{3}){1,5}|[0-9]{1,17})$"
+# can never overflow int64, and a sign is "-" only: Arrow's integer cast refuses "+40"
+# (the whole file failed), so a plus sign goes to the per-value parser.
+_FAST_INT = r"^-?(?:[0-9]{1,3}(?:\.[0-9]{3}){1,5}|[0-9]{1,17})$"
 _DIGITS = r"(?:[0-9]{1,3}(?:\.[0-9]{3}){1,5}|[0-9]{1,17})"
-_FAST_MONEY = rf"^(?:[+-]?{_DIGITS}|(?:[Rr][Pp]\.? ?)?{_DIGITS}(?:,-|,00?)?)$"
+_FAST_MONEY = rf"^(?:-?{_DIGITS}|(?:[Rr][Pp]\.? ?)?{_DIGITS}(?:,-|,00?)?)$"
 # "1,25 juta", "1676,2 jt", "1,5 M", "2 miliar": exact in integers with up to 6 decimals,
 # so the result equals lokal.parse_rupiah's (checked by the property tests).
 _FAST_SCALED = (
