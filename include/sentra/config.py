@@ -54,6 +54,7 @@ class Settings:
     max_cell_chars: int = 10_000
     max_uncompressed_bytes: int = 2 * 1024 * 1024 * 1024
     max_compression_ratio: float = 200.0
+    max_sheet_cells: int = 33_554_432  # a sheet's first-to-last-cell grid: 32 full-height columns
     ingest_threads: int = 0  # threads normalising one large file; 0 = one per usable CPU (max 8)
 
     # Validation.

@@ -160,6 +160,14 @@ REASONS: dict[str, ReasonCode] = {
             "Simpan ulang berkas dari Excel dengan data saja.",
         ),
         _r(
+            "sheet_too_large",
+            F,
+            "A sheet reaches far beyond its data ({value}).",
+            "Lembar kerja menjangkau sel yang sangat jauh dari tabel data ({value}).",
+            "Hapus isi sel terjauh yang disebut (dan sel lain di luar tabel data), simpan, "
+            "lalu kirim kembali.",
+        ),
+        _r(
             "outside_landing",
             F,
             "The file lies outside the landing folder ({value}).",

@@ -16,12 +16,22 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import hypothesis
 import pytest
 import xlsxwriter
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sentra.config import get_settings
 from sentra.ingest import read_submission
-from sentra.ingest.safety import UnsafeFileError, check_within_root
+from sentra.ingest.safety import (
+    EXCEL_LAST_COLUMN,
+    EXCEL_LAST_ROW,
+    UnsafeFileError,
+    check_within_root,
+    far_corner,
+    part_extent,
+)
 
 HEADER = ["Nama Sentra", "Kab/Kota", "Komoditas", "Jumlah Unit Usaha", "Tenaga Kerja", "Status"]
 GOOD_ROW = ["Sentra Gerabah Kasongan", "34.02", "Gerabah", "25", "40", "Aktif"]
@@ -83,6 +93,53 @@ def _plain_zip() -> bytes:
     return buf.getvalue()
 
 
+def far_cell_xlsx(rewrite: tuple[bytes, bytes] | None = None) -> bytes:
+    """A 2 KB workbook with one value in XFD1048576, the grid's last cell: calamine lays
+    the sheet out densely from A1 and aborts the process asking for 550 GB.
+
+    ``rewrite`` changes how the reference is written in the sheet XML (case, quotes,
+    whitespace), as other writers or a hand edit may."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("Data")
+    ws.write_row(0, 0, HEADER)
+    ws.write_row(1, 0, GOOD_ROW)
+    ws.write(1_048_575, 16_383, "catatan")
+    wb.close()
+    if rewrite is None:
+        return buf.getvalue()
+    return _rewrite_part(buf.getvalue(), "xl/worksheets/sheet1.xml", *rewrite)
+
+
+def _rewrite_part(data: bytes, part: str, old: bytes, new: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            content = src.read(name)
+            if name == part:
+                assert old in content, f"{old!r} not in {part}"
+                content = content.replace(old, new)
+            dst.writestr(name, content)
+    return out.getvalue()
+
+
+def same_sheet_listed_twice() -> bytes:
+    """workbook.xml naming the one sheet twice (found by fuzzing): calamine lists "Data"
+    twice and returns the same sheet for both, so every row would be read twice."""
+    data = xlsx_bytes([HEADER, GOOD_ROW])
+    sheet = b'<sheet name="Data" sheetId="1" r:id="rId1"/>'
+    return _rewrite_part(data, "xl/workbook.xml", sheet, sheet * 2)
+
+
+def zip_of_unknown_version() -> bytes:
+    """A workbook whose central directory asks for zip version 24.9 (found by fuzzing):
+    Python's zipfile raises NotImplementedError, not BadZipFile."""
+    data = bytearray(xlsx_bytes([HEADER, GOOD_ROW]))
+    marker = data.find(b"PK\x01\x02")
+    data[marker + 6 : marker + 8] = (249).to_bytes(2, "little")
+    return bytes(data)
+
+
 def json_bomb(depth: int = 100_000) -> bytes:
     return ("[" * depth + "]" * depth).encode()
 
@@ -96,6 +153,27 @@ FILE_CASES: list[tuple[str, str, Callable[[], bytes], str | None]] = [
     ("password protected xlsx", "a.xlsx", encrypted_ooxml, "encrypted_file"),
     ("zip bomb", "a.xlsx", zip_bomb, "zip_bomb"),
     ("zip that is not a workbook", "a.xlsx", _plain_zip, "file_unreadable"),
+    ("zip of an unknown version", "a.xlsx", zip_of_unknown_version, "file_unreadable"),
+    ("one sheet listed twice", "a.xlsx", same_sheet_listed_twice, "file_unreadable"),
+    ("value in the last cell XFD1048576", "a.xlsx", far_cell_xlsx, "sheet_too_large"),
+    (
+        "far cell, reference in lower case",
+        "a.xlsx",
+        lambda: far_cell_xlsx((b'r="XFD1048576"', b'r="xfd1048576"')),
+        "sheet_too_large",
+    ),
+    (
+        "far cell, single quotes and spaces around =",
+        "a.xlsx",
+        lambda: far_cell_xlsx((b' r="XFD1048576"', b"\n r = 'XFD1048576'")),
+        "sheet_too_large",
+    ),
+    (
+        "far cell beyond Excel's grid",
+        "a.xlsx",
+        lambda: far_cell_xlsx((b'r="XFD1048576"', b'r="AAAA99999999"')),
+        "sheet_too_large",
+    ),
     ("binary in csv", "a.csv", lambda: b"\x00\x01\x02" * 500, "file_unreadable"),
     ("unknown extension", "a.pdf", lambda: b"%PDF-1.4", "unsupported_type"),
     ("no extension", "laporan", lambda: b"abc", "unsupported_type"),
@@ -181,9 +259,61 @@ def test_file_over_size_limit_is_refused(tmp_path):
     assert result.file_error.code == "file_too_large"
 
 
+def test_a_stray_value_far_below_the_table_is_read_or_refused_by_the_grid_limit(tmp_path):
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("Data")
+    ws.write_row(0, 0, HEADER)
+    ws.write_row(1, 0, GOOD_ROW)
+    ws.write(199_999, 0, "catatan")  # A200000: 200,000 x 6 cells, well inside the limit
+    wb.close()
+    result = _read(buf.getvalue(), "a.xlsx")
+    assert result.file_error is None
+    assert result.rows["sentra_name"].tolist() == [GOOD_ROW[0], "catatan"]
+    assert result.rows["source_row"].tolist() == [2, 200_000]
+    assert result.rows_seen == len(result.rows) + len(result.skipped_rows)
+
+    small = get_settings({"SENTRA_DATA_DIR": str(tmp_path), "SENTRA_MAX_SHEET_CELLS": "1000"})
+    refused = _read(buf.getvalue(), "a.xlsx", settings=small)
+    assert refused.file_error.code == "sheet_too_large"
+    assert "A1:F200000" in refused.file_error.message_id  # the cell to look for in Excel
+
+
+_REFS = st.lists(
+    st.tuples(st.integers(1, EXCEL_LAST_ROW), st.integers(1, EXCEL_LAST_COLUMN)),
+    min_size=1,
+    max_size=30,
+)
+
+
+@hypothesis.settings(deadline=None)
+@given(_REFS, st.integers(40, 400), st.sampled_from(['"', "'"]))
+def test_the_grid_scan_finds_the_farthest_reference_in_pieces_of_any_size(refs, piece, quote):
+    def name(column: int) -> str:
+        letters = ""
+        while column:
+            column, rest = divmod(column - 1, 26)
+            letters = chr(65 + rest) + letters
+        return letters
+
+    xml = "".join(
+        f'<row r={quote}{r}{quote} spans="1:3"><c r={quote}{name(c)}{r}{quote} s="1" '
+        f'r:id="rId{c}"><v>{c * 7}</v></c></row>'
+        for r, c in refs
+    ).encode()
+    expected = (max(r for r, _ in refs), max(c for _, c in refs))
+    assert far_corner(xml) == expected
+    assert part_extent(io.BytesIO(xml), piece_bytes=piece) == expected
+
+
 # ------------------------------------------------------------ row-level tricks
 
 ROW_CASES: list[tuple[str, list[str], Callable]] = [
+    (
+        "plus signs on counts",  # found by fuzzing: Arrow's int cast failed the whole file
+        [*GOOD_ROW[:3], "+25", "+40", GOOD_ROW[5]],
+        lambda r: (r["units"], r["workers"], r["problems"]) == (25, 40, []),
+    ),
     (
         "html in name",
         ["<script>alert(1)</script>", *GOOD_ROW[1:]],

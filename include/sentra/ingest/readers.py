@@ -287,8 +287,12 @@ def read_workbook(data: bytes, settings: Settings) -> list[RawTable]:
         if "password" in message.lower() or "encrypt" in message.lower():
             raise ReadError("encrypted_file", message) from exc
         raise ReadError("file_unreadable", message) from exc
+    names = wb.sheet_names
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:  # Excel refuses such a workbook; calamine would read the first sheet twice
+        raise ReadError("file_unreadable", f"sheet name(s) used twice: {', '.join(twice)}")
     tables = []
-    for name in wb.sheet_names:
+    for name in names:
         # The cyclic GC stays off while a sheet's row lists are alive, and they are freed
         # before it is back on: its first pass would otherwise rescan every one of them.
         with without_cyclic_gc():

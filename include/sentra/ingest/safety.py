@@ -11,7 +11,9 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from sentra.config import Settings
 
@@ -87,7 +89,7 @@ def _check_zip(data: bytes, file_name: str, settings: Settings) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
-    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+    except _ZIP_DAMAGE as exc:  # NotImplementedError: an unknown zip version (fuzzing)
         raise UnsafeFileError(
             "file_unreadable", f"{file_name} is damaged or truncated ({exc})"
         ) from exc
@@ -102,3 +104,133 @@ def _check_zip(data: bytes, file_name: str, settings: Settings) -> None:
         raise UnsafeFileError("encrypted_file", file_name)
     if "[Content_Types].xml" not in names:
         raise UnsafeFileError("file_unreadable", f"{file_name} is a zip but not an Excel workbook")
+    _check_sheet_grids(data, infos, file_name, settings)
+
+
+_ZIP_DAMAGE = (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, OSError, zlib.error)
+EXCEL_LAST_ROW, EXCEL_LAST_COLUMN = 1_048_576, 16_384
+_SCAN_BYTES = 16 * 1024 * 1024  # a part's XML is scanned in pieces of this size
+_OVERLAP = 32  # bytes carried into the next piece: a reference with its ' r = "' fits
+
+
+def _check_sheet_grids(
+    data: bytes, infos: list[zipfile.ZipInfo], file_name: str, settings: Settings
+) -> None:
+    """Refuse a workbook whose cells lie so far apart that reading it would exhaust memory.
+
+    calamine lays a sheet out as one dense grid from its first to its last cell, 32
+    bytes a cell, and aborts the whole process when that allocation fails: two values
+    in A1 and XFD1048576 (a 2 KB file) ask for 550 GB (calamine issue #693; found
+    here by fuzzing). Every part's ``r`` attributes (cell and row references) are
+    scanned before calamine sees the file, and a grid above ``max_sheet_cells`` is a
+    rejection that names the cell to delete. Conservative: a blank styled cell counts
+    as far as a value would.
+    """
+    limit = settings.max_sheet_cells
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in infos:
+                with zf.open(info) as part:
+                    rows, columns = part_extent(part)
+                if rows * columns > limit:
+                    raise UnsafeFileError("sheet_too_large", _grid_detail(rows, columns, limit))
+    except _ZIP_DAMAGE as exc:
+        raise UnsafeFileError(
+            "file_unreadable", f"{file_name} is damaged or truncated ({exc})"
+        ) from exc
+
+
+def part_extent(part: BinaryIO, piece_bytes: int = _SCAN_BYTES) -> tuple[int, int]:
+    """:func:`far_corner` of a whole part, read ``piece_bytes`` at a time (bounded memory)."""
+    rows, columns, text = 0, 0, b""
+    while piece := part.read(piece_bytes):
+        # The end of the previous piece gives a reference cut at this piece's start its
+        # beginning. One cut at a piece's end is read there as a prefix of itself,
+        # which names a smaller row or column (bijective base 26 and decimal): the
+        # maximum is found whole with the next piece.
+        text = text[-_OVERLAP:] + piece
+        r, c = far_corner(text)
+        rows, columns = max(rows, r), max(columns, c)
+    return rows, columns
+
+
+def _grid_detail(rows: int, columns: int, limit: int) -> str:
+    """The corner to look for in Excel (Ctrl+G), and the sizes, for the office's report."""
+    if rows > EXCEL_LAST_ROW or columns > EXCEL_LAST_COLUMN:
+        return f"a cell reference beyond XFD{EXCEL_LAST_ROW} (limit {limit:,} cells)"
+    corner = f"{_column_name(columns)}{rows}"
+    return f"A1:{corner} = {rows:,} x {columns:,} cells > {limit:,}"
+
+
+def _column_name(number: int) -> str:
+    """1 → A, 27 → AA, 16384 → XFD."""
+    name = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        name = chr(0x41 + rest) + name
+    return name
+
+
+def far_corner(xml: bytes) -> tuple[int, int]:
+    """(last row, last column) named by the ``r="B12"`` / ``r="12"`` attributes in ``xml``.
+
+    What calamine reads as a reference: the attribute ``r`` after whitespace, ``=``
+    with up to two whitespace bytes either side, single or double quotes, letters in
+    either case. A reference beyond Excel's grid (four letters, eight digits) or one
+    written with a character reference counts as beyond any limit. numpy over the
+    bytes: a 100k-row sheet (85 MB of XML) is inflated and scanned in ~0.4 s, where a
+    regex search alone took 0.4-0.8 s.
+    """
+    import numpy as np
+
+    a = np.frombuffer(xml, dtype=np.uint8)
+    pad = np.concatenate([a, np.zeros(_OVERLAP, dtype=np.uint8)])
+    beyond = EXCEL_LAST_ROW * EXCEL_LAST_COLUMN + 1
+
+    def spaced(at: Any) -> Any:
+        byte = pad[at]
+        return (byte == 0x20) | (byte == 0x09) | (byte == 0x0A) | (byte == 0x0D)
+
+    def skip_spaces(at: Any, step: int) -> Any:
+        # Whitespace around "=" is legal XML and rare: only those positions move.
+        for _ in range(2):
+            odd = spaced(at)
+            if not odd.any():
+                break
+            at = np.where(odd, at + step, at)
+        return at
+
+    eq = np.flatnonzero(a[3:] == 0x3D) + 3  # "=" with room for " r" (and two spaces) before
+    r_at = skip_spaces(eq - 1, -1)
+    named = pad[r_at] == 0x72
+    eq, r_at = eq[named], r_at[named]
+    eq = eq[spaced(r_at - 1)]
+    value = skip_spaces(eq + 1, 1)
+    quote = pad[value]
+    value = value[(quote == 0x22) | (quote == 0x27)] + 1
+    if not len(value):
+        return 0, 0
+    letters = np.zeros(len(value), dtype=np.int64)
+    going = np.ones(len(value), dtype=bool)
+    for k in range(4):
+        folded = pad[value + k] | 0x20  # lower case, as calamine also reads it
+        going &= (folded >= 0x61) & (folded <= 0x7A)
+        letters += going
+    start = value + letters
+    digits = np.zeros(len(value), dtype=np.int64)
+    going[:] = True
+    for k in range(8):
+        byte = pad[start + k]
+        going &= (byte >= 0x30) & (byte <= 0x39)
+        digits += going
+    if (letters > 3).any() or (digits > 7).any() or (pad[value] == 0x26).any():  # 0x26: "&"
+        return beyond, beyond
+    widest = int(letters.max())
+    column = np.zeros(int((letters == widest).sum()), dtype=np.int64)
+    for k in range(widest):
+        column = column * 26 + (pad[value[letters == widest] + k] | 0x20) - 0x60
+    deepest = int(digits.max())
+    row = np.zeros(int((digits == deepest).sum()), dtype=np.int64)
+    for k in range(deepest):
+        row = row * 10 + pad[start[digits == deepest] + k] - 0x30
+    return (int(row.max()) if deepest else 0), (int(column.max()) if widest else 0)
