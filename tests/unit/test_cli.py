@@ -40,6 +40,30 @@ def test_ingest_shows_row_numbers_and_indonesian_messages(tmp_path):
     assert "│ 2 " in result.output, "the office's own row number"
 
 
+def test_cells_that_look_like_markup_are_shown_as_written(tmp_path):
+    """rich reads "[...]" as markup: "[red]40" was shown as 40, and "x[/]" stopped
+    sentra ingest and sentra validate with a MarkupError (found by fuzzing)."""
+    folder = tmp_path / "landing" / "2026" / "34.02"
+    folder.mkdir(parents=True)
+    path = folder / "laporan [final].csv"
+    buf = io.StringIO()
+    rows = [
+        [*HEADER, "Kolom tambahan [/]"],
+        ["Sentra A", "34.02", "Gerabah", "[red]40", "x[/]", "Aktif", ""],
+    ]
+    csv.writer(buf, delimiter=";").writerows(rows)
+    path.write_text(buf.getvalue())
+    ingest = CliRunner().invoke(main, ["ingest", str(path)], terminal_width=250)
+    assert ingest.exit_code == 0, ingest.output
+    assert "not mapped: Kolom tambahan [/]" in ingest.output
+    validate = CliRunner().invoke(main, ["validate", str(path)], terminal_width=250)
+    assert validate.exit_code in (0, 1), validate.output  # 1: held, not a crash
+    assert "Masalah per baris: laporan [final].csv" in validate.output
+    for out in (ingest.output, validate.output):
+        assert "'[red]40'" in out
+        assert "'x[/]'" in out
+
+
 def test_ingest_lists_the_first_problems_and_counts_them_all(tmp_path):
     """A large file has thousands of problems: the listing stops at --limit and says so,
     and every problem is still counted by column and reason, with its first row."""

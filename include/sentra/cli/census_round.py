@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 import click
 
+from sentra.cli.show import cells
+
 
 @click.group("round")
 def round_cmd() -> None:
@@ -73,11 +75,15 @@ def status_cmd(census_year: int) -> None:
         table.add_column(col)
     for o in info["offices"]:
         table.add_row(
-            o["office_code"],
-            o["office_name"],
-            "yes" if o["form_sent"] else "no",
-            ", ".join(o["reminders"]) or "-",
-            "yes" if o["submitted"] else "no",
-            "yes" if o["covered"] else "no",
+            *cells(
+                (
+                    o["office_code"],
+                    o["office_name"],
+                    "yes" if o["form_sent"] else "no",
+                    ", ".join(o["reminders"]) or "-",
+                    "yes" if o["submitted"] else "no",
+                    "yes" if o["covered"] else "no",
+                )
+            )
         )
     Console(width=140).print(table)

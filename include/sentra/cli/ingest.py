@@ -14,22 +14,23 @@ from typing import Any
 
 import click
 
+from sentra.cli.show import escape
 from sentra.cli.submission import DEFAULT_LIMIT, print_problems, resolve_office_and_year
 
 SKIPPED_SHOWN = 20
 
 
 def _print_read(console: Any, result: Any) -> None:
-    sheets = ", ".join(result.sheets_read) or "(one table)"
+    sheets = escape(", ".join(result.sheets_read)) or "(one table)"
     console.print(
         f"sheets: {sheets}; header row: {result.header_row}; data rows: {len(result.rows):,}; "
         f"skipped rows: {len(result.skipped_rows):,}"
     )
     if result.header_mapping:
         mapped = ", ".join(f"'{src}' → {dst}" for src, dst in result.header_mapping.items())
-        console.print(f"mapped: {mapped}")
+        console.print(f"mapped: {escape(mapped)}")
     if result.unmapped_headers:
-        console.print(f"[yellow]not mapped[/]: {', '.join(result.unmapped_headers)}")
+        console.print(f"[yellow]not mapped[/]: {escape(', '.join(result.unmapped_headers))}")
     skipped = result.skipped_rows
     if len(skipped) > SKIPPED_SHOWN:
         kinds = Counter(row.kind for row in skipped)
@@ -58,13 +59,14 @@ def ingest(path: Path, office: str | None, year: int | None, limit: int) -> None
 
     office, year = resolve_office_and_year(path, office, year)
     console = Console()
-    with console.status(f"reading {path.name}…"):
+    with console.status(f"reading {escape(path.name)}…"):
         result = read_submission(
             path, file_name=path.name, office_code=office, census_year=year, submission_id="cli"
         )
     if result.file_error:
         console.print(
-            f"[red]file rejected[/] ({result.file_error.code}): {result.file_error.message_id}"
+            f"[red]file rejected[/] ({result.file_error.code}): "
+            f"{escape(result.file_error.message_id)}"
         )
         raise SystemExit(2)
     _print_read(console, result)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from sentra.cli.show import cells
+
 
 @click.group("ledger")
 def ledger() -> None:
@@ -55,13 +57,17 @@ def submissions_cmd(census_year: int, show_all: bool) -> None:
         error = f"{s.error_code}: {s.error_message or ''}".strip() if s.error_code else ""
         status = s.status + (f" by {s.superseded_by}" if s.superseded_by else "")
         table.add_row(
-            s.office_code,
-            s.file_name,
-            status,
-            _num(s.rows_total),
-            _num(s.rows_accepted),
-            _num(s.rows_rejected),
-            error,
+            *cells(
+                (
+                    s.office_code,
+                    s.file_name,
+                    status,
+                    _num(s.rows_total),
+                    _num(s.rows_accepted),
+                    _num(s.rows_rejected),
+                    error,
+                )
+            )
         )
     Console().print(table)
 

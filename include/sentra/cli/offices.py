@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from sentra.cli.show import cells
+
 
 @click.group("offices")
 def offices() -> None:
@@ -60,6 +62,6 @@ def list_cmd() -> None:
         table.add_column(col)
     for o in found:
         table.add_row(
-            o.office_code, o.office_name, ", ".join(o.emails), "yes" if o.active else "no"
+            *cells((o.office_code, o.office_name, ", ".join(o.emails), "yes" if o.active else "no"))
         )
     Console().print(table)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from sentra.cli.show import cells
+
 
 def _parse_params(values: tuple[str, ...]) -> dict[str, object]:
     params: dict[str, object] = {}
@@ -92,7 +94,7 @@ def sql(
     for name in result.column_names:
         table.add_column(name)
     for row in result.to_pylist():
-        table.add_row(*["" if v is None else str(v) for v in row.values()])
+        table.add_row(*cells(row.values()))
     Console().print(table)
     Console(stderr=True).print(f"{result.num_rows} row(s)")
 
@@ -118,5 +120,5 @@ def snapshots(table: str | None, fmt: str) -> None:
     for col in frame.columns:
         out.add_column(str(col))
     for row in frame.astype(object).where(frame.notna(), "").itertuples(index=False):
-        out.add_row(*[str(v) for v in row])
+        out.add_row(*cells(row))
     Console().print(out)

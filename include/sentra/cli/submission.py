@@ -99,6 +99,7 @@ def print_problems(console: Any, rows: Any, *, title: str, limit: int) -> None:
     every problem by column and reason when the listing left some out."""
     from rich.table import Table
 
+    from sentra.cli.show import cells
     from sentra.reports.render import angka  # Indonesian digits: 71.279, not 71,279
 
     rows = _with_problems(rows)  # once: the listing and the count both read only these
@@ -109,7 +110,7 @@ def print_problems(console: Any, rows: Any, *, title: str, limit: int) -> None:
     for name in ("Baris", "Kolom", "Nilai", "Kode", "Keterangan"):
         table.add_column(name, overflow="fold")
     for line in listed:
-        table.add_row(*line)
+        table.add_row(*cells(line))
     console.print(table)
     if not limit or len(listed) < limit:
         return
@@ -125,5 +126,5 @@ def print_problems(console: Any, rows: Any, *, title: str, limit: int) -> None:
     for name in ("Kolom", "Kode", "Jumlah", "Baris pertama"):
         counts.add_column(name)
     for label, code, n, row in summary:
-        counts.add_row(label, code, angka(n), row)
+        counts.add_row(*cells((label, code, angka(n), row)))
     console.print(counts)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from sentra.cli.show import escape
 from sentra.cli.submission import DEFAULT_LIMIT, print_problems, resolve_office_and_year
 
 
@@ -52,18 +53,18 @@ def validate(path: Path, office: str | None, year: int | None, suite: str, limit
     if parsed.file_error is not None:
         err = parsed.file_error
         text = getattr(err, "message_id", None) or getattr(err, "message", None) or err.code
-        console.print(f"[bold red]Berkas ditolak seluruhnya[/] ({err.code}): {text}")
+        console.print(f"[bold red]Berkas ditolak seluruhnya[/] ({err.code}): {escape(text)}")
         raise SystemExit(1)
     result = run_validation(
         parsed.rows, office_code=office, census_year=year, settings=settings, suite=suite
     )
 
-    title = f"Masalah per baris: {path.name} (nomor baris sesuai berkas dinas)"
+    title = f"Masalah per baris: {escape(path.name)} (nomor baris sesuai berkas dinas)"
     print_problems(console, result.rows, title=title, limit=limit)
     for w in result.warnings:
         label = column_label(w["column"]) if w.get("column") else ""
         text = reason(w["code"]).render("id", column=label, value=w.get("value"))
-        console.print(f"[yellow]Peringatan[/] ({w['code']}): {text}")
+        console.print(f"[yellow]Peringatan[/] ({w['code']}): {escape(text)}")
 
     total = len(result.rows)
     share = f"{100 * result.rejected_share:.1f}".replace(".", ",")  # Indonesian: 7,1%
