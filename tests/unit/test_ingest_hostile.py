@@ -140,6 +140,18 @@ def zip_of_unknown_version() -> bytes:
     return bytes(data)
 
 
+def zip_with_encrypted_members() -> bytes:
+    """A workbook zipped with a password (the encryption flag on every member): opening a
+    member raises RuntimeError in zipfile, which escaped the grid scan before."""
+    data = bytearray(xlsx_bytes([HEADER, GOOD_ROW]))
+    for magic, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.find(magic)
+        while at != -1:
+            data[at + flag_at] |= 1
+            at = data.find(magic, at + 4)
+    return bytes(data)
+
+
 def json_bomb(depth: int = 100_000) -> bytes:
     return ("[" * depth + "]" * depth).encode()
 
@@ -155,6 +167,7 @@ FILE_CASES: list[tuple[str, str, Callable[[], bytes], str | None]] = [
     ("zip that is not a workbook", "a.xlsx", _plain_zip, "file_unreadable"),
     ("zip of an unknown version", "a.xlsx", zip_of_unknown_version, "file_unreadable"),
     ("one sheet listed twice", "a.xlsx", same_sheet_listed_twice, "file_unreadable"),
+    ("zip with password-protected members", "a.xlsx", zip_with_encrypted_members, "encrypted_file"),
     ("value in the last cell XFD1048576", "a.xlsx", far_cell_xlsx, "sheet_too_large"),
     (
         "far cell, reference in lower case",

@@ -130,6 +130,8 @@ def _check_sheet_grids(
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             for info in infos:
+                if info.flag_bits & 0x1:  # zipfile would raise RuntimeError to open it
+                    raise UnsafeFileError("encrypted_file", f"{file_name}: {info.filename}")
                 with zf.open(info) as part:
                     rows, columns = part_extent(part)
                 if rows * columns > limit:
