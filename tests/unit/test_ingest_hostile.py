@@ -152,6 +152,20 @@ def zip_with_encrypted_members() -> bytes:
     return bytes(data)
 
 
+def damaged_lzma_member() -> bytes:
+    """A zip whose sheet is LZMA-compressed and damaged: zipfile raises lzma.LZMAError,
+    which is none of the usual zip errors."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_LZMA) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>" * 50)
+        zf.writestr("xl/worksheets/sheet1.xml", "<row r='1'/>" * 500)
+    data = bytearray(buf.getvalue())
+    at = data.find(b"xl/worksheets/sheet1.xml") + len("xl/worksheets/sheet1.xml")
+    for k in range(at + 20, at + 60):
+        data[k] ^= 0x5A
+    return bytes(data)
+
+
 def json_bomb(depth: int = 100_000) -> bytes:
     return ("[" * depth + "]" * depth).encode()
 
@@ -168,6 +182,7 @@ FILE_CASES: list[tuple[str, str, Callable[[], bytes], str | None]] = [
     ("zip of an unknown version", "a.xlsx", zip_of_unknown_version, "file_unreadable"),
     ("one sheet listed twice", "a.xlsx", same_sheet_listed_twice, "file_unreadable"),
     ("zip with password-protected members", "a.xlsx", zip_with_encrypted_members, "encrypted_file"),
+    ("damaged LZMA member", "a.xlsx", damaged_lzma_member, "file_unreadable"),
     ("value in the last cell XFD1048576", "a.xlsx", far_cell_xlsx, "sheet_too_large"),
     (
         "far cell, reference in lower case",

@@ -8,6 +8,7 @@ and memory, never as a crash of the worker.
 from __future__ import annotations
 
 import io
+import lzma
 import os
 import re
 import zipfile
@@ -107,7 +108,12 @@ def _check_zip(data: bytes, file_name: str, settings: Settings) -> None:
     _check_sheet_grids(data, infos, file_name, settings)
 
 
-_ZIP_DAMAGE = (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, OSError, zlib.error)
+# What zipfile raises for a damaged archive or member: an unknown version or method
+# (NotImplementedError), a broken deflate, bzip2 (OSError) or LZMA stream.
+_ZIP_DAMAGE = (
+    zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, OSError, zlib.error,
+    lzma.LZMAError,
+)  # fmt: skip
 EXCEL_LAST_ROW, EXCEL_LAST_COLUMN = 1_048_576, 16_384
 _SCAN_BYTES = 16 * 1024 * 1024  # a part's XML is scanned in pieces of this size
 _OVERLAP = 32  # bytes carried into the next piece: a reference with its ' r = "' fits
