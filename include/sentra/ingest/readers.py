@@ -330,18 +330,45 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def sniff_delimiter(text: str) -> str:
-    """The delimiter that splits the first lines into the most consistent columns."""
-    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    """The delimiter that splits the first records into the most consistent columns.
+
+    Records, not physical lines: a quoted cell may hold a line break. Only records a
+    delimiter splits count: a title block's one-cell lines say nothing about it, and
+    with a title line and a header alone (an empty template sent back) they tied with
+    the header and the file lost its header (found by hypothesis, as the two below).
+    """
+    sample = text[:SNIFF_CHARS]
     best, best_key = ";", (-1, -1)
     for delim in (";", ",", "\t", "|"):
-        counts = [len(next(csv.reader([ln], delimiter=delim))) for ln in lines]
+        counts = [n for n in _record_widths(sample, delim) if n > 1]
         if not counts:
             continue
-        common = max(set(counts), key=counts.count)
-        key = (counts.count(common) if common > 1 else 0, common)
+        # The split that explains the most cells with one width: counting records alone
+        # let a few two-cell pieces of quoted line breaks outvote a ten-column header.
+        common = max(set(counts), key=lambda n: (n * counts.count(n), n))
+        key = (common * counts.count(common), common)
         if key > best_key:
             best, best_key = delim, key
     return best
+
+
+SNIFF_CHARS = 65_536  # the start of the file the delimiter is told from
+SNIFF_RECORDS = 20
+
+
+def _record_widths(sample: str, delimiter: str) -> list[int]:
+    """Cells per record among the first ``SNIFF_RECORDS`` of ``sample`` (empty lines
+    aside; a line of delimiters and whitespace counts: it shows the delimiter)."""
+    widths: list[int] = []
+    try:
+        for cells in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter):
+            if cells:
+                widths.append(len(cells))
+                if len(widths) == SNIFF_RECORDS:
+                    break
+    except csv.Error:  # a NUL byte, or a quote the sample cut: what was read still counts
+        pass
+    return widths
 
 
 def read_csv_text(data: bytes, settings: Settings) -> list[RawTable]:
