@@ -207,7 +207,9 @@ def _chunk_bounds(columns: dict[str, Any], count: int, threads: int) -> list[tup
         a = edge
         if bounds and (b - a < MIN_CHUNK_ROWS or bounds[-1][1] - bounds[-1][0] < MIN_CHUNK_ROWS):
             a = bounds.pop()[0]  # a small piece joins its neighbour (one copy of few rows)
-        pieces = max(1, round((b - a) / size))
+        # Never pieces below the minimum: a piece that small would join the next chunk
+        # and copy cells across an edge for nothing (found by hypothesis: 45 + 30 rows).
+        pieces = max(1, min(round((b - a) / size), (b - a) // MIN_CHUNK_ROWS))
         step = -(-(b - a) // pieces)
         bounds.extend((x, min(x + step, b)) for x in range(a, b, step))
     return bounds or [(0, 0)]
