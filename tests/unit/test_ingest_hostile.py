@@ -21,6 +21,7 @@ import pytest
 import xlsxwriter
 from hypothesis import given
 from hypothesis import strategies as st
+from xlsxwriter.utility import xl_col_to_name
 
 from sentra.config import get_settings
 from sentra.ingest import read_submission
@@ -317,15 +318,8 @@ _REFS = st.lists(
 @hypothesis.settings(deadline=None)
 @given(_REFS, st.integers(40, 400), st.sampled_from(['"', "'"]))
 def test_the_grid_scan_finds_the_farthest_reference_in_pieces_of_any_size(refs, piece, quote):
-    def name(column: int) -> str:
-        letters = ""
-        while column:
-            column, rest = divmod(column - 1, 26)
-            letters = chr(65 + rest) + letters
-        return letters
-
     xml = "".join(
-        f'<row r={quote}{r}{quote} spans="1:3"><c r={quote}{name(c)}{r}{quote} s="1" '
+        f'<row r={quote}{r}{quote} spans="1:3"><c r={quote}{xl_col_to_name(c - 1)}{r}{quote} s="1" '
         f'r:id="rId{c}"><v>{c * 7}</v></c></row>'
         for r, c in refs
     ).encode()

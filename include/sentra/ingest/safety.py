@@ -166,17 +166,10 @@ def _grid_detail(rows: int, columns: int, limit: int) -> str:
     """The corner to look for in Excel (Ctrl+G), and the sizes, for the office's report."""
     if rows > EXCEL_LAST_ROW or columns > EXCEL_LAST_COLUMN:
         return f"a cell reference beyond XFD{EXCEL_LAST_ROW} (limit {limit:,} cells)"
-    corner = f"{_column_name(columns)}{rows}"
+    from xlsxwriter.utility import xl_col_to_name  # 0 → A, 16383 → XFD
+
+    corner = f"{xl_col_to_name(columns - 1)}{rows}"
     return f"A1:{corner} = {rows:,} x {columns:,} cells > {limit:,}"
-
-
-def _column_name(number: int) -> str:
-    """1 → A, 27 → AA, 16384 → XFD."""
-    name = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        name = chr(0x41 + rest) + name
-    return name
 
 
 def far_corner(xml: bytes) -> tuple[int, int]:
