@@ -42,7 +42,7 @@ def test_ingest_shows_row_numbers_and_indonesian_messages(tmp_path):
 
 def test_cells_that_look_like_markup_are_shown_as_written(tmp_path):
     """rich reads "[...]" as markup: "[red]40" was shown as 40, and "x[/]" stopped
-    sentra ingest and sentra validate with a MarkupError (found by fuzzing)."""
+    sentra ingest and sentra validate with a MarkupError."""
     folder = tmp_path / "landing" / "2026" / "34.02"
     folder.mkdir(parents=True)
     path = folder / "laporan [final].csv"

@@ -3,7 +3,7 @@
 rich reads ``[...]`` in a string as markup: a cell holding ``[red]40`` was shown as
 ``40`` (a debugging command showing another value than the file holds), one holding
 ``[link=…]`` hid its text, and one holding ``x[/]`` stopped the command with a
-MarkupError (found by fuzzing ``sentra ingest``). Data goes through these helpers;
+MarkupError (found by feeding it markup-like cells). Data goes through these helpers;
 only the commands' own labels carry markup.
 """
 
