@@ -86,14 +86,22 @@ def check_bytes(data: bytes, file_name: str, settings: Settings) -> str:
 
 
 def _check_zip(data: bytes, file_name: str, settings: Settings) -> None:
-    """Bound the uncompressed size and ratio from the central directory, before unzipping."""
+    """Bound the uncompressed size and ratio from the central directory, before unzipping,
+    then the grid of every sheet (:func:`_check_sheet_grids`), on the one open archive."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
+        zf = zipfile.ZipFile(io.BytesIO(data))
     except _ZIP_DAMAGE as exc:  # NotImplementedError: an unknown zip version (fuzzing)
-        raise UnsafeFileError(
-            "file_unreadable", f"{file_name} is damaged or truncated ({exc})"
-        ) from exc
+        raise _damaged(file_name, exc) from exc
+    with zf:
+        _check_directory(zf.infolist(), file_name, settings)
+        _check_sheet_grids(zf, file_name, settings)
+
+
+def _damaged(file_name: str, exc: BaseException) -> UnsafeFileError:
+    return UnsafeFileError("file_unreadable", f"{file_name} is damaged or truncated ({exc})")
+
+
+def _check_directory(infos: list[zipfile.ZipInfo], file_name: str, settings: Settings) -> None:
     total = sum(i.file_size for i in infos)
     if total > settings.max_uncompressed_bytes:
         raise UnsafeFileError("zip_bomb", f"{total:,} bytes uncompressed")
@@ -105,7 +113,6 @@ def _check_zip(data: bytes, file_name: str, settings: Settings) -> None:
         raise UnsafeFileError("encrypted_file", file_name)
     if "[Content_Types].xml" not in names:
         raise UnsafeFileError("file_unreadable", f"{file_name} is a zip but not an Excel workbook")
-    _check_sheet_grids(data, infos, file_name, settings)
 
 
 # What zipfile raises for a damaged archive or member: an unknown version or method
@@ -119,9 +126,7 @@ _SCAN_BYTES = 16 * 1024 * 1024  # a part's XML is scanned in pieces of this size
 _OVERLAP = 32  # bytes carried into the next piece: a reference with its ' r = "' fits
 
 
-def _check_sheet_grids(
-    data: bytes, infos: list[zipfile.ZipInfo], file_name: str, settings: Settings
-) -> None:
+def _check_sheet_grids(zf: zipfile.ZipFile, file_name: str, settings: Settings) -> None:
     """Refuse a workbook whose cells lie so far apart that reading it would exhaust memory.
 
     calamine lays a sheet out as one dense grid from its first to its last cell, 32
@@ -134,18 +139,15 @@ def _check_sheet_grids(
     """
     limit = settings.max_sheet_cells
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            for info in infos:
-                if info.flag_bits & 0x1:  # zipfile would raise RuntimeError to open it
-                    raise UnsafeFileError("encrypted_file", f"{file_name}: {info.filename}")
-                with zf.open(info) as part:
-                    rows, columns = part_extent(part)
-                if rows * columns > limit:
-                    raise UnsafeFileError("sheet_too_large", _grid_detail(rows, columns, limit))
+        for info in zf.infolist():
+            if info.flag_bits & 0x1:  # zipfile would raise RuntimeError to open it
+                raise UnsafeFileError("encrypted_file", f"{file_name}: {info.filename}")
+            with zf.open(info) as part:
+                rows, columns = part_extent(part)
+            if rows * columns > limit:
+                raise UnsafeFileError("sheet_too_large", _grid_detail(rows, columns, limit))
     except _ZIP_DAMAGE as exc:
-        raise UnsafeFileError(
-            "file_unreadable", f"{file_name} is damaged or truncated ({exc})"
-        ) from exc
+        raise _damaged(file_name, exc) from exc
 
 
 def part_extent(part: BinaryIO, piece_bytes: int = _SCAN_BYTES) -> tuple[int, int]:
