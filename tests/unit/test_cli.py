@@ -13,12 +13,18 @@ from sentra.cli import main
 HEADER = ["Nama Sentra", "Kab/Kota", "Komoditas", "Jumlah Unit Usaha", "Tenaga Kerja", "Status"]
 
 
-def _file(tmp_path: Path, rows: list[list[str]]) -> Path:
+def _file(
+    tmp_path: Path,
+    rows: list[list[str]],
+    *,
+    name: str = "laporan.csv",
+    header: list[str] = HEADER,
+) -> Path:
     folder = tmp_path / "landing" / "2026" / "34.02"
     folder.mkdir(parents=True)
-    path = folder / "laporan.csv"
+    path = folder / name
     buf = io.StringIO()
-    csv.writer(buf, delimiter=";").writerows([HEADER, *rows])
+    csv.writer(buf, delimiter=";").writerows([header, *rows])
     path.write_text(buf.getvalue())
     return path
 
@@ -43,16 +49,12 @@ def test_ingest_shows_row_numbers_and_indonesian_messages(tmp_path):
 def test_cells_that_look_like_markup_are_shown_as_written(tmp_path):
     """rich reads "[...]" as markup: "[red]40" was shown as 40, and "x[/]" stopped
     sentra ingest and sentra validate with a MarkupError."""
-    folder = tmp_path / "landing" / "2026" / "34.02"
-    folder.mkdir(parents=True)
-    path = folder / "laporan [final].csv"
-    buf = io.StringIO()
-    rows = [
-        [*HEADER, "Kolom tambahan [/]"],
-        ["Sentra A", "34.02", "Gerabah", "[red]40", "x[/]", "Aktif", ""],
-    ]
-    csv.writer(buf, delimiter=";").writerows(rows)
-    path.write_text(buf.getvalue())
+    path = _file(
+        tmp_path,
+        [["Sentra A", "34.02", "Gerabah", "[red]40", "x[/]", "Aktif", ""]],
+        name="laporan [final].csv",
+        header=[*HEADER, "Kolom tambahan [/]"],
+    )
     ingest = CliRunner().invoke(main, ["ingest", str(path)], terminal_width=250)
     assert ingest.exit_code == 0, ingest.output
     assert "not mapped: Kolom tambahan [/]" in ingest.output
