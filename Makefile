@@ -67,10 +67,10 @@ lock: $(STAMP)  ## re-resolve requirements{,-dev}.in into the hash-pinned locks 
 	$(BIN)/uv pip compile requirements.in --python 3.11 --generate-hashes -c requirements-dev.lock -o requirements.lock
 
 bench: $(STAMP)  ## quick benchmarks with same-run baselines (writes bench/results.json)
-	$(BIN)/python -m sentra.bench --size quick
+	$(BIN)/python -m bench --size quick
 
 bench-full: $(STAMP)  ## 1M-row benchmarks
-	$(BIN)/python -m sentra.bench --size full
+	$(BIN)/python -m bench --size full
 
 docs: $(STAMP)  ## regenerate docs/data-dictionary.md from the schema code
 	$(BIN)/sentra docs data-dictionary --output docs/data-dictionary.md

@@ -16,7 +16,7 @@ def test_bench_harness_tiny(tmp_path):
         [
             sys.executable,
             "-m",
-            "sentra.bench",
+            "bench",
             "--size",
             "tiny",
             "--only",
@@ -65,7 +65,7 @@ def test_bench_harness_tiny(tmp_path):
 
 
 def test_the_csv_stage_says_what_reading_alone_costs_against_read_csv():
-    from sentra.bench import _notes
+    from bench.harness import _notes
 
     stage = {
         "ours": {"median_s": 3.0},
@@ -78,7 +78,7 @@ def test_the_csv_stage_says_what_reading_alone_costs_against_read_csv():
 
 def test_ours_and_baseline_runs_are_interleaved():
     """A drift in the host's speed must reach both sides of a ratio: a, b, a, b..."""
-    from sentra.bench import _timed_together
+    from bench.harness import _timed_together
 
     calls: list[str] = []
     timed = _timed_together(
@@ -97,7 +97,7 @@ def test_a_stage_peak_is_never_below_a_runs_own_peak(monkeypatch):
     reading taken."""
     import types
 
-    from sentra import bench
+    from bench import harness as bench
 
     # Per run: the reading kept at the reset, the check after it, the RSS at the start,
     # the high-water mark after the run (here a little lower each time).

@@ -5,8 +5,8 @@ from __future__ import annotations
 from test_matching import SETTINGS
 from test_matching_fixture import make_round
 
+from bench.splink_baseline import run_splink
 from sentra.matching import pair_quality
-from sentra.matching.splink_baseline import run_splink
 
 
 def test_splink_baseline_clusters_every_record_comparably():

@@ -42,9 +42,6 @@ from sentra.quality.validation import (
     validate,
 )
 
-# The benchmark harness (sentra.bench) builds its GX baseline frame with this name.
-_gx_frame = gx_frame
-
 __all__ = [
     "CHUNK_ROWS",
     "Metric",

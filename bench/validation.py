@@ -1,6 +1,6 @@
 """Validation benchmark: sentra's ``validate`` vs GX alone on the same synthetic frame.
 
-``python -m sentra.quality.benchmark --rows 1000000`` builds an ingestion-shaped frame
+``python -m bench.validation --rows 1000000`` builds an ingestion-shaped frame
 (about 6 % of rows broken in one way or another), then, each in a fresh process so
 peak memory is its own, times:
 
@@ -19,6 +19,7 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -134,8 +135,8 @@ def main(sizes: tuple[int, ...], kind: str | None) -> None:
         return
     for n in sizes:
         for k in ("gx", "ours"):
-            cmd = [sys.executable, "-m", "sentra.quality.benchmark", "--rows", str(n)]
-            subprocess.run([*cmd, "--kind", k], check=True)
+            cmd = [sys.executable, "-m", "bench.validation", "--rows", str(n)]
+            subprocess.run([*cmd, "--kind", k], check=True, cwd=Path(__file__).resolve().parents[1])
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@ and several repetitions of both the project's code and the baseline; the table s
 min and median seconds, rows/s, the ratio ours/baseline and peak memory, and
 ``bench/results.json`` keeps the figures with the machine and the date.
 
-    python -m sentra.bench --size quick     # a few minutes
-    python -m sentra.bench --size full      # 1M rows
+    python -m bench --size quick     # a few minutes
+    python -m bench --size full      # 1M rows
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+# `python -m bench` resolves the package from the working directory: run stages from here.
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 SIZES = {
     "tiny": {"csv": 2_000, "xlsx": 1_000, "match": 2_000, "status": 2_000, "offices": 3, "reps": 1},
@@ -265,7 +268,7 @@ def _validated_bulk(size: dict, work: Path, n: int) -> tuple[Any, Any, Any]:
 def stage_validate(size: dict, work: Path) -> dict[str, Any]:
     """The project's validation vs GX alone running the same suite on the same frame."""
     from sentra.config import get_settings
-    from sentra.quality import _gx_frame, load_suite, run_gx, suite_parameters
+    from sentra.quality import gx_frame, load_suite, run_gx, suite_parameters
 
     parsed, truth, validate = _validated_bulk(size, work, size["csv"])
     del truth  # not needed here: it would count as validation's memory
@@ -279,7 +282,7 @@ def stage_validate(size: dict, work: Path) -> dict[str, Any]:
 
     ours_t = _timed(ours, size["reps"])
     # GX's own frame is built after ours ran, so it does not count as ours' memory.
-    frame = _gx_frame(rows)
+    frame = gx_frame(rows)
 
     def baseline() -> None:
         run_gx(frame, suite, params)
@@ -348,9 +351,9 @@ def _write_national_records(work: str, n: int, out: str) -> None:
 def stage_match(size: dict, work: Path) -> dict[str, Any]:
     """Deduplication of a national round's accepted rows vs Splink on the same records;
     pair F1 against the generator's truth."""
+    from bench.splink_baseline import run_splink
     from sentra.config import get_settings
     from sentra.matching import deduplicate, pair_quality
-    from sentra.matching.splink_baseline import run_splink
 
     settings = get_settings()
     records, keys = _national_records(size, work, size["match"])
@@ -729,7 +732,8 @@ def run_all(size_name: str, stages: list[str], out: Path) -> dict[str, Any]:
     for name in stages:
         with console.status(f"bench {name} ({size_name})…"):
             proc = subprocess.run(
-                [sys.executable, "-m", "sentra.bench", "--stage", name, "--size", size_name],
+                [sys.executable, "-m", "bench", "--stage", name, "--size", size_name],
+                cwd=REPO_ROOT,
                 capture_output=True,
                 text=True,
                 check=False,
@@ -800,7 +804,7 @@ def _notes(r: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sentra.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--size", choices=sorted(SIZES), default="quick")
     parser.add_argument("--stage", help="run one stage in-process and print its JSON")
     parser.add_argument("--only", help="comma-separated stages to run")
@@ -812,7 +816,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.out is None:
         suffix = "" if args.size == "quick" else f"-{args.size}"
-        args.out = Path(f"bench/results{suffix}.json")
+        args.out = REPO_ROOT / f"bench/results{suffix}.json"
     if args.stage:
         print(json.dumps(run_stage(args.stage, args.size)))
         return 0
