@@ -38,6 +38,9 @@ class ReportedStatus(StrEnum):
     """What the office reported in the field visit (normalised from free text)."""
 
     ACTIVE = "active"
+    # "Kurang aktif": the third word of the standard status scale (aktif / kurang aktif /
+    # tidak aktif). Producing, but below its usual activity: not closed.
+    LESS_ACTIVE = "less_active"
     INACTIVE = "inactive"
 
 
@@ -306,7 +309,7 @@ REASONS: dict[str, ReasonCode] = {
             R,
             "Status '{value}' is not recognised.",
             "Status '{value}' tidak dikenali.",
-            "Isi status dengan 'Aktif' atau 'Tidak Aktif'.",
+            "Isi status dengan 'Aktif', 'Kurang Aktif' atau 'Tidak Aktif'.",
         ),
         _r(
             "unknown_commodity",
@@ -365,6 +368,13 @@ REASONS: dict[str, ReasonCode] = {
             "Reported closed or not producing by the office.",
             "Dilaporkan tutup/tidak berproduksi oleh dinas.",
             "Jika masih berproduksi, laporkan status 'Aktif' pada sensus berikutnya.",
+        ),
+        _r(
+            "status_reported_less_active",
+            S,
+            "Reported 'kurang aktif' (less active) by the office.",
+            "Dilaporkan kurang aktif oleh dinas.",
+            "Pantau sentra ini; laporkan 'Aktif' bila kegiatannya pulih.",
         ),
         _r(
             "status_below_minimum",

@@ -10,6 +10,11 @@ thresholds from :class:`sentra.config.Settings`:
 
 - reported closed / not producing by the office → ``inactive``
   (``status_reported_closed``). The office's field visit is the best evidence there is.
+- reported ``kurang aktif`` (less active, ``ReportedStatus.LESS_ACTIVE``) → ``at_risk``
+  (``status_reported_less_active``): the middle word of the offices' standard scale
+  aktif / kurang aktif / tidak aktif. Still producing, so never *closed*, and it does not
+  count towards the missed-rounds rule; the size and consistency rules below still add
+  their reasons.
 - reported active with fewer units than ``min_units_for_sentra`` (default 5) →
   ``at_risk`` (``status_below_minimum``). Source: PP No. 29 Tahun 2018 tentang
   Pemberdayaan Industri, Pasal 1, defines a sentra IKM as a group of IKM in one
@@ -83,6 +88,7 @@ REASON_BITS = {
     "status_reported_closed": 32,
     "status_revived": 64,
     "status_kept_by_reviewer": 128,
+    "status_reported_less_active": 256,
 }
 B = REASON_BITS
 
@@ -117,7 +123,9 @@ def _observed(obs: pd.DataFrame, settings: Settings) -> tuple[np.ndarray, np.nda
     import numpy as np
     import pandas as pd
 
-    closed = (obs["reported_status"].astype("string") == ReportedStatus.INACTIVE.value).to_numpy(
+    reported = obs["reported_status"].astype("string")
+    closed = (reported == ReportedStatus.INACTIVE.value).to_numpy(dtype=bool, na_value=False)
+    less_active = (reported == ReportedStatus.LESS_ACTIVE.value).to_numpy(
         dtype=bool, na_value=False
     )
 
@@ -130,6 +138,7 @@ def _observed(obs: pd.DataFrame, settings: Settings) -> tuple[np.ndarray, np.nda
     reasons = np.where(small, B["status_below_minimum"], 0) | np.where(
         inconsistent, B["status_inconsistent"], 0
     )
+    reasons = reasons | np.where(less_active, B["status_reported_less_active"], 0)
     status = np.where(reasons > 0, AT_RISK, ACTIVE)
     reasons = np.where(reasons > 0, reasons, B["status_active"])
     status = np.where(closed, INACTIVE, status)

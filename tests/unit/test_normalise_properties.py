@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -216,3 +217,16 @@ def test_active_words(text):
 )
 def test_inactive_words(text):
     assert parse_status(text) == ("inactive", None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Kurang Aktif", "kurang aktif", "K. Aktif", "KURANG AKTIF", "Krg aktif", "kurang berproduksi"],
+)
+def test_kurang_aktif_is_its_own_status_not_closed(text):
+    assert parse_status(text) == ("less_active", None)
+
+
+@pytest.mark.parametrize("text", ["Pindah lokasi", "pindah", "Musiman", "entahlah"])
+def test_words_the_rules_do_not_know_are_never_guessed(text):
+    assert parse_status(text) == (None, "unknown_status")

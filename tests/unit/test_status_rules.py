@@ -60,6 +60,12 @@ def current(result):
         (obs(2026, production=0), "at_risk", ["status_inconsistent"]),
         (obs(2026, units=2, workers=0), "at_risk", ["status_below_minimum", "status_inconsistent"]),
         (obs(2026, status=None), "active", ["status_active"]),
+        (obs(2026, status="less_active"), "at_risk", ["status_reported_less_active"]),
+        (
+            obs(2026, status="less_active", units=3),
+            "at_risk",
+            ["status_below_minimum", "status_reported_less_active"],
+        ),
     ],
 )
 def test_rule_for_one_observation(observation, status, reasons):
@@ -168,3 +174,9 @@ def test_history_properties(events):
         assert end + 1 == nxt, "intervals are contiguous and never overlap"
     assert pd.isna(ends[-1])
     assert result.current.iloc[0]["status"] == h.iloc[-1]["status"]
+
+
+def test_kurang_aktif_years_do_not_count_as_missed_rounds():
+    """Reported 'kurang aktif' two rounds running: still producing, never declared closed."""
+    result = run([obs(2025, status="less_active"), obs(2026, status="less_active")], [2025, 2026])
+    assert current(result) == ("at_risk", ["status_reported_less_active"])

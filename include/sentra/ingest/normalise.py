@@ -40,8 +40,11 @@ ACTIVE_WORDS = ("aktif", "masih aktif", "beroperasi", "berproduksi", "masih berp
                 "produksi", "ada", "active", "ya")  # fmt: skip
 INACTIVE_PATTERNS = re.compile(
     r"\b(tdk|tidak|non|nonaktif|tutup|bubar|vakum|mati|berhenti|sudah tidak|tak|inactive|closed|"
-    r"pindah|hilang)\b"
+    r"hilang)\b"
 )
+# "Kurang aktif" (also "K. Aktif", "kurang berproduksi", "less active"): the middle word of
+# the standard scale aktif / kurang aktif / tidak aktif. Checked before the inactive words.
+LESS_ACTIVE_PATTERNS = re.compile(r"^(kurang|krg|k) (aktif|berproduksi|produktif)\b|^less active$")
 EXCEL_EPOCH = date(1899, 12, 30)
 
 
@@ -686,12 +689,19 @@ def _safe_date(y: int, mo: int, d: int) -> tuple[date | None, str | None]:
 
 
 def parse_status(value: Any) -> tuple[str | None, str | None]:
-    """Free-text status → ``active`` / ``inactive``; unknown text is a problem, blank is not."""
+    """Free-text status → ``active`` / ``less_active`` / ``inactive``.
+
+    Unknown text is a problem (``unknown_status``, naming the word), blank is not. Words
+    the rules do not know are never guessed: ``pindah lokasi`` (moved) is not *closed*
+    and ``musiman`` (seasonal) is not *active*; the office is asked what it means.
+    """
     text = clean_text(value)
     if text is None:
         return None, None
     key = re.sub(r"[^a-z ]+", " ", text.lower())
     key = _SPACES.sub(" ", key).strip()
+    if LESS_ACTIVE_PATTERNS.search(key):
+        return ReportedStatus.LESS_ACTIVE.value, None
     if INACTIVE_PATTERNS.search(key):
         return ReportedStatus.INACTIVE.value, None
     if key in ACTIVE_WORDS or key.startswith(("aktif", "masih aktif", "masih ber")):
