@@ -185,6 +185,13 @@ REASONS: dict[str, ReasonCode] = {
             "Gunakan judul kolom dari templat (mis. 'Nama Sentra', 'Kab/Kota').",
         ),
         _r(
+            "no_data_rows",
+            F,
+            "The file has a header but no data rows ({value}).",
+            "Berkas memuat judul kolom tetapi tidak ada baris data ({value}).",
+            "Isi data sentra di bawah judul kolom lalu kirim kembali.",
+        ),
+        _r(
             "missing_required_columns",
             F,
             "Required columns are missing: {value}.",
@@ -317,6 +324,20 @@ REASONS: dict[str, ReasonCode] = {
             "Commodity '{value}' is not recognised.",
             "Komoditas '{value}' tidak dikenali.",
             "Gunakan nama komoditas dari daftar pada templat.",
+        ),
+        _r(
+            "formula_in_cell",
+            R,
+            "{column} holds a spreadsheet formula; formulas are not accepted.",
+            "Isian {column} berisi rumus spreadsheet; rumus tidak diterima.",
+            "Tulis nilainya sebagai teks biasa, tanpa awalan =, +, - atau @.",
+        ),
+        _r(
+            "markup_in_cell",
+            R,
+            "{column} holds HTML or script code; it is not accepted.",
+            "Isian {column} berisi kode HTML atau skrip; isian ini tidak diterima.",
+            "Tulis isian sebagai teks biasa, tanpa tanda < > atau kode skrip.",
         ),
         _r(
             "duplicate_row",

@@ -141,7 +141,9 @@ def test_any_cells_in_a_well_formed_csv_end_as_rows_or_skipped_rows(rows, delimi
         writer.writerows([["DATA SENTRA IKM TAHUN 2026"], []])
     writer.writerows([HEADERS, *rows])
     result = _check(buf.getvalue().encode(), "a.csv")
-    assert result.file_error is None, result.file_error
+    if result.file_error is not None:  # only when no line under the header is data
+        assert result.file_error.code == "no_data_rows", result.file_error
+        assert len(result.skipped_rows) == len(rows)
     assert result.rows_seen == len(rows)
 
 

@@ -2,7 +2,8 @@
 
 Every case is generated here. A file-level problem must become a ``file_error`` with the
 right reason code (never an exception); a row-level trick must be kept as data and,
-where it is dangerous downstream (formulas, markup), flagged or neutralised.
+where it is dangerous downstream (formulas, markup), rejected with its own reason and
+blanked (``test_formula_and_markup_cells_are_rejected_and_never_kept``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import hypothesis
+import pandas as pd
 import pytest
 import xlsxwriter
 from hypothesis import given
@@ -44,14 +46,18 @@ def csv_bytes(rows: list[list[str]], *, delimiter: str = ";", encoding: str = "u
     return buf.getvalue().encode(encoding)
 
 
-def xlsx_bytes(rows: list[list[object]], *, sheet: str = "Data") -> bytes:
+def xlsx_bytes(rows: list[list[object]], *, sheet: str = "Data", formulas: bool = True) -> bytes:
+    """An XLSX of ``rows``; text starting with '=' is a formula cell unless ``formulas``
+    is false (then it is a text cell, as a clerk typing '=1+1 into Excel gets)."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     ws = wb.add_worksheet(sheet)
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
-            if isinstance(value, str) and value.startswith("="):
+            if formulas and isinstance(value, str) and value.startswith("="):
                 ws.write_formula(r, c, value)
+            elif isinstance(value, str):
+                ws.write_string(r, c, value)
             elif value is not None:
                 ws.write(r, c, value)
     wb.close()
@@ -207,7 +213,7 @@ FILE_CASES: list[tuple[str, str, Callable[[], bytes], str | None]] = [
     ("unknown extension", "a.pdf", lambda: b"%PDF-1.4", "unsupported_type"),
     ("no extension", "laporan", lambda: b"abc", "unsupported_type"),
     ("executable named csv", "a.exe", lambda: b"MZ\x90\x00", "unsupported_type"),
-    ("header only", "a.csv", lambda: csv_bytes([HEADER]), None),
+    ("header only", "a.csv", lambda: csv_bytes([HEADER]), "no_data_rows"),
     (
         "title only, no header",
         "a.csv",
@@ -337,11 +343,6 @@ ROW_CASES: list[tuple[str, list[str], Callable]] = [
         lambda r: (r["units"], r["workers"], r["problems"]) == (25, 40, []),
     ),
     (
-        "html in name",
-        ["<script>alert(1)</script>", *GOOD_ROW[1:]],
-        lambda r: r["sentra_name"] == "<script>alert(1)</script>",
-    ),
-    (
         "sql-looking name",
         ["x'; DROP TABLE sentra;--", *GOOD_ROW[1:]],
         lambda r: r["sentra_name"] == "x'; DROP TABLE sentra;--",
@@ -365,11 +366,6 @@ ROW_CASES: list[tuple[str, list[str], Callable]] = [
         "unicode confusable digits in units",
         [*GOOD_ROW[:3], "２５", *GOOD_ROW[4:]],
         lambda r: "invalid_number" in _codes(r) or r["units"] == 25,
-    ),
-    (
-        "formula text in csv",
-        ['=HYPERLINK("http://x","klik")', *GOOD_ROW[1:]],
-        lambda r: "formula_neutralised" in _codes(r),
     ),
     (
         "1 MB cell",
@@ -422,6 +418,75 @@ def test_hostile_cell_is_kept_as_data_and_flagged(case, row, check):
     first = result.rows.iloc[0]
     assert check(first), first.to_dict()
     assert result.rows.iloc[1]["problems"] == []
+
+
+FORMULAS = [
+    "=1+1",
+    '=HYPERLINK("http://evil","klik")',
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+SUM(A1:A3)",
+    "\t=1+1",
+    "\r=cmd|'/C notepad'!A1",
+    "Sentra cmd|' /C calc'!A0",
+]
+MARKUP = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "Sentra Batik onerror=alert(1)",
+    "javascript:alert(document.cookie)",
+    "<b>Sentra</b> Batik",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [*((f, "formula_in_cell") for f in FORMULAS), *((m, "markup_in_cell") for m in MARKUP)],
+)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_formula_and_markup_cells_are_rejected_and_never_kept(text, code, fmt):
+    rows = [HEADER, [text, *GOOD_ROW[1:]], [*GOOD_ROW[:2], text, *GOOD_ROW[3:]], GOOD_ROW]
+    result = (
+        _read(csv_bytes(rows), "a.csv")
+        if fmt == "csv"
+        else _read(xlsx_bytes(rows, formulas=False), "a.xlsx")
+    )
+    assert result.file_error is None
+    name_row, commodity_row, good = result.rows.to_dict("records")
+    assert [(p["code"], p["column"], p["value"]) for p in name_row["problems"]] == [
+        (code, "sentra_name", None)
+    ]
+    assert pd.isna(name_row["sentra_name"])
+    assert [(p["code"], p["column"]) for p in commodity_row["problems"]] == [(code, "commodity")]
+    assert pd.isna(commodity_row["commodity"])
+    assert good["problems"] == []
+
+
+@pytest.mark.parametrize(
+    ("column", "text", "value"),
+    [
+        ("Jumlah Unit Usaha", "-5", -5),  # a negative number, rejected later as negative
+        ("Jumlah Unit Usaha", "+25", 25),
+        ("Nama Sentra", "- Sentra Batik", "- Sentra Batik"),
+        ("Nama Sentra", "Sentra Batik (Kain) - Tulis", "Sentra Batik (Kain) - Tulis"),
+        ("Nama Sentra", "Sentra <5 unit", "Sentra <5 unit"),
+    ],
+)
+def test_signed_numbers_and_ordinary_text_are_not_formulas(column, text, value):
+    row = list(GOOD_ROW)
+    row[HEADER.index(column)] = text
+    result = _read(csv_bytes([HEADER, row]), "a.csv")
+    first = result.rows.iloc[0]
+    assert not {"formula_in_cell", "markup_in_cell"} & _codes(first)
+    field = {"Jumlah Unit Usaha": "units", "Nama Sentra": "sentra_name"}[column]
+    assert first[field] == value
+
+
+def test_header_without_data_rows_is_refused_as_no_data_rows():
+    result = _read(csv_bytes([HEADER, ["", "", "", "", "", ""]]), "a.csv")
+    assert result.file_error is not None
+    assert result.file_error.code == "no_data_rows"
+    assert "tidak ada baris data" in result.file_error.message_id
 
 
 def test_xlsx_formula_cell_yields_its_value_not_the_formula():

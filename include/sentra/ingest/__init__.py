@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sentra.config import Settings, get_settings
+from sentra.ingest.hostile import blank_where, hostile_masks
 from sentra.ingest.readers import (
     RawTable,
     ReadError,
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 TEXT_COLUMNS = (
     "sentra_name", "address", "legal_basis", "contact_name", "contact_phone", "remarks",
 )  # fmt: skip
-FORMULA_PREFIXES = ("=", "+", "@")
 CHUNK_ROWS = 131_072  # rows normalised per task at most: small enough for the CPU caches
 MIN_CHUNK_ROWS = 16_384
 
@@ -122,6 +122,19 @@ def read_submission(
         if t.mapping.duplicates:
             dup = "; ".join(f"{', '.join(v)}" for v in t.mapping.duplicates.values())
             return _failed("duplicate_columns", dup, header_row=t.header_row)
+    if not sum(t.n_rows for t in usable):
+        # A header with nothing under it but blank, totals or signature lines: the
+        # office sent the template back empty (its skipped lines are still listed).
+        failed = _failed(
+            "no_data_rows",
+            file_name,
+            header_row=usable[0].header_row,
+            mapping=usable[0].mapping.as_dict(),
+            unmapped=usable[0].mapping.unmapped,
+        )
+        failed.skipped_rows = [s for t in tables for s in t.skipped]
+        failed.rows_seen = len(failed.skipped_rows)
+        return failed
     rows = _normalise(usable, file_name, office_code, census_year, submission_id, settings)
     skipped = [s for t in tables for s in t.skipped]
     return ParseResult(
@@ -367,6 +380,18 @@ def _normalise_rows(
     def column(col: str) -> Any:
         return columns.get(col, none)
 
+    # Formulas and markup first: the row is rejected and the cell blanked before any
+    # parser sees it, so the text is neither stored nor echoed (sentra.ingest.hostile).
+    for col, raw in list(columns.items()):
+        formula, markup = hostile_masks(col, raw)
+        found_formula, found_markup = pc.any(formula).as_py(), pc.any(markup).as_py()
+        if found_formula or found_markup:
+            if found_formula:
+                problems.add_where(col, "formula_in_cell", formula, none)
+            if found_markup:
+                problems.add_where(col, "markup_in_cell", markup, none)
+            columns[col] = blank_where(raw, pc.or_(formula, markup))
+
     out: dict[str, Any] = {}
     for col in TEXT_COLUMNS:
         values = n.clean_text_column(column(col))
@@ -377,9 +402,6 @@ def _normalise_rows(
             if pc.any(too_long).as_py():
                 problems.add_where(col, "cell_too_long", too_long, values)
                 values = pc.utf8_slice_codeunits(values, 0, limit)
-        if col != "contact_phone":
-            formula = n.starts_with_any(values, FORMULA_PREFIXES)
-            problems.add_where(col, "formula_neutralised", formula, values)
         out[col] = values
     out["sentra_id"] = pc.utf8_upper(n.clean_text_column(column("sentra_id")))
     for col, kind in (("units", "int"), ("workers", "int"), ("year_established", "int"),

@@ -1,0 +1,75 @@
+"""Cells that would run as code downstream: spreadsheet formulas and markup/script.
+
+A name like ``=HYPERLINK("http://x","klik")`` or ``-2+3+cmd|' /C calc'!A0`` runs when a
+clerk opens an export in Excel (CSV injection, DDE); ``<script>`` or ``onerror=`` runs in
+a web page that shows the name. Such a cell is never data: its row is rejected with its
+own reason code (``formula_in_cell``, ``markup_in_cell``), the cell is blanked before any
+parser sees it, and the problem does not repeat the text, so nothing hostile is stored,
+published or mailed back to the office.
+
+Where the line lies (OWASP "CSV injection"): a cell is a formula when, after leading
+whitespace (tab and CR included), it starts with ``=`` or ``@``; or with ``+``/``-``
+followed by arithmetic or a function call (``-2+3+cmd|...``, ``+SUM(...)``); or when it
+holds a DDE call (``cmd|' /C calc'!A0``). A plain signed number (``-5``, ``+25``,
+``-7,8123``) is a number, not a formula. In free-text columns a leading ``+`` alone is
+enough, except in the phone column where ``+62`` is a country code.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+_LEAD = r"^[\s\x00-\x1f]*"
+_FORMULA = (
+    _LEAD + r"[=@]",
+    _LEAD + r"[+\-]\s*[\d.,]*\s*[+\-*/^&]\s*[\w(\"']",  # -2+3+cmd|..., +1-1
+    _LEAD + r"[+\-]\s*[A-Za-z_][\w.]*\s*\(",  # +SUM(, -HYPERLINK(
+    r"(?i)\w+\s*\|\s*'[^']*'\s*!",  # DDE: cmd|' /C calc'!A0
+    r"(?i)\b(cmd|powershell|mshta|msexcel|rundll32)\s*\|",
+)
+FORMULA_RE2 = "|".join(f"(?:{p})" for p in _FORMULA)
+FORMULA_TEXT_RE2 = f"{FORMULA_RE2}|(?:{_LEAD}\\+)"
+MARKUP_RE2 = (
+    r"(?i)<\s*/?\s*[a-z!?][^<>]*>|<\s*(script|iframe|svg|img|object|embed)"
+    r"|(java|vb)script\s*:|\bon[a-z]{3,}\s*=|data\s*:\s*text/html"
+)
+# Free text, where a leading '+' already makes a formula (the phone column is not one).
+FREE_TEXT = frozenset({"sentra_name", "address", "legal_basis", "contact_name", "remarks"})
+
+
+def text_view(values: Any) -> pa.Array:
+    """The text cells of a column as an Arrow string array (numbers, dates as null)."""
+    import pyarrow as pa
+
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        return values if pa.types.is_string(values.type) else values.cast(pa.string())
+    return pa.array([v if type(v) is str else None for v in values], type=pa.string())
+
+
+def hostile_masks(column: str, values: Any) -> tuple[pa.Array, pa.Array]:
+    """(formula, markup) masks of one column's cells; markup wins where both match."""
+    import pyarrow.compute as pc
+
+    text = text_view(values)
+    pattern = FORMULA_TEXT_RE2 if column in FREE_TEXT else FORMULA_RE2
+    formula = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+    markup = pc.fill_null(pc.match_substring_regex(text, MARKUP_RE2), False)
+    return pc.and_(formula, pc.invert(markup)), markup
+
+
+def blank_where(values: Any, mask: pa.Array) -> Any:
+    """``values`` with the masked cells set to null (Arrow array or list alike)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values, pa.ChunkedArray | pa.Array):
+        return pc.if_else(mask, pa.scalar(None, values.type), values)
+    return [None if m else v for v, m in zip(values, mask.to_pylist(), strict=True)]
+
+
+__all__ = ["FORMULA_RE2", "MARKUP_RE2", "blank_where", "hostile_masks", "text_view"]
