@@ -11,7 +11,6 @@ for real against a fresh PostgreSQL database, twice, to show it is idempotent.
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import json
 import os
@@ -351,7 +350,7 @@ def test_urls_point_at_the_stack_services(compose):
 def test_sentra_settings_in_the_stack_are_real_settings_and_documented(compose):
     from sentra.config import Settings
 
-    fields = {f.name for f in dataclasses.fields(Settings)} - {"extra"}
+    fields = set(Settings.model_fields) - {"extra"}
     env_names = {f"SENTRA_{name.upper()}" for name in fields} | {"SENTRA_CONFIG"}
     for name, svc in compose["services"].items():
         for key in svc.get("environment") or {}:
