@@ -1,37 +1,38 @@
 #!/usr/bin/env bash
 # One-shot initialisation of the stack, run by the `airflow-init` service before any
-# Airflow component starts: metadata DB schema, the admin password, the SMTP connection,
+# Airflow component starts: metadata DB schema, the FAB admin user, the SMTP connection,
 # the pools, the sentra ledger schema. Idempotent: it runs on every `docker compose up`,
 # and .env stays the single source of truth for what it writes.
 set -euo pipefail
 
+# Fail early, naming the variable, rather than half-way through.
 : "${AIRFLOW_ADMIN_USER:?set AIRFLOW_ADMIN_USER in .env}"
 : "${AIRFLOW_ADMIN_PASSWORD:?set AIRFLOW_ADMIN_PASSWORD in .env}"
-: "${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE:?the compose file sets it}"
+: "${INIT_SMTP_HOST:?}" "${INIT_SMTP_PORT:?}" "${INIT_INGEST_POOL_SLOTS:?}"
 
+# With the FAB auth manager this also creates FAB's users/roles tables.
 echo "sentra init: airflow db migrate"
 airflow db migrate
 
-# The Simple auth manager reads passwords from this JSON file (on the airflow-auth volume,
-# shared with the api-server); writing it here makes the admin password the one in .env
-# instead of a random one printed in a log.
-echo "sentra init: admin password for ${AIRFLOW_ADMIN_USER}"
-python - <<'PY'
-import json
-import os
-from pathlib import Path
-
-path = Path(os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"])
-passwords = json.loads(path.read_text() or "{}") if path.exists() else {}
-passwords[os.environ["AIRFLOW_ADMIN_USER"]] = os.environ["AIRFLOW_ADMIN_PASSWORD"]
-path.write_text(json.dumps(passwords) + "\n")
-path.chmod(0o600)
-PY
+# FAB's built-in roles are sentra's roles (docs/deployment.md, "Users and roles"):
+# Admin = platform admin, Op = data engineers (connections, pools, reruns), User =
+# reviewers (trigger census_review, clear tasks), Viewer = analysts (read only; board
+# and Data Docs). `sync-perm` keeps the roles' permissions in step with the DAGs.
+echo "sentra init: admin ${AIRFLOW_ADMIN_USER} (FAB, role Admin)"
+airflow sync-perm
+created=$(airflow users create --role Admin --username "${AIRFLOW_ADMIN_USER}" \
+  --password "${AIRFLOW_ADMIN_PASSWORD}" --email "${AIRFLOW_ADMIN_EMAIL:-admin@localhost}" \
+  --firstname sentra --lastname admin)
+if grep -q "already exists" <<< "${created}"; then
+  # .env stays the source of truth: a changed AIRFLOW_ADMIN_PASSWORD applies on restart.
+  airflow users reset-password --username "${AIRFLOW_ADMIN_USER}" \
+    --password "${AIRFLOW_ADMIN_PASSWORD}" > /dev/null
+fi
 
 # SMTP for the reports: Mailpit in this stack, the ministry's relay in production (.env).
 # Imported with --overwrite on every start so that editing .env is how the relay is
 # changed; the file holding the password is private and removed at exit.
-echo "sentra init: connection smtp_default -> ${SENTRA_SMTP_HOST}:${SENTRA_SMTP_PORT}"
+echo "sentra init: connection smtp_default -> ${INIT_SMTP_HOST}:${INIT_SMTP_PORT}"
 connections=$(mktemp --suffix=.json)
 trap 'rm -f "${connections}"' EXIT
 python - "${connections}" <<'PY'
@@ -44,14 +45,14 @@ def flag(name: str) -> bool:
 
 smtp = {
     "conn_type": "smtp",
-    "host": os.environ["SENTRA_SMTP_HOST"],
-    "port": int(os.environ["SENTRA_SMTP_PORT"]),
-    "login": os.environ.get("SENTRA_SMTP_USER") or None,
-    "password": os.environ.get("SENTRA_SMTP_PASSWORD") or None,
+    "host": os.environ["INIT_SMTP_HOST"],
+    "port": int(os.environ["INIT_SMTP_PORT"]),
+    "login": os.environ.get("INIT_SMTP_USER") or None,
+    "password": os.environ.get("INIT_SMTP_PASSWORD") or None,
     "extra_dejson": {
         "from_email": os.environ["SENTRA_MAIL_FROM"],
-        "disable_tls": not flag("SENTRA_SMTP_STARTTLS"),
-        "disable_ssl": not flag("SENTRA_SMTP_SSL"),
+        "disable_tls": not flag("INIT_SMTP_STARTTLS"),
+        "disable_ssl": not flag("INIT_SMTP_SSL"),
         "timeout": 30,
         "retry_limit": 3,
     },
@@ -63,8 +64,8 @@ airflow connections import --overwrite "${connections}"
 
 # Submissions are processed in parallel mapped tasks; the pool caps how many run at once
 # across all workers so a round of 500+ files cannot starve the other DAGs.
-echo "sentra init: pool sentra_ingest (${SENTRA_INGEST_POOL_SLOTS} slots)"
-airflow pools set sentra_ingest "${SENTRA_INGEST_POOL_SLOTS}" \
+echo "sentra init: pool sentra_ingest (${INIT_INGEST_POOL_SLOTS} slots)"
+airflow pools set sentra_ingest "${INIT_INGEST_POOL_SLOTS}" \
   "sentra: concurrent process_submission tasks (one regional file each)"
 
 echo "sentra init: sentra ledger migrate"

@@ -4,30 +4,64 @@ The embedded default needs nothing: everything lives under ``./data`` (SQLite le
 SQLite Iceberg SQL catalog, local warehouse folder, ``.eml`` outbox, landing folder).
 Production points the same settings at PostgreSQL, S3-compatible storage and SMTP.
 
+Loading and typing are pydantic-settings' job (a TOML source for ``SENTRA_CONFIG``, an
+environment source for ``SENTRA_*``), so every value is validated by one set of rules.
+A ``SENTRA_*`` variable that names no setting is refused: a misspelt
+``SENTRA_REJECT_SHARE_TRESHOLD`` would otherwise be silently ignored and the default used.
+
 Nothing here touches the disk at import time; :func:`get_settings` reads the
 environment (and the optional TOML file named by ``SENTRA_CONFIG``) when called.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import difflib
 import os
-import tomllib
+import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 ENV_PREFIX = "SENTRA_"
 
+# SENTRA_* names that are read by something other than Settings, so not refused.
+NOT_SETTINGS = frozenset(
+    {
+        "SENTRA_CONFIG",  # the TOML file itself
+        "SENTRA_EXPECTATIONS_DIR",  # sentra.quality.suites: where the suites live
+        "SENTRA_TEST_AIRFLOW_HOME",  # tests/conftest.py
+    }
+)
 
-@dataclass(frozen=True)
-class Settings:
+
+class SettingsError(ValueError):
+    """A setting is unknown or has a value of the wrong type; the message names it."""
+
+
+class Settings(BaseSettings):
     """Every tunable of the pipeline, with the embedded defaults.
 
     Paths left empty are derived from ``data_dir`` in :meth:`resolved`, so that
     setting ``SENTRA_DATA_DIR`` alone moves the whole embedded installation.
+    ``Settings(...)`` uses only its arguments; :meth:`from_env` adds file and environment.
     """
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        frozen=True,
+        extra="forbid",
+        # Tuples are written "14,3" in the environment, not JSON; see _split_lists.
+        enable_decoding=False,
+    )
 
     data_dir: Path = Path("data")
     landing_uri: str = ""  # local folder or s3://bucket/prefix
@@ -89,89 +123,141 @@ class Settings:
     data_docs_base_url: str = ""  # where <docs_dir>/data_docs is served, for report links
     smtp_max_attempts: int = 4
 
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Constructor arguments only: tests and callers get exactly what they pass."""
+        return (init_settings,)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _split_lists(cls, value: Any, info: Any) -> Any:
+        """``"14,3"`` from the environment becomes a tuple (TOML gives a list already)."""
+        annotation = cls.model_fields[info.field_name].annotation
+        if isinstance(value, str) and typing.get_origin(annotation) is tuple:
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from a TOML file (``SENTRA_CONFIG``) overlaid by env vars."""
         env = os.environ if environ is None else environ
+        _refuse_unknown_names(env)
         values: dict[str, Any] = {}
         config_file = env.get(f"{ENV_PREFIX}CONFIG")
         if config_file:
             path = Path(config_file)
             if not path.is_file():
                 raise FileNotFoundError(f"SENTRA_CONFIG points to {path}, which is not a file")
-            with path.open("rb") as fh:
-                values.update(tomllib.load(fh).get("sentra", {}))
-        hints = get_type_hints(cls)
-        for f in fields(cls):
-            if f.name == "extra":
-                continue
-            raw = env.get(ENV_PREFIX + f.name.upper())
-            if raw is not None:
-                values[f.name] = raw
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"unknown sentra settings: {', '.join(unknown)}")
-        coerced = {name: _coerce(name, hints[name], value) for name, value in values.items()}
-        return cls(**coerced).resolved()
+            try:
+                values.update(TomlConfigSettingsSource(cls, path, toml_table_header=("sentra",))())
+            except KeyError as exc:
+                raise SettingsError(f"{path} has no [sentra] table") from exc
+            unknown = sorted(set(values) - _setting_names())
+            if unknown:
+                raise SettingsError(
+                    f"unknown sentra settings in {path}: {', '.join(unknown)}"
+                    + _suggest([n.upper() for n in unknown], prefix="")
+                )
+        values.update(_EnvironSource(cls, env)())
+        try:
+            return cls(**values).resolved()
+        except ValidationError as exc:
+            raise SettingsError(_explain(exc, values)) from None
 
     def resolved(self) -> Settings:
         """Fill every empty location from ``data_dir`` (absolute, so tasks may chdir)."""
         data = self.data_dir.expanduser().absolute()
-        return dataclasses.replace(
-            self,
-            data_dir=data,
-            landing_uri=self.landing_uri or str(data / "landing"),
-            staging_uri=self.staging_uri or str(data / "staging"),
-            ledger_url=self.ledger_url or f"sqlite:///{data / 'ledger.sqlite'}",
-            catalog_url=self.catalog_url or f"sqlite:///{data / 'catalog.sqlite'}",
-            warehouse_uri=self.warehouse_uri or (data / "warehouse").as_uri(),
-            outbox_dir=_or(self.outbox_dir, data / "outbox"),
-            docs_dir=_or(self.docs_dir, data / "docs"),
-            office_directory=_or(self.office_directory, data / "offices.csv"),
+        return self.model_copy(
+            update={
+                "data_dir": data,
+                "landing_uri": self.landing_uri or str(data / "landing"),
+                "staging_uri": self.staging_uri or str(data / "staging"),
+                "ledger_url": self.ledger_url or f"sqlite:///{data / 'ledger.sqlite'}",
+                "catalog_url": self.catalog_url or f"sqlite:///{data / 'catalog.sqlite'}",
+                "warehouse_uri": self.warehouse_uri or (data / "warehouse").as_uri(),
+                "outbox_dir": _or(self.outbox_dir, data / "outbox"),
+                "docs_dir": _or(self.docs_dir, data / "docs"),
+                "office_directory": _or(self.office_directory, data / "offices.csv"),
+            }
         )
 
     def redacted(self) -> dict[str, Any]:
         """Settings as a dict with secrets masked, safe to log or print."""
         out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if "secret" in f.name or "password" in f.name:
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if "secret" in name or "password" in name:
                 value = "***" if value else ""
             elif isinstance(value, str) and "://" in value and "@" in value:
                 scheme, rest = value.split("://", 1)
                 value = f"{scheme}://***@{rest.split('@', 1)[1]}"
-            out[f.name] = str(value) if isinstance(value, Path) else value
+            out[name] = str(value) if isinstance(value, Path) else value
         return out
+
+
+class _EnvironSource(EnvSettingsSource):
+    """pydantic-settings' environment source over a given mapping (tests pass one)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {key.lower(): value for key, value in self._environ.items()}
+
+    def __call__(self) -> dict[str, Any]:
+        values = super().__call__()
+        values.pop("extra", None)  # a mapping of extras is set in code, never from env
+        return values
+
+
+def _setting_names() -> set[str]:
+    return set(Settings.model_fields) - {"extra"}
+
+
+def _suggest(names: list[str], prefix: str = ENV_PREFIX) -> str:
+    known = [prefix + n.upper() for n in _setting_names()]
+    hints = []
+    for name in names:
+        close = difflib.get_close_matches(name, known, n=1)
+        if close:
+            hints.append(f"{name} -> {close[0]}")
+    return f" (did you mean: {'; '.join(hints)})" if hints else ""
+
+
+def _refuse_unknown_names(env: Mapping[str, str]) -> None:
+    known = {ENV_PREFIX + n.upper() for n in _setting_names()} | NOT_SETTINGS
+    unknown = sorted(k for k in env if k.upper().startswith(ENV_PREFIX) and k.upper() not in known)
+    if unknown:
+        raise SettingsError(
+            f"unknown sentra settings in the environment: {', '.join(unknown)}"
+            + _suggest(unknown)
+            + "; every SENTRA_* variable must name a setting (docs/deployment.md lists them)"
+        )
+
+
+def _explain(exc: ValidationError, values: Mapping[str, Any]) -> str:
+    """One line per bad setting, named as the user wrote it (``SENTRA_MAX_ROWS='many'``)."""
+    lines = []
+    for err in exc.errors():
+        name = str(err["loc"][0]) if err["loc"] else "?"
+        lines.append(
+            f"setting {ENV_PREFIX}{name.upper()}={values.get(name)!r} is invalid: {err['msg']}"
+        )
+    return "; ".join(lines)
 
 
 def _or(path: Path, default: Path) -> Path:
     return default if str(path) in ("", ".") else path.expanduser().absolute()
-
-
-def _coerce(name: str, hint: Any, value: Any) -> Any:
-    """Turn env/TOML values into the field's type, naming the setting on error."""
-    try:
-        if hint is Path:
-            return Path(value)
-        if hint is int:
-            return int(value)
-        if hint is float:
-            return float(value)
-        if hint is bool:
-            return str(value).strip().lower() in ("1", "true", "yes", "on")
-        if hint == tuple[float, float]:
-            parts = value.split(",") if isinstance(value, str) else list(value)
-            low, high = (float(p) for p in parts)
-            return (low, high)
-        if hint == tuple[int, ...]:
-            parts = value.split(",") if isinstance(value, str) else list(value)
-            return tuple(int(p) for p in parts if str(p).strip())
-        return str(value) if hint is str else value
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"setting {ENV_PREFIX}{name.upper()}={value!r} is invalid: {exc}") from exc
 
 
 def get_settings(environ: Mapping[str, str] | None = None) -> Settings:

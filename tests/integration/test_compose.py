@@ -11,7 +11,6 @@ for real against a fresh PostgreSQL database, twice, to show it is idempotent.
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import json
 import os
@@ -25,6 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from compose_env import interpolate, parse_dotenv
 from conftest import POSTGRES_AVAILABLE, throwaway_databases, unique_name
 
 pytestmark = pytest.mark.integration
@@ -37,8 +37,11 @@ SECRETS = (
     "POSTGRES_PASSWORD",
     "AIRFLOW_FERNET_KEY",
     "AIRFLOW_JWT_SECRET",
+    "AIRFLOW_API_SECRET_KEY",
     "AIRFLOW_ADMIN_PASSWORD",
-    "MINIO_ROOT_PASSWORD",
+    "S3_PIPELINE_SECRET_KEY",
+    "S3_ANALYST_SECRET_KEY",
+    "CATALOG_READER_PASSWORD",
 )
 AIRFLOW_COMMANDS = {
     "airflow-apiserver": "api-server",
@@ -47,54 +50,41 @@ AIRFLOW_COMMANDS = {
     "airflow-triggerer": "triggerer",
     "airflow-worker": "celery worker",
 }
-# Variables only the init service reads (turned into a connection, a pool, a password file).
+# Variables only the init service reads (turned into a connection, a pool, a user).
 INIT_ONLY = {
     "AIRFLOW_ADMIN_USER",
+    "AIRFLOW_ADMIN_EMAIL",
     "AIRFLOW_ADMIN_PASSWORD",
-    "SENTRA_SMTP_HOST",
-    "SENTRA_SMTP_PORT",
-    "SENTRA_SMTP_USER",
-    "SENTRA_SMTP_PASSWORD",
-    "SENTRA_SMTP_STARTTLS",
-    "SENTRA_SMTP_SSL",
-    "SENTRA_INGEST_POOL_SLOTS",
+    "INIT_SMTP_HOST",
+    "INIT_SMTP_PORT",
+    "INIT_SMTP_USER",
+    "INIT_SMTP_PASSWORD",
+    "INIT_SMTP_STARTTLS",
+    "INIT_SMTP_SSL",
+    "INIT_INGEST_POOL_SLOTS",
 }
 
 
 def _env_example() -> dict[str, str]:
-    """``.env.example`` as compose reads it (``KEY=value  # comment``)."""
-    out = {}
-    for number, raw in enumerate((ROOT / ".env.example").read_text().splitlines(), 1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        assert "=" in line, f".env.example line {number}: {raw!r} is not KEY=value"
-        key, value = line.split("=", 1)
-        out[key.strip()] = re.split(r"\s+#", value, maxsplit=1)[0].strip()
-    return out
+    """``.env.example`` exactly as Compose reads it (compose-go's dotenv rules)."""
+    return parse_dotenv((ROOT / ".env.example").read_text())
 
 
 def _interpolate(text: str, env: dict[str, str]) -> str:
-    """Compose's interpolation, enough to resolve defaults (``:-``) and values from env."""
-
-    def one(match: re.Match) -> str:
-        name, op, arg = match.groups()
-        value = env.get(name)
-        if op in (":-", ":?"):
-            return value if value else (arg if op == ":-" else "")
-        if op in ("-", "?"):
-            return value if value is not None else (arg if op == "-" else "")
-        return value or ""
-
-    return VARIABLE.sub(one, text).replace("$$", "$")
+    """The compose file with ``${...}`` resolved as Compose does (``:?`` raises)."""
+    return interpolate(text, env)
 
 
 def _filled_env() -> dict[str, str]:
     """.env.example with every secret filled in, as an operator's .env would be."""
     env = _env_example()
     for secret in SECRETS:
-        env[secret] = f"test-{secret.lower()}-{uuid.uuid4().hex[:8]}"
+        env[secret] = f"test-{secret.lower().replace('_', '-')}-{uuid.uuid4().hex[:8]}"
     return env
+
+
+def _uncommented(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +95,7 @@ def raw() -> dict:
 @pytest.fixture(scope="module")
 def compose() -> dict:
     """The compose model with .env.example (secrets filled) substituted, anchors merged."""
-    return yaml.safe_load(_interpolate(COMPOSE.read_text(), _filled_env()))
+    return yaml.safe_load(_interpolate(_uncommented(COMPOSE.read_text()), _filled_env()))
 
 
 def _one_shot(services: dict) -> set[str]:
@@ -234,9 +224,9 @@ def test_every_variable_is_in_env_example_and_secrets_have_no_default():
 def test_services_have_images_healthchecks_and_conditional_dependencies(compose):
     services = compose["services"]
     assert set(AIRFLOW_COMMANDS) | {"airflow-init"} <= set(services)
-    assert {"postgres", "redis", "minio", "minio-init", "mailpit"} <= set(services)
+    assert {"postgres", "redis", "object-store", "object-store-init", "mailpit"} <= set(services)
     one_shot = _one_shot(services)
-    assert one_shot == {"airflow-init", "minio-init"}
+    assert one_shot == {"airflow-init", "object-store-init"}
     for name, svc in services.items():
         assert "image" in svc or "build" in svc, f"{name} has neither image nor build"
         if "image" in svc and "build" not in svc:
@@ -279,7 +269,7 @@ def test_published_ports_do_not_collide_and_bind_to_loopback_by_default(compose)
             assert address == "127.0.0.1", f"{name} publishes on {address} by default"
             published.append(int(host_port))
     assert len(published) == len(set(published)), published
-    assert {8080, 8025, 9001} == set(published)
+    assert {8080, 8025, 8333} == set(published)
 
 
 def test_airflow_services_share_x_airflow_common(raw, compose):
@@ -300,8 +290,11 @@ def test_airflow_services_share_x_airflow_common(raw, compose):
     assert init["command"] == ["bash", "/opt/sentra/deploy/airflow-init.sh"]
     assert "COPY --chown=airflow:0 deploy /opt/sentra/deploy" in (ROOT / "Dockerfile").read_text()
     assert common_env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
-    assert "SimpleAuthManager" in common_env["AIRFLOW__CORE__AUTH_MANAGER"]
-    assert common_env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "true"
+    assert common_env["AIRFLOW__CORE__AUTH_MANAGER"] == (
+        "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+    )
+    assert "AIRFLOW_API_SECRET_KEY" in common_env["AIRFLOW__API__SECRET_KEY"]
+    assert common_env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "false"
     assert common_env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "false"
     # Fail-fast secrets the components must share.
     assert "AIRFLOW_JWT_SECRET" in common_env["AIRFLOW__API_AUTH__JWT_SECRET"]
@@ -321,25 +314,30 @@ def test_urls_point_at_the_stack_services(compose):
     execution_api = urlsplit(env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"])
     assert execution_api.hostname == "airflow-apiserver"
     assert execution_api.path == "/execution/"
-    assert host(env["SENTRA_S3_ENDPOINT"]) == "minio"
+    assert host(env["SENTRA_S3_ENDPOINT"]) == "object-store"
     init_sql = (ROOT / "deploy" / "init-databases.sql").read_text()
     for key in ("SENTRA_LEDGER_URL", "SENTRA_CATALOG_URL"):
         url = urlsplit(env[key])
         assert url.hostname == "postgres", key
         database = url.path.lstrip("/")
         assert f"CREATE DATABASE {database} " in init_sql, f"{database} is not created"
-    bucket = services["minio-init"]["environment"]["SENTRA_BUCKET"]
+    store = services["object-store"]["environment"]
+    bucket = services["object-store-init"]["environment"]["SENTRA_BUCKET"]
+    assert store["SENTRA_BUCKET"] == bucket
     for key in ("SENTRA_WAREHOUSE_URI", "SENTRA_LANDING_URI", "SENTRA_STAGING_URI"):
         assert env[key].startswith(f"s3://{bucket}/"), key
-    assert env["SENTRA_S3_ACCESS_KEY_ID"] == services["minio"]["environment"]["MINIO_ROOT_USER"]
-    assert (
-        env["SENTRA_S3_SECRET_ACCESS_KEY"]
-        == services["minio"]["environment"]["MINIO_ROOT_PASSWORD"]
-    )
+    # The pipeline runs with its own read-write identity, never the analysts' one.
+    assert env["SENTRA_S3_ACCESS_KEY_ID"] == store["S3_PIPELINE_ACCESS_KEY"]
+    assert env["SENTRA_S3_SECRET_ACCESS_KEY"] == store["S3_PIPELINE_SECRET_KEY"]
+    assert store["S3_ANALYST_ACCESS_KEY"] != store["S3_PIPELINE_ACCESS_KEY"]
+    assert store["S3_ANALYST_SECRET_KEY"] != store["S3_PIPELINE_SECRET_KEY"]
     assert env["SENTRA_MAIL_MODE"] == "smtp"
+    docs = urlsplit(env["SENTRA_DATA_DOCS_BASE_URL"])
+    assert docs.path == "/sentra/data-docs", "the board app serves the Data Docs there"
+    assert env["SENTRA_DATA_DOCS_BASE_URL"].startswith(env["SENTRA_REPORT_BASE_URL"])
     init_env = services["airflow-init"]["environment"]
-    assert init_env["SENTRA_SMTP_HOST"] == "mailpit"
-    assert str(init_env["SENTRA_SMTP_PORT"]) in {str(p) for p in services["mailpit"]["expose"]}
+    assert init_env["INIT_SMTP_HOST"] == "mailpit"
+    assert str(init_env["INIT_SMTP_PORT"]) in {str(p) for p in services["mailpit"]["expose"]}
     assert env["SENTRA_SMTP_CONN_ID"] == "smtp_default"
     postgres_mounts = services["postgres"]["volumes"]
     assert any(
@@ -351,11 +349,11 @@ def test_urls_point_at_the_stack_services(compose):
 def test_sentra_settings_in_the_stack_are_real_settings_and_documented(compose):
     from sentra.config import Settings
 
-    fields = {f.name for f in dataclasses.fields(Settings)} - {"extra"}
+    fields = set(Settings.model_fields) - {"extra"}
     env_names = {f"SENTRA_{name.upper()}" for name in fields} | {"SENTRA_CONFIG"}
     for name, svc in compose["services"].items():
         for key in svc.get("environment") or {}:
-            if key.startswith("SENTRA_") and key not in INIT_ONLY | {"SENTRA_BUCKET"}:
+            if key.startswith("SENTRA_") and name.startswith("airflow-"):
                 assert key in env_names, f"{name} sets {key}, which sentra does not read"
     toml_path = ROOT / "deploy" / "sentra.toml"
     import tomllib
@@ -431,8 +429,6 @@ def test_init_script_initialises_a_fresh_stack_and_is_idempotent(tmp_path):
 def _run_init_script_twice(tmp_path, pg: str) -> None:
     from sqlalchemy import create_engine, text
 
-    passwords = tmp_path / "auth" / "passwords.json"
-    passwords.parent.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SENTRA_"))}
     env.update(
         {
@@ -442,19 +438,21 @@ def _run_init_script_twice(tmp_path, pg: str) -> None:
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__DAGS_FOLDER": str(tmp_path / "no-dags"),
             "AIRFLOW__CORE__FERNET_KEY": "",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
+            "AIRFLOW__CORE__AUTH_MANAGER": (
+                "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+            ),
             "AIRFLOW_ADMIN_USER": "admin",
             "AIRFLOW_ADMIN_PASSWORD": "s3cret-from-env",
             "SENTRA_DATA_DIR": str(tmp_path / "data"),
             "SENTRA_LEDGER_URL": f"{pg}_ledger",
-            "SENTRA_SMTP_HOST": "mailpit",
-            "SENTRA_SMTP_PORT": "1025",
-            "SENTRA_SMTP_USER": "",
-            "SENTRA_SMTP_PASSWORD": "",
-            "SENTRA_SMTP_STARTTLS": "false",
-            "SENTRA_SMTP_SSL": "false",
+            "INIT_SMTP_HOST": "mailpit",
+            "INIT_SMTP_PORT": "1025",
+            "INIT_SMTP_USER": "",
+            "INIT_SMTP_PASSWORD": "",
+            "INIT_SMTP_STARTTLS": "false",
+            "INIT_SMTP_SSL": "false",
             "SENTRA_MAIL_FROM": "sentra-noreply@kemenperin.go.id",
-            "SENTRA_INGEST_POOL_SLOTS": "4",
+            "INIT_INGEST_POOL_SLOTS": "4",
         }
     )
     script = ROOT / "deploy" / "airflow-init.sh"
@@ -462,16 +460,27 @@ def _run_init_script_twice(tmp_path, pg: str) -> None:
         ["bash", str(script)], env=env, capture_output=True, text=True, check=False
     )
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    env["SENTRA_INGEST_POOL_SLOTS"] = "6"  # an edited .env is applied on the next start
+    env["INIT_INGEST_POOL_SLOTS"] = "6"  # an edited .env is applied on the next start
+    env["AIRFLOW_ADMIN_PASSWORD"] = "changed-in-env"
     second = subprocess.run(
         ["bash", str(script)], env=env, capture_output=True, text=True, check=False
     )
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     assert "sentra init: done" in second.stdout
 
-    assert json.loads(passwords.read_text()) == {"admin": "s3cret-from-env"}
+    from werkzeug.security import check_password_hash
+
     meta = create_engine(pg)
     with meta.connect() as conn:
+        admins = conn.execute(
+            text(
+                "SELECT u.password, r.name FROM ab_user u"
+                " JOIN ab_user_role ur ON ur.user_id = u.id JOIN ab_role r ON r.id = ur.role_id"
+                " WHERE u.username = :u"
+            ),
+            {"u": "admin"},
+        ).all()
+        roles = set(conn.execute(text("SELECT name FROM ab_role")).scalars())
         conns = conn.execute(
             text("SELECT conn_type, host, port, extra FROM connection WHERE conn_id = :c"),
             {"c": "smtp_default"},
@@ -480,6 +489,9 @@ def _run_init_script_twice(tmp_path, pg: str) -> None:
             text("SELECT slots FROM slot_pool WHERE pool = :p"), {"p": "sentra_ingest"}
         ).all()
     meta.dispose()
+    assert [role for _, role in admins] == ["Admin"], "one FAB admin, created once"
+    assert check_password_hash(admins[0][0], "changed-in-env"), ".env's password applies"
+    assert {"Admin", "Op", "User", "Viewer"} <= roles, "the roles docs/deployment.md maps"
     assert len(conns) == 1, conns
     conn_type, host, port, extra = conns[0]
     assert (conn_type, host, port) == ("smtp", "mailpit", 1025)
@@ -492,3 +504,61 @@ def _run_init_script_twice(tmp_path, pg: str) -> None:
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     ledger.dispose()
     assert version, "sentra ledger migrate ran"
+
+
+@pytest.mark.skipif(not POSTGRES_AVAILABLE, reason="PostgreSQL is not reachable on 127.0.0.1:5432")
+def test_catalog_reader_role_reads_the_catalog_and_nothing_else():
+    """deploy/init-reader-role.sh, run as the postgres image runs it, on fresh databases."""
+    from conftest import PG_SERVER
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import DBAPIError
+
+    name = unique_name("sentra_roles")
+    reader = f"{name}_reader"
+    with throwaway_databases(f"{name}_catalog", f"{name}_ledger") as [catalog, ledger]:
+        owner = create_engine(catalog)
+        with owner.begin() as conn:  # a table before the script, like a restored catalog
+            conn.execute(text("CREATE TABLE iceberg_tables (table_name text)"))
+            conn.execute(text("INSERT INTO iceberg_tables VALUES ('sentra.sentra')"))
+        try:
+            env = {
+                **os.environ,
+                "PGHOST": "127.0.0.1",
+                "POSTGRES_USER": "postgres",
+                "CATALOG_READER_USER": reader,
+                "CATALOG_READER_PASSWORD": "reader-secret",
+                "CATALOG_DB": f"{name}_catalog",
+                "LEDGER_DB": f"{name}_ledger",
+            }
+            proc = subprocess.run(
+                ["bash", str(ROOT / "deploy" / "init-reader-role.sh")],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert proc.returncode == 0, proc.stderr
+            with owner.begin() as conn:  # created later by the pipeline: readable too
+                conn.execute(text("CREATE TABLE iceberg_namespace_properties (k text)"))
+            as_reader = create_engine(catalog.replace("postgres@", f"{reader}:reader-secret@"))
+            with as_reader.connect() as conn:
+                assert conn.execute(text("SELECT table_name FROM iceberg_tables")).all()
+                conn.execute(text("SELECT count(*) FROM iceberg_namespace_properties"))
+                is_super = conn.execute(
+                    text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+                )
+                assert is_super.scalar_one() is False
+                with pytest.raises(DBAPIError, match="read-only transaction"):
+                    conn.execute(text("INSERT INTO iceberg_tables VALUES ('x')"))
+            as_reader.dispose()
+            on_ledger = create_engine(ledger.replace("postgres@", f"{reader}:reader-secret@"))
+            with pytest.raises(DBAPIError, match="permission denied"):
+                on_ledger.connect().close()
+            on_ledger.dispose()
+        finally:
+            owner.dispose()
+            admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:  # its grants live in the catalog: that goes first
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}_catalog" WITH (FORCE)'))
+                conn.execute(text(f'DROP ROLE IF EXISTS "{reader}"'))
+            admin.dispose()

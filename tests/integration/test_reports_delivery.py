@@ -188,7 +188,6 @@ def test_hostile_names_are_escaped_and_formulas_neutralised(published, smtp):
 def test_smtp_down_fails_cleanly_then_sends_once_when_back(published, smtp):
     settings, _ = published
     sink, port = smtp
-    from dataclasses import replace
 
     from sqlalchemy import delete, select
 
@@ -197,7 +196,7 @@ def test_smtp_down_fails_cleanly_then_sends_once_when_back(published, smtp):
 
     with session_scope(settings) as session:
         session.execute(delete(ReportDelivery))
-    fast = replace(settings, smtp_max_attempts=2)
+    fast = settings.model_copy(update={"smtp_max_attempts": 2})
     dead = SmtpTransport("127.0.0.1", free_port(), timeout=2)
     with pytest.raises(DeliveryFailed, match="not delivered"):
         send_reports(fast, 2026, transport=dead)

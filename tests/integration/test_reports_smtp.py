@@ -18,7 +18,6 @@ import shutil
 import socket
 import subprocess
 from contextlib import ExitStack
-from dataclasses import replace
 from email import policy
 
 import pandas as pd
@@ -249,7 +248,7 @@ def test_each_office_gets_its_report_once(settings, smtp):
 
 def test_smtp_down_fails_cleanly_then_sends_once_when_back(settings, smtp):
     sink, port = smtp
-    fast = replace(settings, smtp_max_attempts=3)
+    fast = settings.model_copy(update={"smtp_max_attempts": 3})
     dead = SmtpTransport("127.0.0.1", free_port(), timeout=2)
     with pytest.raises(DeliveryFailed, match="3 report\\(s\\) not delivered"):
         send_reports(fast, YEAR, inputs_loader=loader(), transport=dead, backoff_seconds=0.01)

@@ -71,3 +71,32 @@ def test_redacted_masks_secrets_and_passwords_in_urls():
     assert shown["ledger_url"] == "postgresql://***@db:5432/ledger"
     assert isinstance(shown["data_dir"], str)
     assert Path(shown["data_dir"]).is_absolute()
+
+
+def test_a_misspelt_sentra_variable_is_refused_with_a_suggestion():
+    with pytest.raises(ValueError, match="SENTRA_REJECT_SHARE_TRESHOLD") as err:
+        get_settings({"SENTRA_REJECT_SHARE_TRESHOLD": "0.3"})
+    assert "SENTRA_REJECT_SHARE_THRESHOLD" in str(err.value), "the likely intended name is shown"
+
+
+def test_variables_read_elsewhere_are_not_refused(tmp_path):
+    s = get_settings(
+        {"SENTRA_EXPECTATIONS_DIR": str(tmp_path), "SENTRA_DATA_DIR": str(tmp_path), "PATH": "/x"}
+    )
+    assert s.data_dir == tmp_path
+
+
+def test_tuples_from_env_and_file(tmp_path):
+    cfg = tmp_path / "sentra.toml"
+    cfg.write_text("[sentra]\nround_reminder_days = [21, 7]\n")
+    assert get_settings({"SENTRA_CONFIG": str(cfg)}).round_reminder_days == (21, 7)
+    s = get_settings({"SENTRA_CONFIG": str(cfg), "SENTRA_ROUND_REMINDER_DAYS": "10, 2"})
+    assert s.round_reminder_days == (10, 2)
+
+
+def test_settings_are_immutable_and_copied_with_changes():
+    s = Settings().resolved()
+    with pytest.raises(ValueError, match="frozen"):
+        s.max_rows = 3
+    assert s.model_copy(update={"max_rows": 3}).max_rows == 3
+    assert s.max_rows == 2_000_000

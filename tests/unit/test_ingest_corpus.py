@@ -60,7 +60,6 @@ def test_rows_normalised_in_parallel_chunks_equal_one_pass(name, monkeypatch):
     Chunks of one row on four threads against one pass over all rows: the same rows,
     values, lineage and problems (each problem on its own row, in column order).
     """
-    import dataclasses
 
     import pandas as pd
 
@@ -70,7 +69,7 @@ def test_rows_normalised_in_parallel_chunks_equal_one_pass(name, monkeypatch):
     def read(chunk_rows: int, threads: int) -> pd.DataFrame:
         monkeypatch.setattr(ingest, "CHUNK_ROWS", chunk_rows)
         monkeypatch.setattr(ingest, "MIN_CHUNK_ROWS", min(chunk_rows, ingest.MIN_CHUNK_ROWS))
-        settings = dataclasses.replace(get_settings(), ingest_threads=threads)
+        settings = get_settings().model_copy(update={"ingest_threads": threads})
         result = read_submission(
             CORPUS / name,
             file_name=name,

@@ -206,11 +206,10 @@ def test_scaled_amounts_are_exact_where_lokal_is_not():
 
 
 def test_a_negative_thread_count_is_a_clear_configuration_error():
-    import dataclasses
 
     import pytest
 
-    settings = dataclasses.replace(get_settings(), ingest_threads=-2)
+    settings = get_settings().model_copy(update={"ingest_threads": -2})
     with pytest.raises(ValueError, match="SENTRA_INGEST_THREADS must be 0"):
         read_submission(
             MESSY,
@@ -224,17 +223,16 @@ def test_a_negative_thread_count_is_a_clear_configuration_error():
 
 def test_default_threads_follow_the_usable_cpus_and_stay_bounded(monkeypatch):
     """0 means one thread per CPU the process may use (a cpuset), never more than eight."""
-    import dataclasses
     import os
 
     from sentra.ingest.readers import MAX_DEFAULT_THREADS, worker_threads
 
-    settings = dataclasses.replace(get_settings(), ingest_threads=0)
+    settings = get_settings().model_copy(update={"ingest_threads": 0})
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(64)), raising=False)
     assert worker_threads(settings) == MAX_DEFAULT_THREADS
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {3}, raising=False)
     assert worker_threads(settings) == 1
-    assert worker_threads(dataclasses.replace(settings, ingest_threads=12)) == 12
+    assert worker_threads(settings.model_copy(update={"ingest_threads": 12})) == 12
 
 
 @given(
@@ -275,7 +273,6 @@ def test_a_csv_parsed_in_many_blocks_normalises_as_in_one(tmp_path, monkeypatch)
     """Arrow parses a large CSV in blocks, one chunk each, normalised without a copy where
     a range lies in one chunk: the rows, lineage and problems must not show where the
     chunks were cut, nor which ranges were copied together."""
-    import dataclasses
 
     import pandas as pd
 
@@ -294,7 +291,7 @@ def test_a_csv_parsed_in_many_blocks_normalises_as_in_one(tmp_path, monkeypatch)
             office_code="34",
             census_year=2026,
             submission_id="blocks",
-            settings=dataclasses.replace(settings, ingest_threads=threads),
+            settings=settings.model_copy(update={"ingest_threads": threads}),
         )
         assert result.file_error is None
         return result.rows
