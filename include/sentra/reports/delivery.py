@@ -256,6 +256,38 @@ def deliver(
     return "failed", last_error
 
 
+def record_undeliverable(settings: Settings, key: DeliveryKey, subject: str, why: str) -> bool:
+    """Keep a report the office has no address for; True when newly listed.
+
+    The row waits in the delivery ledger with status ``undeliverable`` (shown by
+    ``sentra reports status``); once ``sentra offices import`` gives the office an
+    address, the next send claims the same key and delivers it like any unsent report.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import ReportDelivery
+
+    try:
+        with session_scope(settings) as session:
+            session.add(
+                ReportDelivery(
+                    census_year=key.census_year,
+                    office_code=key.office_code,
+                    kind=key.kind,
+                    version_key=key.version_key,
+                    status="undeliverable",
+                    attempts=0,
+                    recipients=[],
+                    subject=subject,
+                    last_error=why,
+                )
+            )
+        return True
+    except IntegrityError:
+        return False  # listed by an earlier run (or sent, when the address came later)
+
+
 def deliveries(
     settings: Settings, census_year: int, *, only_unsent: bool = False
 ) -> list[dict[str, Any]]:
