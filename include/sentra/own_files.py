@@ -358,10 +358,14 @@ def run_rounds(plan: LandingPlan, settings: Settings, console: Console) -> list[
             written = place_files(plan, settings, year)
             console.print(
                 f"   placed {len(plan.placed)} file(s) under {plan.landing_uri}/{year}/ "
-                f"({len(written)} copied): "
-                + ", ".join(f"{f.name} → {f.office_code} ({f.how})" for f in plan.placed),
+                f"({len(written)} copied):",
                 markup=False,
+                soft_wrap=True,
             )
+            for f in plan.placed:
+                console.print(
+                    f"     {f.name} → {f.office_code} ({f.how})", markup=False, soft_wrap=True
+                )
         console.print(f"[bold]Census {year}[/] through Airflow (dag.test):")
         runs.extend(_run_year(year, settings, console))
     return runs

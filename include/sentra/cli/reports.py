@@ -42,7 +42,7 @@ def status(census_year: int, show_all: bool) -> None:
     rows = deliveries(get_settings(), census_year, only_unsent=not show_all)
     waiting = [r for r in rows if r["status"] == "undeliverable"]
     others = [r for r in rows if r["status"] != "undeliverable"]
-    unsent = [r for r in others if r["status"] != "sent"]
+    unsent = [r for r in others if r["status"] not in ("sent", "superseded")]
     for r in others:
         error = r["last_error"] or ""
         click.echo(
