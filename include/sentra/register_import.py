@@ -84,7 +84,7 @@ class RegisterImportReport:
     def imported(self) -> int:
         return self.new + self.updated + self.unchanged
 
-    def lines(self) -> list[str]:
+    def lines(self, limit: int | None = 20) -> list[str]:
         out = [
             f"{self.source}: {self.rows_read} rows read in {self.seconds:.1f} s: "
             f"{self.imported} imported ({self.new} new, {self.updated} updated, "
@@ -95,16 +95,34 @@ class RegisterImportReport:
                 f"  {self.uncertain} row(s) resembled an entry too little to link: "
                 "registered as new; compare them in the review queue"
             )
-        for r in self.rejected:
+        for r in self.rejected[:limit]:
             out.append(f"  rejected row {r.row} [{', '.join(r.reasons)}]: {r.message}")
+        if limit is not None and len(self.rejected) > limit:
+            out.append(f"  … and {len(self.rejected) - limit} more rejected rows (--details)")
         if self.possible_duplicates:
             out.append(f"  {len(self.possible_duplicates)} possible duplicate(s) inside the file:")
-        for d in self.possible_duplicates:
+        for d in self.possible_duplicates[:limit]:
             out.append(
                 f"    rows {d.row_a} and {d.row_b} ({d.region_code}): {d.name_a!r} ~ "
                 f"{d.name_b!r}, score {d.score:.2f}"
             )
+        if limit is not None and len(self.possible_duplicates) > limit:
+            more = len(self.possible_duplicates) - limit
+            out.append(f"    … and {more} more pairs (--details)")
         return out
+
+    def write_details(self, path: Path) -> None:
+        """Every rejected row and possible duplicate pair as CSV, for a spreadsheet."""
+        import csv
+
+        with Path(path).open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["kind", "row", "other_row", "reasons", "detail", "score"])
+            for r in self.rejected:
+                w.writerow(["rejected", r.row, "", " ".join(r.reasons), r.message, ""])
+            for d in self.possible_duplicates:
+                detail = f"{d.region_code}: {d.name_a} ~ {d.name_b}"
+                w.writerow(["possible_duplicate", d.row_a, d.row_b, "", detail, f"{d.score:.3f}"])
 
 
 def read_register(path: Path, settings: Settings) -> tuple[pd.DataFrame, list[Rejected]]:
@@ -190,7 +208,12 @@ def _id_fits(sentra_id: str, region: Any) -> bool:
 
 
 def possible_duplicates(rows: pd.DataFrame, settings: Settings) -> list[PossibleDuplicate]:
-    """Pairs of the file's rows that score as the same sentra (clerical band or above)."""
+    """Pairs of the file's rows that score as the same sentra (the round's match threshold).
+
+    The clerical band below it lists hundreds of merely similar names in a national
+    register (same commodity, same kab/kota); these pairs are the ones linking would
+    have merged, so a person should look at them.
+    """
     import numpy as np
 
     from sentra.matching.engine import candidate_pairs, prepare, score_pairs
@@ -202,7 +225,7 @@ def possible_duplicates(rows: pd.DataFrame, settings: Settings) -> list[Possible
     if len(cands.left) == 0:
         return []
     scores = score_pairs(prep, prep, cands.left, cands.right)["score"].to_numpy()
-    keep = np.flatnonzero(scores >= settings.review_threshold)
+    keep = np.flatnonzero(scores >= settings.match_threshold)
     out = []
     for k in keep:
         a, b = int(cands.left[k]), int(cands.right[k])

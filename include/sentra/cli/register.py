@@ -14,7 +14,9 @@ def register() -> None:
 
 @register.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_cmd(path: Path) -> None:
+@click.option("--details", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write every rejected row and duplicate pair to this CSV.")  # fmt: skip
+def import_cmd(path: Path, details: Path | None) -> None:
     """Import a register file (XLSX/CSV, the offices' headers and formats).
 
     Rows become register entries with stable sentra_ids; importing the same file again
@@ -33,3 +35,6 @@ def import_cmd(path: Path) -> None:
         raise click.ClickException(str(exc)) from exc
     for line in report.lines():
         click.echo(line)
+    if details:
+        report.write_details(details)
+        click.echo(f"details: {details}")
