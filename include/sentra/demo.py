@@ -10,7 +10,6 @@ Running it again changes nothing: same files, same hashes, no new snapshot, no e
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -70,28 +69,26 @@ def load_reference(settings: Any, cfg: DemoConfig) -> dict[str, int]:
 
     from sentra.ledger import repository as repo
     from sentra.ledger.db import migrate, session_scope
-    from sentra.offices import load_directory
+    from sentra.offices import import_directory, seed_directory
 
     migrate(settings)
     register = pd.read_csv(cfg.data_dir / "register.csv", dtype={"region_code": str})
-    offices = load_directory(cfg.data_dir / "offices.csv")
     with session_scope(settings) as session:
         n_register = repo.import_register(session, register)
-        repo.upsert_offices(session, offices)
-    return {"register": n_register, "offices": len(offices)}
+    seed_directory(settings)
+    n_offices = import_directory(settings, cfg.data_dir / "offices.csv")
+    return {"register": n_register, "offices": n_offices}
 
 
 def run_demo(cfg: DemoConfig, console: Any) -> dict[str, Any]:
-    from sentra.runner import configure_airflow, migrate_airflow_db
-
-    os.environ["SENTRA_DATA_DIR"] = str(cfg.data_dir)
-    airflow_home = cfg.data_dir / "airflow"
-    configure_airflow(airflow_home)
+    """``sentra synth`` + ``sentra run``: generate the census, then run it like real files."""
+    import dataclasses
 
     from sentra.config import get_settings
+    from sentra.own_files import LandingPlan, prepare_environment, run_rounds
 
-    settings = get_settings()
     started = time.perf_counter()
+    settings = dataclasses.replace(get_settings(), data_dir=cfg.data_dir).resolved()
     with console.status("Generating the synthetic census (register, offices, rounds)…"):
         synth_info = prepare_inputs(cfg)
     console.print(
@@ -100,27 +97,15 @@ def run_demo(cfg: DemoConfig, console: Any) -> dict[str, Any]:
         f"({'generated' if synth_info['generated'] else 'already present'}) in {cfg.data_dir}"
     )
     with console.status("Migrating the Airflow metadata DB and the ledger…"):
-        migrate_airflow_db(airflow_home)
+        settings = prepare_environment(settings, str(cfg.data_dir / "landing"))
         loaded = load_reference(settings, cfg)
     console.print(
         f"[bold]2. Reference[/]: register {loaded['register']} sentra, "
-        f"{loaded['offices']} offices in the directory"
+        f"addresses of {loaded['offices']} offices in the directory"
     )
-
-    from sentra.runner import run_census_round
-
-    runs: list[dict[str, Any]] = []
-    for year in cfg.census_years:
-        console.print(f"[bold]3. Census {year}[/] through Airflow (dag.test):")
-
-        def show(result: Any) -> None:
-            runs.append({"dag_id": result.dag_id, "state": result.state, **result.task_states})
-            states = ", ".join(f"{n} {s}" for s, n in sorted(result.task_states.items()))
-            console.print(f"   {result.dag_id:<20} {result.state:<8} tasks: {states}")
-
-        run_census_round(year, on_result=show)
-
-    summary = summarise(settings, cfg)
+    plan = LandingPlan(settings.landing_uri, list(cfg.census_years))
+    run_rounds(plan, settings, console)
+    summary = summarise(settings, cfg.census_years)
     print_summary(summary, console)
     summary["seconds"] = round(time.perf_counter() - started, 1)
     console.print(
@@ -129,18 +114,18 @@ def run_demo(cfg: DemoConfig, console: Any) -> dict[str, Any]:
     return summary
 
 
-def summarise(settings: Any, cfg: DemoConfig) -> dict[str, Any]:
+def summarise(settings: Any, census_years: Sequence[int]) -> dict[str, Any]:
     """What the warehouse and the outbox now hold, per census year."""
     from sentra.warehouse import Warehouse
 
     wh = Warehouse(settings)
     years: dict[int, Any] = {}
-    for year in cfg.census_years:
+    for year in census_years:
         subs = _count_by(wh, "submissions", "status", year)
         verdicts = _count_by(wh, "submission_rows", "verdict", year)
         status = _count_by(wh, "sentra_census", "status", year)
         years[year] = {"submissions": subs, "rows": verdicts, "status": status}
-    last = cfg.census_years[-1]
+    last = census_years[-1]
     register_status = wh.sql(
         "SELECT status, count(*) AS n FROM sentra GROUP BY ALL ORDER BY 1"
     ).to_pylist()
@@ -152,6 +137,7 @@ def summarise(settings: Any, cfg: DemoConfig) -> dict[str, Any]:
         "query": query,
         "query_year": last,
         "emails": len(outbox),
+        "data_dir": str(settings.data_dir),
     }
 
 
@@ -167,7 +153,7 @@ def _count_by(wh: Any, table: str, column: str, year: int) -> list[dict[str, Any
 def print_summary(summary: dict[str, Any], console: Any) -> None:
     from rich.table import Table
 
-    console.print("\n[bold]4. Result[/]")
+    console.print("\n[bold]Result[/]")
     for year, info in summary["years"].items():
         subs = ", ".join(f"{r['n']} {r['status']}" for r in info["submissions"])
         rows = ", ".join(f"{r['n']} {r['verdict']}" for r in info["rows"])
@@ -178,6 +164,12 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
     reg = ", ".join(f"{r['n']} {r['status']}" for r in summary["register_status"])
     console.print(f"   register now: {reg}")
     console.print(f"   reports in the outbox: {summary['emails']} .eml files")
+    data = summary.get("data_dir")
+    if data:
+        console.print(
+            f'   warehouse: {data}/warehouse (query it: sentra sql "SELECT …"); '
+            f"reports: {data}/outbox; ledger: {data}/ledger.sqlite"
+        )
     table = Table(
         title=f"sentra sql: sentra per province and commodity group, {summary['query_year']}"
     )

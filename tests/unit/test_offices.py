@@ -44,7 +44,8 @@ def test_every_problem_is_reported_with_line_column_and_value(tmp_path):
     problems = info.value.problems
     assert problems == [
         "line 2: office_code '99.99' is not a Kemendagri province or kab/kota code",
-        "line 3: invalid email address not-an-email (column emails)",
+        "line 3: invalid email address not-an-email (column emails): An email address must "
+        "have an @-sign.",
         "line 4: office_code '3402' is already listed on line 3",
         "line 5: province_code '33' does not match office 34.04, which lies in province 34",
         "line 6: emails '' holds no email address (separate several with ';')",
@@ -60,7 +61,20 @@ def test_missing_columns_and_missing_file(tmp_path):
         read_directory(tmp_path / "absent.csv")
 
 
-def test_import_upserts_and_retires_offices_no_longer_listed(tmp_path, settings):
+def test_every_office_exists_from_the_start_with_its_official_name(settings):
+    from sentra.ledger.db import migrate
+    from sentra.offices import seed_directory
+
+    migrate(settings)
+    assert seed_directory(settings) == 38 + 514, "38 provinces and 514 kab/kota (Kepmendagri 2025)"
+    offices = {o.office_code: o for o in list_offices(settings)}
+    assert offices["34.02"].office_name == "Dinas Perindustrian Kabupaten Bantul"
+    assert offices["34"].office_name == "Dinas Perindustrian Provinsi Daerah Istimewa Yogyakarta"
+    assert offices["34.02"].emails == ()
+    assert seed_directory(settings) == 0, "seeding again adds nothing"
+
+
+def test_import_only_adds_addresses(tmp_path, settings):
     from sentra.ledger.db import migrate
 
     migrate(settings)
@@ -68,9 +82,12 @@ def test_import_upserts_and_retires_offices_no_longer_listed(tmp_path, settings)
         tmp_path, "34.02,Dinas Bantul,34,a@bantulkab.go.id\n34.04,Dinas Sleman,34,s@sleman.go.id\n"
     )
     assert import_directory(settings, first) == 2
-    second = _csv(tmp_path, "34.02,Dinas Perindustrian Bantul,34,baru@bantulkab.go.id\n")
+    second = _csv(tmp_path, "34.02,Nama Lain,34,baru@bantulkab.go.id\n")
     assert import_directory(settings, second) == 1
     offices = {o.office_code: o for o in list_offices(settings)}
+    assert len(offices) == 552, "the directory holds every office, listed in the CSV or not"
     assert offices["34.02"].emails == ("baru@bantulkab.go.id",)
-    assert offices["34.02"].office_name == "Dinas Perindustrian Bantul"
-    assert offices["34.04"].active is False, "kept for history, but receives nothing"
+    assert offices["34.02"].office_name == "Dinas Perindustrian Kabupaten Bantul", "official name"
+    assert offices["34.04"].emails == ("s@sleman.go.id",), "an office not listed keeps its address"
+    assert offices["34.71"].emails == ()
+    assert offices["34.71"].active

@@ -12,6 +12,11 @@ import click
 # name -> "module:attribute" of a click command
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("sentra.cli.demo:demo", "Run a synthetic census round end to end through Airflow."),
+    "run": (
+        "sentra.cli.run:run",
+        "Run a census round on a folder of office files through the real DAGs.",
+    ),
+    "register": ("sentra.cli.register:register", "The national register: import it."),
     "synth": (
         "sentra.cli.synth:synth",
         "Generate a synthetic census round (landing files + truth).",

@@ -26,7 +26,8 @@ def send(census_year: int) -> None:
     kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.by_kind.items())) or "none"
     click.echo(
         f"census {census_year} version {summary.version}: {summary.sent} sent ({kinds}), "
-        f"{summary.skipped_already_sent} already sent"
+        f"{summary.skipped_already_sent} already sent, {summary.undeliverable} newly "
+        "undeliverable (no address; see `sentra reports status`)"
     )
 
 
@@ -34,19 +35,30 @@ def send(census_year: int) -> None:
 @click.option("--year", "census_year", type=int, required=True)
 @click.option("--all", "show_all", is_flag=True, help="Also list delivered reports.")
 def status(census_year: int, show_all: bool) -> None:
-    """Deliveries that are pending or failed (exit 1 if any), with their last error."""
+    """Deliveries pending, failed or undeliverable (exit 1 if any), with their last error."""
     from sentra.config import get_settings
     from sentra.reports.delivery import deliveries
 
     rows = deliveries(get_settings(), census_year, only_unsent=not show_all)
-    unsent = [r for r in rows if r["status"] != "sent"]
-    for r in rows:
+    waiting = [r for r in rows if r["status"] == "undeliverable"]
+    others = [r for r in rows if r["status"] != "undeliverable"]
+    unsent = [r for r in others if r["status"] not in ("sent", "superseded")]
+    for r in others:
         error = r["last_error"] or ""
         click.echo(
             f"{r['office_code']:<8} {r['kind']:<9} {r['status']:<8} attempts={r['attempts']} "
             f"{', '.join(r['recipients'])} {error}".rstrip()
         )
-    if not unsent:
+    if waiting:
+        click.echo(
+            f"undeliverable: {len(waiting)} report(s) kept for offices without an address "
+            "(add it with `sentra offices import`, then `sentra reports send`):"
+        )
+        for r in waiting:
+            click.echo(f"  {r['office_code']:<8} {r['kind']:<9} {r['last_error'] or ''}".rstrip())
+    if not unsent and not waiting:
         click.echo(f"census {census_year}: every report was delivered")
         return
+    if not unsent:
+        click.echo(f"census {census_year}: every report with an address was delivered")
     raise SystemExit(1)

@@ -39,6 +39,7 @@ class DeliverySummary:
     sent: int = 0
     skipped_already_sent: int = 0
     failed: int = 0
+    undeliverable: int = 0  # kept in the delivery ledger until the office has an address
     by_kind: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
 
@@ -142,17 +143,36 @@ def send_reports(
         key = report.digest()
         return key, lambda: render.render_summary_email(report, settings, version_key=key)
 
+    def undeliverable(kind: str, office: Any, make: Callable[[], tuple[str, Any]]) -> None:
+        """No address: keep the report in the undeliverable list instead of losing it."""
+        try:
+            key, _ = make()
+        except Exception as exc:
+            log.exception("building the %s for %s failed", kind, office.office_code)
+            summary.failed += 1
+            summary.failures.append(f"{office.office_code}/{kind}: not built: {exc}")
+            return
+        why = "office is inactive" if not office.active else "office has no e-mail address"
+        subject = f"{kind} {census_year} for {office.office_name}"
+        if dl.record_undeliverable(
+            settings, dl.DeliveryKey(census_year, office.office_code, kind, key), subject, why
+        ):
+            summary.undeliverable += 1
+
     for office in loaded.offices:
-        if not office.active or not office.emails:
-            log.warning("office %s has no active email address; no report", office.office_code)
-            continue
         if office.office_code in submitted:
-            one("report", office.office_code, lambda o=office: office_report(o))
+            kind, make = "report", (lambda o=office: office_report(o))
         elif (
             model.needs_reminder(office.office_code, submitted)
             and model.area_mask(data.sentra, office.office_code).any()
         ):
-            one("reminder", office.office_code, lambda o=office: reminder(o))
+            kind, make = "reminder", (lambda o=office: reminder(o))
+        else:
+            continue
+        if not office.active or not office.emails:
+            undeliverable(kind, office, make)
+        else:
+            one(kind, office.office_code, make)
     one("summary", "pusat", national)
     log.info("census %s reports: %s", census_year, summary.as_dict())
     if summary.failed:

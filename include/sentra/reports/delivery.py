@@ -251,9 +251,70 @@ def deliver(
             sleep(min(backoff_seconds * 2**attempt, 60.0))
             continue
         _finish(settings, key, "sent", None)
+        _retire_undeliverable(settings, key)
         return "sent", None
     _finish(settings, key, "failed", last_error)
     return "failed", last_error
+
+
+def _retire_undeliverable(settings: Settings, key: DeliveryKey) -> int:
+    """Older undeliverable versions of this office's report: replaced by ``key``'s.
+
+    The office's report is rebuilt each run, and its content (hence key) changes when,
+    say, its address is added; only the newest version is the one still owed.
+    """
+    from sqlalchemy import update
+
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import ReportDelivery
+
+    with session_scope(settings) as session:
+        result = session.execute(
+            update(ReportDelivery)
+            .where(
+                ReportDelivery.census_year == key.census_year,
+                ReportDelivery.office_code == key.office_code,
+                ReportDelivery.kind == key.kind,
+                ReportDelivery.version_key != key.version_key,
+                ReportDelivery.status == "undeliverable",
+            )
+            .values(status="superseded")
+        )
+        return result.rowcount
+
+
+def record_undeliverable(settings: Settings, key: DeliveryKey, subject: str, why: str) -> bool:
+    """Keep a report the office has no address for; True when newly listed.
+
+    The row waits in the delivery ledger with status ``undeliverable`` (shown by
+    ``sentra reports status``); once ``sentra offices import`` gives the office an
+    address, the next send claims the same key and delivers it like any unsent report.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import ReportDelivery
+
+    try:
+        with session_scope(settings) as session:
+            session.add(
+                ReportDelivery(
+                    census_year=key.census_year,
+                    office_code=key.office_code,
+                    kind=key.kind,
+                    version_key=key.version_key,
+                    status="undeliverable",
+                    attempts=0,
+                    recipients=[],
+                    subject=subject,
+                    last_error=why,
+                )
+            )
+        return True
+    except IntegrityError:
+        return False  # listed by an earlier run (or sent, when the address came later)
+    finally:
+        _retire_undeliverable(settings, key)
 
 
 def deliveries(
@@ -267,7 +328,7 @@ def deliveries(
 
     stmt = select(ReportDelivery).where(ReportDelivery.census_year == census_year)
     if only_unsent:
-        stmt = stmt.where(ReportDelivery.status != "sent")
+        stmt = stmt.where(ReportDelivery.status.not_in(("sent", "superseded")))
     with session_scope(settings) as session:
         return [
             {
