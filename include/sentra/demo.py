@@ -82,13 +82,11 @@ def load_reference(settings: Any, cfg: DemoConfig) -> dict[str, int]:
 
 def run_demo(cfg: DemoConfig, console: Any) -> dict[str, Any]:
     """``sentra synth`` + ``sentra run``: generate the census, then run it like real files."""
-    import dataclasses
-
     from sentra.config import get_settings
     from sentra.own_files import LandingPlan, prepare_environment, run_rounds
 
     started = time.perf_counter()
-    settings = dataclasses.replace(get_settings(), data_dir=cfg.data_dir).resolved()
+    settings = get_settings().model_copy(update={"data_dir": cfg.data_dir}).resolved()
     with console.status("Generating the synthetic census (register, offices, rounds)…"):
         synth_info = prepare_inputs(cfg)
     console.print(

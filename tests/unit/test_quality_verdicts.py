@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +143,7 @@ def test_held_is_decided_from_the_rejected_share_not_from_gx(module_settings):
     assert at.rejected_share == pytest.approx(0.2)
     assert not at.held
     assert not at.gx_success, "GX calls the suite failed; sentra still does not hold the file"
-    strict = replace(module_settings, reject_share_threshold=0.1)
+    strict = module_settings.model_copy(update={"reject_share_threshold": 0.1})
     over = validate(frame(clean), office_code=OFFICE, census_year=YEAR, settings=strict)
     assert over.held
 
