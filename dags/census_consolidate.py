@@ -30,7 +30,7 @@ A `publish` failure leaves the previous publication visible; clear it to retry.
 
 # An audit failure is deterministic: retrying cannot help, so fail at once.
 AUDIT_POLICY = ExceptionRetryPolicy(
-    rules=[RetryRule(exception="sentra.pipeline.AuditError", action=RetryAction.FAIL)]
+    rules=[RetryRule(exception="sentra.tasks.common.AuditError", action=RetryAction.FAIL)]
 )
 
 
@@ -47,23 +47,23 @@ def census_consolidate() -> None:
     def one_year(census_year: int) -> None:
         @task(retry_policy=AUDIT_POLICY)
         def consolidate(census_year: int) -> dict:
-            from sentra import pipeline
+            from sentra.tasks import consolidate as tasks
 
-            return pipeline.consolidate(census_year)
+            return tasks.consolidate(census_year)
 
         @task(retry_policy=AUDIT_POLICY)
         def audit(census_year: int, consolidation: dict) -> dict:
-            from sentra import pipeline
+            from sentra.tasks import consolidate as tasks
 
-            return pipeline.audit(census_year, consolidation)
+            return tasks.audit(census_year, consolidation)
 
         @task(outlets=[WAREHOUSE_PUBLICATION])
         def publish(census_year: int, consolidation: dict, *, outlet_events=None) -> dict:
             from airflow.sdk.exceptions import AirflowSkipException
 
-            from sentra import pipeline
+            from sentra.tasks import consolidate as tasks
 
-            published = pipeline.publish(census_year, consolidation)
+            published = tasks.publish(census_year, consolidation)
             if not published["changed"]:
                 raise AirflowSkipException(f"census {census_year}: warehouse already current")
             outlet_events[WAREHOUSE_PUBLICATION].extra = {"census_year": census_year}

@@ -47,29 +47,29 @@ def census_ingest() -> None:
 
     @task
     def prepare() -> dict:
-        from sentra import pipeline
+        from sentra.tasks import ingest
 
-        return pipeline.prepare()
+        return ingest.prepare()
 
     @task
     def discover(census_year: int) -> list[str]:
-        from sentra import pipeline
+        from sentra.tasks import ingest
 
-        return pipeline.discover(census_year)
+        return ingest.discover(census_year)
 
     @task(pool="sentra_ingest", max_active_tis_per_dagrun=4)
     def process_submission(submission_id: str) -> dict:
-        from sentra import pipeline
+        from sentra.tasks import ingest
 
-        return pipeline.process_submission(submission_id)
+        return ingest.process_submission(submission_id)
 
     @task(trigger_rule="all_done", outlets=[STAGED_SUBMISSIONS])
     def announce_staged(census_year: int, *, outlet_events=None) -> dict:
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from sentra import pipeline
+        from sentra.tasks import ingest
 
-        pending = pipeline.pending_changes(census_year)
+        pending = ingest.pending_changes(census_year)
         if not pending["changed"]:
             raise AirflowSkipException(f"census {census_year}: nothing new to consolidate")
         outlet_events[STAGED_SUBMISSIONS].extra = {"census_year": census_year}
@@ -77,9 +77,9 @@ def census_ingest() -> None:
 
     @task(trigger_rule="all_done")
     def check_all_processed(census_year: int) -> dict:
-        from sentra import pipeline
+        from sentra.tasks import ingest
 
-        return pipeline.check_all_processed(census_year)
+        return ingest.check_all_processed(census_year)
 
     year = resolve_census_year()
     ready = prepare()

@@ -61,37 +61,39 @@ def census_review() -> None:
 
     @task
     def held_submissions(census_years: list[int]) -> list[dict]:
-        from sentra.review import review_questions
+        from sentra.tasks.review import review_questions
 
         return review_questions(census_years)["submissions"]
 
     @task
     def pair_batches(census_years: list[int]) -> list[dict]:
-        from sentra.review import review_questions
+        from sentra.tasks.review import review_questions
 
         return review_questions(census_years)["pairs"]
 
     @task
     def submission_question(held: dict) -> dict:
-        return {"subject": held["subject"], "body": held["body"]}
+        from sentra.tasks.review import submission_question
+
+        return submission_question(held)
 
     @task
     def pair_question(batch: dict) -> dict:
-        from sentra.review import PAIR_BODY
+        from sentra.tasks.review import pair_question
 
-        return {"subject": batch["subject"], "options": batch["options"], "body": PAIR_BODY}
+        return pair_question(batch)
 
     @task
     def inactive_batches(census_years: list[int]) -> list[dict]:
-        from sentra.review import review_questions
+        from sentra.tasks.review import review_questions
 
         return review_questions(census_years)["inactive"]
 
     @task
     def inactive_question(batch: dict) -> dict:
-        from sentra.review import KEEP_OPEN_BODY
+        from sentra.tasks.review import inactive_question
 
-        return {"subject": batch["subject"], "options": batch["options"], "body": KEEP_OPEN_BODY}
+        return inactive_question(batch)
 
     held = held_submissions(years)
     batches = pair_batches(years)
@@ -110,21 +112,21 @@ def census_review() -> None:
 
     @task
     def apply_submission(item: tuple[dict, dict]) -> dict:
-        from sentra.review import apply_submission_answer
+        from sentra.tasks.review import apply_submission_answer
 
         held, answer = item
         return apply_submission_answer(held, answer)
 
     @task
     def apply_pairs(item: tuple[dict, dict]) -> dict:
-        from sentra.review import apply_pairs_answer
+        from sentra.tasks.review import apply_pairs_answer
 
         batch, answer = item
         return apply_pairs_answer(batch, answer)
 
     @task
     def apply_inactive(item: tuple[dict, dict]) -> dict:
-        from sentra.review import apply_inactive_answer
+        from sentra.tasks.review import apply_inactive_answer
 
         batch, answer = item
         return apply_inactive_answer(batch, answer)
@@ -139,7 +141,7 @@ def census_review() -> None:
     ) -> list[int]:
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from sentra.review import years_to_consolidate
+        from sentra.tasks.review import years_to_consolidate
 
         changed = years_to_consolidate(
             list(submissions or []), list(pairs or []), list(inactive or [])

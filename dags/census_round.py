@@ -67,7 +67,7 @@ clear the task: only what was not sent is sent.
 def census_round() -> None:
     @task
     def advance_round(params: dict | None = None, *, logical_date=None) -> dict:
-        from sentra.census_round import advance_day
+        from sentra.tasks.round import advance_day
 
         return advance_day(params or {}, logical_date)
 
