@@ -302,3 +302,66 @@ def test_a_running_consolidation_turns_the_second_away(fresh):
             pass
     _round(settings, steps=("consolidate", "reports"))  # Airflow's retry
     assert _state(settings) == reference
+
+
+def _ledger_writes(settings) -> dict[str, list[tuple]]:
+    """What a consolidation hands out in the ledger: register entries, links, contacts."""
+    from sqlalchemy import select
+
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import SentraContact
+
+    with session_scope(settings) as session:
+        return {
+            "register": sorted(repo.load_register(session)["sentra_id"]),
+            "links": sorted(
+                (r.record_key, r.sentra_id) for r in repo.load_links(session, YEAR).itertuples()
+            ),
+            "contacts": sorted(session.scalars(select(SentraContact.sentra_id)).all()),
+        }
+
+
+def test_a_failed_audit_hands_out_no_sentra_id(fresh):
+    """Bad data that slips through to the audit: nothing registered, linked or published.
+
+    The ledger says one submission has a row more than its staged file holds (row
+    conservation breaks). The audit refuses, and so does a publish called anyway; the
+    register, links and contacts are as before and the warehouse holds nothing. Once
+    the ledger is right again, the new sentra get the ids right after the register's
+    last: the failed run used none up.
+    """
+    from sentra.consolidation import AuditError
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import Submission
+
+    settings, reference, _ = fresh
+    _round(settings, steps=("ingest",))
+    before = _ledger_writes(settings)
+    with session_scope(settings) as session:
+        sub = session.get(Submission, repo.current_submissions(session, YEAR)[0].submission_id)
+        sub.rows_total += 1
+        broken, rows_total = sub.submission_id, sub.rows_total
+
+    written = consolidate_tasks.consolidate(YEAR, settings)
+    assert written["new_sentra"] > 0, "the round has new sentra to register"
+    with pytest.raises(AuditError, match="submission_rows has"):
+        consolidate_tasks.audit(YEAR, written, settings)
+    with pytest.raises(AuditError, match="submission_rows has"):
+        consolidate_tasks.publish(YEAR, written, settings)
+    assert _ledger_writes(settings) == before
+    assert Warehouse(settings).scan("sentra").num_rows == 0
+
+    with session_scope(settings) as session:
+        session.get(Submission, broken).rows_total = rows_total - 1
+    _round(settings, steps=("consolidate", "reports"))
+    assert _state(settings) == reference
+    after = _ledger_writes(settings)
+    new_ids = sorted(set(after["register"]) - set(before["register"]))
+    assert len(new_ids) == written["new_sentra"]
+    for prefix in {i[:5] for i in new_ids}:
+        old = [i for i in before["register"] if i.startswith(prefix)]
+        mine = [i for i in new_ids if i.startswith(prefix)]
+        first = repo.sentra_seq(max(old)) + 1 if old else 1
+        assert [repo.sentra_seq(i) for i in mine] == list(range(first, first + len(mine)))

@@ -1,43 +1,12 @@
-"""What the task modules share: settings, a detached submission, the inputs' hash."""
+"""What the task modules share: the settings they run with and the consolidation inputs' hash."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sentra.config import Settings, get_settings
-
-
-class AuditError(RuntimeError):
-    """A consolidation's output broke an invariant; nothing was published."""
-
-
-@dataclass(frozen=True)
-class SubmissionInfo:
-    """A detached copy of a ledger submission (safe to use after the session closes)."""
-
-    submission_id: str
-    census_year: int
-    office_code: str
-    file_uri: str
-    file_name: str
-    content_sha256: str
-    size_bytes: int
-    received_at: datetime
-    status: str
-    superseded_by: str | None
-    error_code: str | None
-    error_message: str | None
-    rows_total: int | None
-    rows_accepted: int | None
-    rows_rejected: int | None
-
-    @classmethod
-    def of(cls, sub: Any) -> SubmissionInfo:
-        return cls(**{f: getattr(sub, f) for f in cls.__dataclass_fields__})
 
 
 def resolve_settings(settings: Settings | None) -> Settings:

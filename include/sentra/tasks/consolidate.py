@@ -1,43 +1,96 @@
-"""census_consolidate's tasks: consolidate (match, link, status) → audit → publish.
+"""census_consolidate's tasks: consolidate → audit → publish, as load → compute → write.
 
-Consolidation writes the census year's tables to a pending folder; ``audit`` checks
-them and ``publish`` commits them to the warehouse as one publication.
+- :func:`consolidate` holds the census year's lock, reads everything once (one ledger
+  session, the staged files, last year's census rows, the previous match memo),
+  computes the year's tables with :func:`sentra.consolidation.compute` (no I/O) and
+  writes them, with the ledger writes they imply, to a pending folder.
+- :func:`audit` checks the pending tables (:func:`sentra.consolidation.audit`).
+- :func:`publish` holds the year's lock again, audits once more, and in **one ledger
+  transaction** registers the new sentra, saves the links and contacts, commits the
+  warehouse publication and records it. A consolidation that fails its audit has
+  written nothing to the ledger: no ``sentra_id`` is handed out before publication.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sentra.config import Settings
-from sentra.tasks.common import (
+from sentra.consolidation import (
+    LEDGER_PREFIX,
+    MEMO_PREFIX,
+    YEAR_TABLES,
     AuditError,
-    SubmissionInfo,
+    ConsolidationInputs,
+    LedgerWrites,
+    record_keys,
+)
+from sentra.tasks.common import (
     consolidation_inputs_hash,
     hash_json,
     resolve_settings,
 )
 
 if TYPE_CHECKING:
-    import pandas as pd
     import pyarrow as pa
+    from sqlalchemy.orm import Session
+
+    from sentra.ledger.repository import SubmissionInfo
 
 log = logging.getLogger(__name__)
 
-__all__ = ["AuditError", "ConsolidationBusy", "audit", "consolidate", "publish", "record_keys"]
+__all__ = [
+    "AuditError",
+    "ConsolidationBusy",
+    "ConsolidationResult",
+    "PublicationResult",
+    "audit",
+    "consolidate",
+    "publish",
+    "record_keys",
+]
 
-# Tables a consolidation writes for its census year (plus the `sentra` register).
-YEAR_TABLES = (
-    "sentra_census",
-    "sentra_status_history",
-    "submissions",
-    "submission_rows",
-    "duplicate_candidates",
-    "quality_metrics",
-)
-CONSOLIDATED_STATUSES = ("staged",)  # submissions whose accepted rows are consolidated
-STAGED_STATUSES = ("staged", "needs_review")  # submissions with staged rows
+MEMO_LOOKBACK = 20  # versions searched for the newest memo of a year
+
+
+class ConsolidationResult(TypedDict, total=False):
+    """What :func:`consolidate` hands to ``audit`` and ``publish`` (an XCom)."""
+
+    census_year: int
+    changed: bool
+    version: int
+    consolidation_id: int
+    pending: str
+    submissions: int
+    rows: int
+    rows_accepted: int
+    rows_merged: int
+    rows_rejected: int
+    rows_held: int
+    rows_in_rejected_files: int
+    sentra: int
+    new_sentra: int
+    register: int
+    matching_units: int
+    matching_units_recomputed: int
+    records_rematched: int
+
+
+class AuditResult(TypedDict, total=False):
+    census_year: int
+    skipped: bool
+    rows: int
+    sentra: int
+    ok: bool
+
+
+class PublicationResult(TypedDict, total=False):
+    census_year: int
+    changed: bool
+    version: int
+    content_hash: str
+    new_sentra: int
 
 
 class ConsolidationBusy(RuntimeError):  # noqa: N818 - reads as the state an operator sees
@@ -50,45 +103,59 @@ class ConsolidationBusy(RuntimeError):  # noqa: N818 - reads as the state an ope
     """
 
 
+class StaleConsolidation(ConsolidationBusy):
+    """A newer consolidation of the year was started since this one was written."""
+
+
 def _pending_dir(settings: Settings, census_year: int, version: int) -> str:
     return f"{settings.staging_uri.rstrip('/')}/consolidation/census_year={census_year}/v{version}"
 
 
-def consolidate(census_year: int, settings: Settings | None = None) -> dict[str, Any]:
-    """Match, link and derive status for a census year; write the tables to publish.
+def _year_lock(census_year: int, settings: Settings) -> Any:
+    """The census year's lock, turning "held elsewhere" into :class:`ConsolidationBusy`."""
+    from contextlib import contextmanager
 
-    The output goes to a pending folder (write), :func:`audit` checks it, and
-    :func:`publish` commits it to the warehouse. When the inputs (current
-    submissions and reviewers' decisions) are unchanged since the last publication,
-    nothing is recomputed: the rerun is a no-op.
-    """
     from sentra.ledger.db import LockBusy, census_year_lock
 
+    @contextmanager
+    def held() -> Any:
+        try:
+            with census_year_lock(census_year, settings):
+                yield
+        except LockBusy as exc:
+            raise ConsolidationBusy(
+                f"census {census_year}: another consolidation of this year is running ({exc}); "
+                "retry when it has finished"
+            ) from None
+
+    return held()
+
+
+def consolidate(census_year: int, settings: Settings | None = None) -> ConsolidationResult:
+    """Match, link and derive status for a census year; write the tables to publish.
+
+    The output goes to a pending folder, :func:`audit` checks it, and :func:`publish`
+    commits it. When the inputs (current submissions and reviewers' decisions) are
+    unchanged since the last publication, nothing is recomputed: the rerun is a no-op.
+    """
     settings = resolve_settings(settings)
-    try:
-        with census_year_lock(census_year, settings):
-            return _consolidate_locked(census_year, settings)
-    except LockBusy as exc:
-        raise ConsolidationBusy(
-            f"census {census_year}: another consolidation of this year is running ({exc}); "
-            "retry when it has finished"
-        ) from None
+    with _year_lock(census_year, settings):
+        return _consolidate_locked(census_year, settings)
 
 
-def _consolidate_locked(census_year: int, settings: Settings) -> dict[str, Any]:
+def _consolidate_locked(census_year: int, settings: Settings) -> ConsolidationResult:
     """:func:`consolidate`'s work, run only while holding the census year's lock."""
+    from sentra.consolidation import compute
     from sentra.ledger import repository as repo
     from sentra.ledger.db import session_scope
 
+    # Load: the one read of the ledger (which also records the run as started).
     with session_scope(settings) as session:
-        current = [SubmissionInfo.of(s) for s in repo.current_submissions(session, census_year)]
-        decisions = repo.load_decisions(session)
         inputs_hash = consolidation_inputs_hash(session, census_year)
         last = repo.latest_consolidation(session, census_year)
         if last is not None and last.status == "running":
             # We hold the year's lock, so whoever started this run no longer does: its
-            # process died mid-write. Record that and start afresh; register entries and
-            # record links it committed (one transaction) are reused, not registered twice.
+            # process died mid-run. Record that and start afresh; it wrote nothing else.
             log.warning(
                 "census %s: consolidation version %s was abandoned mid-run (started %s); "
                 "marking it failed",
@@ -113,13 +180,16 @@ def _consolidate_locked(census_year: int, settings: Settings) -> dict[str, Any]:
             return {"census_year": census_year, "changed": False, "version": last.version}
         run = repo.start_consolidation(session, census_year, inputs_hash)
         version, consolidation_id = run.version, run.id
+        ledger = _read_ledger(session, census_year)
 
     try:
-        tables, register_table, stats = _build_tables(
-            settings, census_year, current, decisions, version
-        )
+        inputs = _load_inputs(settings, census_year, version, ledger)
+        year = compute(inputs, settings)  # Compute: no I/O.
         pending = _pending_dir(settings, census_year, version)
-        _write_pending(settings, pending, {**tables, "sentra": register_table})
+        # The memo goes last (units last: it marks a whole memo); it is never published.
+        _write_pending(
+            settings, pending, {**year.published(), **year.ledger.as_tables(), **year.memo}
+        )
     except Exception:
         with session_scope(settings) as session:
             repo.finish_consolidation(
@@ -131,6 +201,7 @@ def _consolidate_locked(census_year: int, settings: Settings) -> dict[str, Any]:
                 stats=None,
             )
         raise
+    stats = year.stats
     with session_scope(settings) as session:
         repo.finish_consolidation(
             session,
@@ -140,372 +211,86 @@ def _consolidate_locked(census_year: int, settings: Settings) -> dict[str, Any]:
             snapshot_ids=None,
             stats=stats,
         )
-    return {
+    result: ConsolidationResult = {
         "census_year": census_year,
         "changed": True,
         "version": version,
         "consolidation_id": consolidation_id,
         "pending": pending,
-        **{k: v for k, v in stats.items() if isinstance(v, int)},
     }
+    result.update({k: v for k, v in stats.items() if isinstance(v, int)})  # type: ignore[typeddict-item]
+    return result
 
 
-def _build_tables(
-    settings: Settings,
-    census_year: int,
-    current: list[SubmissionInfo],
-    decisions: pd.DataFrame,
-    version: int,
-) -> tuple[dict[str, pa.Table], pa.Table, dict[str, Any]]:
-    """The heart of consolidation: every table of the census year, in memory.
-
-    Matching is incremental (``sentra.matching.incremental``): kab/kota whose records,
-    decisions and stored links are as the previous version's match memo left them are
-    taken from it, so a late file re-matches and re-links only its own kab/kota.
-    """
-    import pandas as pd
-
+def _read_ledger(session: Session, census_year: int) -> dict[str, Any]:
+    """Everything the consolidation needs from the ledger, in the load's one session."""
     from sentra.ledger import repository as repo
-    from sentra.ledger.db import session_scope
-    from sentra.matching.incremental import match_year
-    from sentra.staging import read_staged
-    from sentra.status import derive
-    from sentra.warehouse import Warehouse, conform
 
-    by_id = {s.submission_id: s for s in current}
-    staged_ids = [s.submission_id for s in current if s.status in STAGED_STATUSES]
-    usable_ids = {s.submission_id for s in current if s.status in CONSOLIDATED_STATUSES}
-    staged = read_staged(settings, census_year, staged_ids).to_pandas(types_mapper=pd.ArrowDtype)
-    staged = staged.astype({"source_row": "int64"})
-    staged["record_key"] = record_keys(staged)
-    staged["received_at"] = staged["submission_id"].map(lambda i: by_id[i].received_at)
-    is_usable = staged["submission_id"].isin(usable_ids)
-    accepted_mask = staged["accepted"].astype(bool) & is_usable
-    records = staged[accepted_mask].reset_index(drop=True)
-
-    with session_scope(settings) as session:
-        register = repo.load_register(session)
-        existing_links = repo.load_links(session, census_year)
-
-    match = match_year(
-        records,
-        register,
-        settings=settings,
-        decisions=decisions,
-        existing_links=existing_links,
-        previous=_load_match_memo(settings, census_year, version),
-    )
-    dedup, linked = match.dedup, match.linked
-    log.info(
-        "census %s: matched %d of %d kab/kota groups again (%d records), %d taken as they were",
-        census_year,
-        match.stats["units_recomputed"],
-        match.stats["units"],
-        match.stats["records_rematched"],
-        match.stats["units_reused"],
-    )
-    links = linked.links.copy()
-    now = datetime.now(UTC)
-
-    # Allocate ids for new sentra, deterministically ordered, and register them.
-    with session_scope(settings) as session:
-        new = linked.new_entries.sort_values(["region_code", "cluster_key"]).reset_index(drop=True)
-        new_ids: dict[str, str] = {}
-        for region_code, group in new.groupby("region_code", sort=True):
-            ids = repo.allocate_sentra_ids(session, str(region_code), len(group))
-            new_ids.update(zip(group["cluster_key"], ids, strict=True))
-        if new_ids:
-            entries = new.assign(
-                sentra_id=new["cluster_key"].map(new_ids),
-                first_census_year=census_year,
-                last_census_year=census_year,
-                created_at=now,
-                created_by=new["cluster_key"].str.split("#").str[0],
-            )
-            repo.add_register_entries(session, entries)
-        links["sentra_id"] = links["sentra_id"].where(
-            links["sentra_id"].notna(), links["cluster_key"].map(new_ids)
-        )
-        links.loc[links["cluster_key"].isin(new_ids.keys()), "method"] = "new"
-        cluster_sentra = dict(zip(links["cluster_key"], links["sentra_id"], strict=True))
-        clusters = dedup.clusters.assign(
-            sentra_id=dedup.clusters["cluster_key"].map(cluster_sentra)
-        )
-        link_rows = clusters.merge(
-            links[["cluster_key", "method", "score", "evidence"]], on="cluster_key", how="left"
-        )
-        # Links of kab/kota taken from the memo are stored already, exactly as they are.
-        rematched = match.units.index[match.units.isin(match.recomputed).to_numpy()]
-        link_rows = link_rows[link_rows["record_key"].isin(rematched)]
-        repo.save_links(
-            session,
-            pd.DataFrame(
-                {
-                    "record_key": link_rows["record_key"],
-                    "census_year": census_year,
-                    "sentra_id": link_rows["sentra_id"],
-                    "cluster_key": link_rows["cluster_key"],
-                    "method": link_rows["method"],
-                    "score": link_rows["score"],
-                    "evidence": link_rows["evidence"],
-                    "linked_at": now,
-                }
-            ),
-        )
-        repo.save_contacts(session, _contacts(records, clusters), census_year)
-        register = repo.load_register(session)
-        submitted = repo.submitted_offices_by_year(session)
-        kept_open = repo.kept_open(session)
-
-    # One row per sentra for this year: the survivor's attributes.
-    survivors = dedup.survivors.drop(columns=["sentra_id", "method", "score"], errors="ignore")
-    survivors = survivors.merge(
-        links[["cluster_key", "sentra_id", "method", "score"]], on="cluster_key", how="left"
-    )
-    survivors = survivors.sort_values(["sentra_id", "score"], ascending=[True, False])
-    census = survivors.drop_duplicates("sentra_id", keep="first").reset_index(drop=True)
-
-    warehouse = Warehouse(settings)
-    prior = warehouse.scan("sentra_census").to_pandas()
-    prior = prior[prior["census_year"] < census_year] if len(prior) else prior
-    obs_cols = [
-        "sentra_id",
-        "census_year",
-        "region_code",
-        "reported_status",
-        "units",
-        "workers",
-        "production_value",
-        "office_code",
-        "submission_id",
-        "source_row",
-    ]
-    this_year = census.assign(census_year=census_year)[obs_cols]
-    observations = pd.concat(
-        [prior[obs_cols] if len(prior) else None, this_year], ignore_index=True
-    )
-    submitted_offices = {int(y): set(o) for y, o in submitted.items() if int(y) <= census_year}
-    status = derive(
-        observations, register, submitted_offices, census_year, settings, kept_open=kept_open
-    )
-
-    cur = status.current.set_index("sentra_id")
-    census_table = census.assign(
-        census_year=census_year,
-        status=census["sentra_id"].map(cur["status"]),
-        status_reasons=census["sentra_id"].map(cur["reason_codes"]),
-        link_method=census["method"],
-        link_score=census["score"],
-    )
-    sentra_table = register.merge(
-        status.current[
-            ["sentra_id", "status", "reason_codes", "status_since", "last_reported_year"]
+    return {
+        "current": [
+            repo.SubmissionInfo.of(s) for s in repo.current_submissions(session, census_year)
         ],
-        on="sentra_id",
-        how="left",
-    ).rename(columns={"reason_codes": "status_reasons"})
-    latest = census.set_index("sentra_id")
-    for col in (
-        "workers",
-        "production_value",
-        "investment_value",
-        "year_established",
-        "legal_basis",
-    ):
-        if col in latest.columns:
-            sentra_table[col] = sentra_table["sentra_id"].map(latest[col])
-    history = status.history.assign(census_year=census_year)
-
-    # Every source row of every current submission with its verdict.
-    verdict = pd.Series("rejected", index=staged.index, dtype="object")
-    verdict[~is_usable & staged["accepted"].astype(bool)] = "held"
-    row_cluster = clusters.set_index("record_key")
-    keys = staged["record_key"]
-    in_cluster = keys.isin(row_cluster.index)
-    survivor_keys = set(clusters.loc[clusters["is_survivor"].astype(bool), "record_key"])
-    verdict[in_cluster] = "merged"
-    verdict[keys.isin(survivor_keys)] = "accepted"
-    submission_rows = staged.assign(
-        census_year=census_year,
-        verdict=verdict,
-        sentra_id=keys.map(row_cluster["sentra_id"]),
-        cluster_key=keys.map(row_cluster["cluster_key"]),
-    )
-    file_rows = sum(s.rows_total or 0 for s in current if s.status == "rejected")
-    rows_merged = submission_rows.groupby("submission_id")["verdict"].apply(
-        lambda v: int((v == "merged").sum())
-    )
-    submissions = pd.DataFrame(
-        [
-            {
-                "submission_id": s.submission_id,
-                "census_year": census_year,
-                "office_code": s.office_code,
-                "file_name": s.file_name,
-                "content_sha256": s.content_sha256,
-                "received_at": s.received_at,
-                "status": s.status,
-                "superseded_by": s.superseded_by,
-                "error_code": s.error_code,
-                "error_message": s.error_message,
-                "rows_total": s.rows_total,
-                "rows_accepted": s.rows_accepted,
-                "rows_rejected": s.rows_rejected,
-                "rows_merged": int(rows_merged.get(s.submission_id, 0)),
-            }
-            for s in _all_submissions(settings, census_year)
-        ]
-    )
-    candidates = _candidates_table(
-        dedup.candidates, records, census_year, linked.uncertain, register
-    )
-    with session_scope(settings) as session:
-        metrics = repo.load_quality_metrics(session, census_year)
-    office_of = {s.submission_id: s.office_code for s in current}
-    metrics = metrics.assign(office_code=metrics["submission_id"].map(office_of))
-
-    memo = {
-        f"{MEMO_PREFIX}{name}": table
-        for name, table in match.memo(cluster_sentra).to_tables().items()
+        "all_submissions": repo.all_submissions(session, census_year),
+        "decisions": repo.load_decisions(session),
+        "register": repo.load_register(session),
+        "links": repo.load_links(session, census_year),
+        "submitted": repo.submitted_offices_by_year(session),
+        "kept_open": repo.kept_open(session),
+        "quality_metrics": repo.load_quality_metrics(session, census_year),
     }
-    tables = {
-        "sentra_census": conform("sentra_census", _public(census_table)),
-        "sentra_status_history": conform("sentra_status_history", history),
-        "submissions": conform("submissions", submissions),
-        "submission_rows": conform("submission_rows", _public(submission_rows)),
-        "duplicate_candidates": conform("duplicate_candidates", candidates),
-        "quality_metrics": conform("quality_metrics", metrics),
-    }
-    stats = {
-        "submissions": len(current),
-        "rows": len(staged),
-        "rows_accepted": int((verdict == "accepted").sum()),
-        "rows_merged": int((verdict == "merged").sum()),
-        "rows_rejected": int((verdict == "rejected").sum()),
-        "rows_held": int((verdict == "held").sum()),
-        "rows_in_rejected_files": file_rows,
-        "sentra": len(census_table),
-        "new_sentra": len(new_ids),
-        "register": len(sentra_table),
-        "status_counts": status.current["status"].value_counts().sort_index().to_dict(),
-        "matching_units": match.stats["units"],
-        "matching_units_recomputed": match.stats["units_recomputed"],
-        "records_rematched": match.stats["records_rematched"],
-    }
-    # The memo rides along with the pending tables (units last: it marks a whole memo);
-    # it is never published.
-    return {**tables, **memo}, conform("sentra", _public(sentra_table)), stats
 
 
-def record_keys(staged: pd.DataFrame) -> pd.Series:
-    """``submission_id#row``, the identity of a source row across the pipeline.
-
-    Row numbers are per sheet, so in a workbook whose data is on several sheets (the
-    census form's "Data Sentra" and "Sentra Baru") the sheet is part of the key:
-    ``submission_id#Sentra Baru!2``. Single-sheet files keep the short form.
-    """
-    rows = staged["source_row"].astype(str)
-    sheets = staged["source_sheet"].astype("string").fillna("")
-    several = sheets.groupby(staged["submission_id"]).transform("nunique") > 1
-    local = rows.where(~several, sheets + "!" + rows)
-    return staged["submission_id"].astype(str) + "#" + local
-
-
-def _public(frame: pd.DataFrame) -> pd.DataFrame:
-    """Drop personal data (it went to the restricted ledger table) before publishing."""
-    from sentra.schema import PII_COLUMNS
-
-    return frame.drop(columns=list(PII_COLUMNS), errors="ignore")
-
-
-def _contacts(records: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
-    """Contact person per sentra (PII), from the survivor: goes to the restricted ledger table."""
-    survivors = clusters[clusters["is_survivor"].astype(bool)][["record_key", "sentra_id"]]
-    merged = survivors.merge(
-        records[["record_key", "submission_id", "contact_name", "contact_phone"]], on="record_key"
-    )
-    has_contact = merged["contact_name"].notna() | merged["contact_phone"].notna()
-    return merged[has_contact][["sentra_id", "contact_name", "contact_phone", "submission_id"]]
-
-
-def _candidates_table(
-    candidates: pd.DataFrame,
-    records: pd.DataFrame,
-    census_year: int,
-    uncertain_links: pd.DataFrame,
-    register: pd.DataFrame,
-) -> pd.DataFrame:
-    """Pairs for review: record ↔ record within the round, and cluster ↔ register entry
-    in the clerical band (right_key is then a sentra_id), so a reviewer sees both."""
+def _load_inputs(
+    settings: Settings, census_year: int, version: int, ledger: dict[str, Any]
+) -> ConsolidationInputs:
+    """The files a consolidation reads: staged rows, earlier census rows, the match memo."""
     import pandas as pd
 
-    names = records.set_index("record_key")
-    within = candidates.assign(
+    from sentra.consolidation import STAGED_STATUSES
+    from sentra.staging import read_staged
+    from sentra.warehouse import Warehouse
+
+    current: list[SubmissionInfo] = ledger["current"]
+    staged_ids = [s.submission_id for s in current if s.status in STAGED_STATUSES]
+    staged = read_staged(settings, census_year, staged_ids).to_pandas(types_mapper=pd.ArrowDtype)
+    prior = Warehouse(settings).scan("sentra_census").to_pandas()
+    return ConsolidationInputs(
         census_year=census_year,
-        left_name=candidates["left_key"].map(names["sentra_name"]),
-        right_name=candidates["right_key"].map(names["sentra_name"]),
-        region_code=candidates["left_key"].map(names["region_code"]),
+        staged=staged,
+        prior_census=prior,
+        memo=_load_match_memo(settings, census_year, version),
+        **ledger,
     )
-    if uncertain_links is None or not len(uncertain_links):
-        return within
-    reg = register.set_index("sentra_id")
-    against = uncertain_links.rename(columns={"cluster_key": "left_key", "sentra_id": "right_key"})
-    against = against.assign(
-        census_year=census_year,
-        decision="uncertain",
-        decided_by="auto",
-        left_name=against["left_key"].map(names["sentra_name"]),
-        right_name=against["right_key"].map(reg["sentra_name"]),
-        region_code=against["left_key"].map(names["region_code"]),
-    )
-    return pd.concat([within, against.reindex(columns=within.columns)], ignore_index=True)
-
-
-def _all_submissions(settings: Settings, census_year: int) -> list[SubmissionInfo]:
-    from sqlalchemy import select
-
-    from sentra.ledger.db import session_scope
-    from sentra.ledger.models import Submission
-
-    with session_scope(settings) as session:
-        subs = session.scalars(
-            select(Submission)
-            .where(Submission.census_year == census_year)
-            .order_by(Submission.office_code, Submission.received_at)
-        ).all()
-        return [SubmissionInfo.of(s) for s in subs]
 
 
 def _write_pending(settings: Settings, pending: str, tables: dict[str, pa.Table]) -> None:
     import pyarrow.parquet as pq
 
-    from sentra.staging import _filesystem
+    from sentra.filesystems import filesystem
 
-    fs, root = _filesystem(settings, pending)
+    fs, root = filesystem(settings, pending)
     fs.create_dir(root, recursive=True)
     for name, table in tables.items():
         pq.write_table(table, f"{root}/{name}.parquet", filesystem=fs, compression="zstd")
-
-
-MEMO_PREFIX = "_match_"  # pending files holding the match memo (not published)
-MEMO_LOOKBACK = 20  # versions searched for the newest memo of a year
 
 
 def _load_match_memo(settings: Settings, census_year: int, version: int) -> Any:
     """The match memo of the newest earlier version of this year, or None.
 
     Any version's memo is safe to use: a unit is only taken from it when its inputs
-    and stored links still match (``sentra.matching.incremental``). An unreadable memo
-    (a run killed while writing it) only costs a full recomputation.
+    and stored links still match (``sentra.matching.incremental``); the memo of a
+    version that was never published has links the ledger does not hold, so its units
+    are matched again. An unreadable memo (a run killed while writing it) only costs a
+    full recomputation.
     """
     import pyarrow.fs as pafs
     import pyarrow.parquet as pq
 
+    from sentra.filesystems import filesystem
     from sentra.matching.incremental import MatchMemo
-    from sentra.staging import _filesystem
 
     for older in range(version - 1, max(0, version - 1 - MEMO_LOOKBACK), -1):
-        fs, root = _filesystem(settings, _pending_dir(settings, census_year, older))
+        fs, root = filesystem(settings, _pending_dir(settings, census_year, older))
         marker = f"{root}/{MEMO_PREFIX}units.parquet"
         if fs.get_file_info(marker).type != pafs.FileType.File:
             continue
@@ -526,84 +311,49 @@ def _load_match_memo(settings: Settings, census_year: int, version: int) -> Any:
     return None
 
 
-def _read_pending(settings: Settings, pending: str) -> dict[str, pa.Table]:
+def _read_pending(settings: Settings, pending: str, *, ledger: bool = False) -> dict[str, pa.Table]:
+    """The pending tables (year tables + ``sentra``), and the ledger writes if asked."""
     import pyarrow.parquet as pq
 
-    from sentra.staging import _filesystem
+    from sentra.filesystems import filesystem
 
-    fs, root = _filesystem(settings, pending)
-    names = (*YEAR_TABLES, "sentra")
+    fs, root = filesystem(settings, pending)
+    names = [*YEAR_TABLES, "sentra"]
+    if ledger:
+        names += [f"{LEDGER_PREFIX}{n}" for n in ("register_entries", "links", "contacts")]
     return {name: pq.read_table(f"{root}/{name}.parquet", filesystem=fs) for name in names}
 
 
-# ---------------------------------------------------------------------------- audit
-
-
 def audit(
-    census_year: int, consolidation: dict[str, Any], settings: Settings | None = None
-) -> dict[str, Any]:
+    census_year: int, consolidation: ConsolidationResult, settings: Settings | None = None
+) -> AuditResult:
     """Check the written tables before anyone can see them; raise :class:`AuditError` if broken.
 
-    Row conservation: every staged row of every current submission appears exactly
-    once in ``submission_rows`` with a verdict; rejected rows carry reasons; accepted
-    and merged rows carry a sentra_id; one ``sentra_census`` row per sentra; no PII.
+    The checks are :func:`sentra.consolidation.audit`'s; this task only reads the
+    pending folder. It touches neither the ledger nor the warehouse.
     """
-    import pyarrow.compute as pc
-
-    from sentra.schema import PII_COLUMNS
+    from sentra.consolidation import audit as audit_tables
 
     if not consolidation.get("changed"):
         return {"census_year": census_year, "skipped": True}
     settings = resolve_settings(settings)
-    tables = _read_pending(settings, consolidation["pending"])
-    problems: list[str] = []
-    rows = tables["submission_rows"]
-    subs = tables["submissions"].to_pandas()
-    staged_subs = subs[subs["status"].isin(STAGED_STATUSES)]
-    expected = int(staged_subs["rows_total"].fillna(0).sum())
-    if rows.num_rows != expected:
-        problems.append(f"submission_rows has {rows.num_rows} rows, submissions declare {expected}")
-    keys = rows.column("record_key")
-    if pc.count_distinct(keys).as_py() != rows.num_rows:
-        problems.append("a source row appears more than once in submission_rows")
-    verdicts = rows.column("verdict")
-    rejected = pc.equal(verdicts, "rejected")
-    no_reason = pc.and_(rejected, pc.equal(pc.list_value_length(rows.column("reason_codes")), 0))
-    if pc.sum(no_reason).as_py():
-        problems.append(f"{pc.sum(no_reason).as_py()} rejected rows carry no reason code")
-    linked = pc.is_in(verdicts, value_set=__import__("pyarrow").array(["accepted", "merged"]))
-    unlinked = pc.and_(linked, pc.is_null(rows.column("sentra_id")))
-    if pc.sum(unlinked).as_py():
-        problems.append(f"{pc.sum(unlinked).as_py()} accepted/merged rows have no sentra_id")
-    census = tables["sentra_census"]
-    if pc.count_distinct(census.column("sentra_id")).as_py() != census.num_rows:
-        problems.append("sentra_census has more than one row for a sentra")
-    accepted_rows = pc.sum(pc.equal(verdicts, "accepted")).as_py() or 0
-    if accepted_rows < census.num_rows:
-        problems.append(f"{census.num_rows} sentra from only {accepted_rows} accepted rows")
-    for name, table in tables.items():
-        leaked = sorted(set(table.column_names) & set(PII_COLUMNS))
-        if leaked:
-            problems.append(f"table {name} carries personal data columns {leaked}")
-    if problems:
-        raise AuditError(f"census {census_year} consolidation failed audit: " + "; ".join(problems))
-    return {
-        "census_year": census_year,
-        "rows": rows.num_rows,
-        "sentra": census.num_rows,
-        "ok": True,
-    }
-
-
-# -------------------------------------------------------------------------- publish
+    return audit_tables(census_year, _read_pending(settings, consolidation["pending"]))  # type: ignore[return-value]
 
 
 def publish(
-    census_year: int, consolidation: dict[str, Any], settings: Settings | None = None
-) -> dict[str, Any]:
-    """Commit the audited tables to the warehouse as one publication."""
+    census_year: int, consolidation: ConsolidationResult, settings: Settings | None = None
+) -> PublicationResult:
+    """Register the new sentra and commit the audited tables as one publication.
+
+    Under the census year's lock and in one ledger transaction: the audit is checked
+    again (whoever calls this), the new register entries, links and contacts are
+    written, the warehouse publication is committed and the run recorded as
+    published. A failure anywhere rolls the ledger back; a rerun converges.
+    """
+    from sentra.consolidation import audit as audit_tables
     from sentra.ledger import repository as repo
     from sentra.ledger.db import session_scope
+    from sentra.ledger.models import Consolidation
     from sentra.warehouse import Warehouse
 
     settings = resolve_settings(settings)
@@ -612,14 +362,34 @@ def publish(
             last = repo.latest_consolidation(session, census_year)
             content_hash = last.content_hash if last else ""
         return {"census_year": census_year, "changed": False, "content_hash": content_hash}
-    tables = _read_pending(settings, consolidation["pending"])
+    tables = _read_pending(settings, consolidation["pending"], ledger=True)
+    writes = LedgerWrites.from_tables(
+        {name: tables.pop(name) for name in list(tables) if name.startswith(LEDGER_PREFIX)}
+    )
+    audit_tables(census_year, tables)
     register = tables.pop("sentra")
-    publication = Warehouse(settings).publish(census_year, tables, register=register)
-    content_hash = hash_json(publication.digests)  # the warehouse digests every table
-    with session_scope(settings) as session:
+    with _year_lock(census_year, settings), session_scope(settings) as session:
+        run = session.get(Consolidation, consolidation["consolidation_id"])
+        latest = repo.latest_consolidation(session, census_year)
+        if run is None or latest is None or latest.id != run.id or run.status != "written":
+            raise StaleConsolidation(
+                f"census {census_year}: consolidation version {consolidation['version']} is "
+                f"{run.status if run else 'missing'}, the newest is version "
+                f"{latest.version if latest else '-'}; publish the newest one instead"
+            )
+        new_sentra = repo.record_consolidation(
+            session,
+            census_year,
+            register_entries=writes.register_entries,
+            links=writes.links,
+            contacts=writes.contacts,
+        )
+        session.flush()  # an id clash fails here, before anything is published
+        publication = Warehouse(settings).publish(census_year, tables, register=register)
+        content_hash = hash_json(publication.digests)  # the warehouse digests every table
         repo.finish_consolidation(
             session,
-            consolidation["consolidation_id"],
+            run.id,
             status="published",
             content_hash=content_hash,
             snapshot_ids=getattr(publication, "snapshot_ids", None),
@@ -631,4 +401,5 @@ def publish(
         "changed": previous != content_hash,
         "version": consolidation["version"],
         "content_hash": content_hash,
+        "new_sentra": new_sentra,
     }

@@ -11,12 +11,9 @@ import logging
 from typing import Any
 
 from sentra.config import Settings
-from sentra.tasks.common import (
-    AuditError,
-    SubmissionInfo,
-    consolidation_inputs_hash,
-    resolve_settings,
-)
+from sentra.consolidation import AuditError
+from sentra.ledger.repository import SubmissionInfo
+from sentra.tasks.common import consolidation_inputs_hash, resolve_settings
 
 log = logging.getLogger(__name__)
 
