@@ -5,7 +5,7 @@ from __future__ import annotations
 from airflow.sdk import dag, task
 
 from sentra.assets import STAGED_SUBMISSIONS
-from sentra.orchestration import OWNER, TAGS, census_year_param, dag_settings
+from sentra.orchestration import OWNER, TAGS, census_year_param, census_year_task, dag_settings
 
 DOC_MD = f"""
 # census_ingest
@@ -35,16 +35,10 @@ on the submission and reported to the office.
     schedule="@daily",
     tags=TAGS["ingest"],
     doc_md=DOC_MD,
-    params=census_year_param("the current year"),
+    params=census_year_param("the run's logical date, in Asia/Jakarta"),
     **dag_settings(),
 )
 def census_ingest() -> None:
-    @task
-    def resolve_census_year(params: dict | None = None) -> int:
-        from sentra.orchestration import census_year_from
-
-        return census_year_from(params)
-
     @task
     def prepare() -> dict:
         from sentra.tasks import ingest
@@ -81,7 +75,7 @@ def census_ingest() -> None:
 
         return ingest.check_all_processed(census_year)
 
-    year = resolve_census_year()
+    year = census_year_task()()
     ready = prepare()
     submissions = discover(year)
     ready >> submissions

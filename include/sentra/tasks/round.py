@@ -7,29 +7,34 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sentra.census_round import advance
+from sentra.config import Settings
+from sentra.tasks.common import resolve_settings
 
 log = logging.getLogger(__name__)
 
-ROUND_TIMEZONE = "Asia/Jakarta"  # the round's days are the ministry's days
 
+def advance_day(
+    params: dict[str, Any], logical_date: datetime | None, settings: Settings | None = None
+) -> dict[str, Any]:
+    """The run's day in Jakarta and its census year (:mod:`sentra.census_year`) → :func:`advance`.
 
-def advance_day(params: dict[str, Any], logical_date: datetime | None) -> dict[str, Any]:
-    """The Airflow task: the run's day (in Jakarta) and params → :func:`advance`."""
-    from zoneinfo import ZoneInfo
+    ``logical_date`` is the run's (for a manual run without one, when it was queued):
+    a cleared run re-run days later still does its own day's work.
+    """
+    from sentra.census_year import census_day, census_year_of_run
 
-    from sentra.config import get_settings
-    from sentra.orchestration import census_year_from
-
-    moment = logical_date or datetime.now(UTC)
-    today = moment.astimezone(ZoneInfo(ROUND_TIMEZONE)).date()
-    census_year = census_year_from(params, moment)
+    if logical_date is None:
+        raise ValueError("census_round needs the run's logical date (or run_after)")
+    moment = logical_date if logical_date.tzinfo else logical_date.replace(tzinfo=UTC)
+    today = census_day(moment)
+    census_year = census_year_of_run(params, moment)
     day = advance(
-        get_settings(),
+        resolve_settings(settings),
         census_year,
         today,
         open_date=params.get("open_date"),
         deadline=params.get("deadline"),
-        now=moment if moment.tzinfo else moment.replace(tzinfo=UTC),
+        now=moment,
     )
     log.info("census %s round on %s: %s", census_year, today, day.as_dict())
     return day.as_dict()
