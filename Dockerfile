@@ -31,7 +31,7 @@ COPY --chown=airflow:0 expectations /opt/sentra/expectations
 COPY --chown=airflow:0 deploy /opt/sentra/deploy
 RUN pip install --no-cache-dir --no-deps -e /opt/sentra \
     && python -c "import airflow, sys; v = airflow.__version__; sys.exit(None if v == '${AIRFLOW_VERSION}' else f'Airflow {v} != ${AIRFLOW_VERSION}: the lock and the base image disagree')" \
-    && python -c "import sentra.pipeline, sentra.cli" \
+    && python -c "import sentra.tasks.ingest, sentra.tasks.consolidate, sentra.cli" \
     && sentra --help > /dev/null
 
 COPY --chown=airflow:0 dags /opt/airflow/dags

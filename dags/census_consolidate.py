@@ -4,22 +4,31 @@ from __future__ import annotations
 
 from airflow.sdk import ExceptionRetryPolicy, RetryAction, RetryRule, dag, task, task_group
 
-from sentra.assets import ROUND_CLOSED, STAGED_SUBMISSIONS, WAREHOUSE_PUBLICATION
+from sentra.assets import (
+    REVIEW_DECISIONS,
+    ROUND_CLOSED,
+    STAGED_SUBMISSIONS,
+    WAREHOUSE_PUBLICATION,
+)
 from sentra.orchestration import OWNER, TAGS, census_year_param, census_years_task, dag_settings
 
 DOC_MD = f"""
 # census_consolidate
 
-For each census year with newly staged submissions: **write** (deduplicate within the
-round, link every sentra to the national register with a stable `sentra_id`, derive
-active / at-risk / not-reported / inactive status with reasons and history) →
-**audit** (row conservation, one row per sentra, no personal data) → **publish** (one
-Iceberg publication; readers see the previous one until it commits). Then emits
+For each census year with newly staged submissions: **consolidate** (one read of
+the ledger and the staged rows; deduplicate within the round, link every sentra to the
+national register with a stable `sentra_id`, derive active / at-risk / not-reported /
+inactive status with reasons and history; the tables go to a pending folder) →
+**audit** (row conservation, one row per sentra, no personal data) → **publish** (new
+sentra registered, links and contacts saved and one Iceberg publication, in one ledger
+transaction; readers see the previous one until it commits). A consolidation that
+fails its audit has handed out no `sentra_id`. Then emits
 `sentra_warehouse_publication`, which triggers `census_reports`.
 
-Triggered by `sentra_staged_submissions` (new files) or `sentra_round_closed` (the
-deadline passed: the final consolidation); trigger manually with `census_year` after a
-reviewer's decision. Unchanged inputs make a rerun a no-op (no new snapshot).
+Triggered by `sentra_staged_submissions` (new files), `sentra_round_closed` (the
+deadline passed: the final consolidation) or `sentra_review_decisions` (a reviewer's
+decision changed what is consolidated); trigger manually with `census_year`.
+Unchanged inputs make a rerun a no-op (no new snapshot).
 
 **Owner:** {OWNER}.
 
@@ -30,13 +39,13 @@ A `publish` failure leaves the previous publication visible; clear it to retry.
 
 # An audit failure is deterministic: retrying cannot help, so fail at once.
 AUDIT_POLICY = ExceptionRetryPolicy(
-    rules=[RetryRule(exception="sentra.pipeline.AuditError", action=RetryAction.FAIL)]
+    rules=[RetryRule(exception="sentra.consolidation.AuditError", action=RetryAction.FAIL)]
 )
 
 
 @dag(
     dag_id="census_consolidate",
-    schedule=STAGED_SUBMISSIONS | ROUND_CLOSED,
+    schedule=STAGED_SUBMISSIONS | ROUND_CLOSED | REVIEW_DECISIONS,
     tags=TAGS["consolidate"],
     doc_md=DOC_MD,
     params=census_year_param("the asset event"),
@@ -47,23 +56,23 @@ def census_consolidate() -> None:
     def one_year(census_year: int) -> None:
         @task(retry_policy=AUDIT_POLICY)
         def consolidate(census_year: int) -> dict:
-            from sentra import pipeline
+            from sentra.tasks import consolidate as tasks
 
-            return pipeline.consolidate(census_year)
+            return tasks.consolidate(census_year)
 
         @task(retry_policy=AUDIT_POLICY)
         def audit(census_year: int, consolidation: dict) -> dict:
-            from sentra import pipeline
+            from sentra.tasks import consolidate as tasks
 
-            return pipeline.audit(census_year, consolidation)
+            return tasks.audit(census_year, consolidation)
 
         @task(outlets=[WAREHOUSE_PUBLICATION])
         def publish(census_year: int, consolidation: dict, *, outlet_events=None) -> dict:
             from airflow.sdk.exceptions import AirflowSkipException
 
-            from sentra import pipeline
+            from sentra.tasks import consolidate as tasks
 
-            published = pipeline.publish(census_year, consolidation)
+            published = tasks.publish(census_year, consolidation)
             if not published["changed"]:
                 raise AirflowSkipException(f"census {census_year}: warehouse already current")
             outlet_events[WAREHOUSE_PUBLICATION].extra = {"census_year": census_year}
@@ -72,7 +81,9 @@ def census_consolidate() -> None:
         written = consolidate(census_year)
         audit(census_year, written) >> publish(census_year, written)
 
-    one_year.expand(census_year=census_years_task(STAGED_SUBMISSIONS, ROUND_CLOSED)())
+    one_year.expand(
+        census_year=census_years_task(STAGED_SUBMISSIONS, ROUND_CLOSED, REVIEW_DECISIONS)()
+    )
 
 
 census_consolidate()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from airflow.sdk import dag, task
 
 from sentra.assets import STAGED_SUBMISSIONS
-from sentra.orchestration import OWNER, TAGS, census_year_param, dag_settings
+from sentra.orchestration import OWNER, TAGS, census_year_param, census_year_task, dag_settings
 
 DOC_MD = f"""
 # census_ingest
@@ -35,41 +35,35 @@ on the submission and reported to the office.
     schedule="@daily",
     tags=TAGS["ingest"],
     doc_md=DOC_MD,
-    params=census_year_param("the current year"),
+    params=census_year_param("the run's logical date, in Asia/Jakarta"),
     **dag_settings(),
 )
 def census_ingest() -> None:
     @task
-    def resolve_census_year(params: dict | None = None) -> int:
-        from sentra.orchestration import census_year_from
-
-        return census_year_from(params)
-
-    @task
     def prepare() -> dict:
-        from sentra import pipeline
+        from sentra.tasks import ingest
 
-        return pipeline.prepare()
+        return ingest.prepare()
 
     @task
     def discover(census_year: int) -> list[str]:
-        from sentra import pipeline
+        from sentra.tasks import ingest
 
-        return pipeline.discover(census_year)
+        return ingest.discover(census_year)
 
     @task(pool="sentra_ingest", max_active_tis_per_dagrun=4)
     def process_submission(submission_id: str) -> dict:
-        from sentra import pipeline
+        from sentra.tasks import ingest
 
-        return pipeline.process_submission(submission_id)
+        return ingest.process_submission(submission_id)
 
     @task(trigger_rule="all_done", outlets=[STAGED_SUBMISSIONS])
     def announce_staged(census_year: int, *, outlet_events=None) -> dict:
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from sentra import pipeline
+        from sentra.tasks import ingest
 
-        pending = pipeline.pending_changes(census_year)
+        pending = ingest.pending_changes(census_year)
         if not pending["changed"]:
             raise AirflowSkipException(f"census {census_year}: nothing new to consolidate")
         outlet_events[STAGED_SUBMISSIONS].extra = {"census_year": census_year}
@@ -77,11 +71,11 @@ def census_ingest() -> None:
 
     @task(trigger_rule="all_done")
     def check_all_processed(census_year: int) -> dict:
-        from sentra import pipeline
+        from sentra.tasks import ingest
 
-        return pipeline.check_all_processed(census_year)
+        return ingest.check_all_processed(census_year)
 
-    year = resolve_census_year()
+    year = census_year_task()()
     ready = prepare()
     submissions = discover(year)
     ready >> submissions

@@ -39,9 +39,9 @@ failed ones are sent.
 def census_reports() -> None:
     @task
     def send_reports(census_year: int) -> dict:
-        from sentra import pipeline
+        from sentra.tasks import reports
 
-        return pipeline.send_reports(census_year)
+        return reports.send_reports(census_year)
 
     send_reports.expand(census_year=census_years_task(WAREHOUSE_PUBLICATION)())
 

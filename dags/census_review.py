@@ -4,10 +4,17 @@ confirms sentra about to be declared inactive."""
 from __future__ import annotations
 
 from airflow.providers.standard.operators.hitl import HITLOperator
-from airflow.sdk import Param, dag, task
+from airflow.sdk import ExceptionRetryPolicy, Param, RetryAction, RetryRule, dag, task
 
-from sentra.assets import STAGED_SUBMISSIONS, WAREHOUSE_PUBLICATION
-from sentra.orchestration import OWNER, TAGS, census_year_param, census_years_task, dag_settings
+from sentra.assets import REVIEW_DECISIONS, STAGED_SUBMISSIONS, WAREHOUSE_PUBLICATION
+from sentra.orchestration import (
+    OWNER,
+    TAGS,
+    census_year_param,
+    census_years_task,
+    dag_settings,
+    review_expiry,
+)
 
 DOC_MD = f"""
 # census_review
@@ -28,8 +35,11 @@ the loop), one task per question:
 Every answer is written to the ledger with the responding user and time
 (`submission_review`, `match_decision`, `status_review`) and respected by every later
 run and round. Approvals, pair decisions and kept sentra then trigger
-`census_consolidate` (asset `sentra_staged_submissions`). Runs after each ingest and
-each publication; a run with nothing to decide finishes at once.
+`census_consolidate` (asset `sentra_review_decisions`). Runs after each ingest and
+each publication; the questions are computed once per run; a run with nothing to
+decide finishes at once. A question unanswered for `SENTRA_REVIEW_EXPIRY_DAYS` (default
+7) expires: its task fails, the engineers are mailed, nothing is recorded, and the next
+run asks it again.
 
 **Owner:** {OWNER}. Reviewers: the central office's data stewards.
 
@@ -37,6 +47,17 @@ each publication; a run with nothing to decide finishes at once.
 comment) or a mail error; answer again in a new run (the question is asked again
 because nothing was recorded), or fix `smtp_default` and clear the task.
 """
+
+# An expired question is not retried: a retry would only ask it again at once and
+# keep the run (and every run queued behind it) waiting another expiry period.
+EXPIRY_POLICY = ExceptionRetryPolicy(
+    rules=[
+        RetryRule(
+            exception="airflow.providers.standard.exceptions.HITLTimeoutError",
+            action=RetryAction.FAIL,
+        )
+    ]
+)
 
 COMMENT = {
     "komentar": Param(
@@ -54,82 +75,88 @@ COMMENT = {
     tags=TAGS["review"],
     doc_md=DOC_MD,
     params=census_year_param("the asset events"),
-    **dag_settings(),
+    **dag_settings("review"),
 )
 def census_review() -> None:
     years = census_years_task(STAGED_SUBMISSIONS, WAREHOUSE_PUBLICATION)()
 
     @task
-    def held_submissions(census_years: list[int]) -> list[dict]:
-        from sentra.review import review_questions
+    def questions(census_years: list[int]) -> dict[str, list[dict]]:
+        from sentra.tasks.review import review_questions
 
-        return review_questions(census_years)["submissions"]
+        return review_questions(census_years)
+
+    # Airflow maps over a task's whole return value only: one cheap pick per kind.
+    @task
+    def held_submissions(asked: dict[str, list[dict]]) -> list[dict]:
+        return asked["submissions"]
 
     @task
-    def pair_batches(census_years: list[int]) -> list[dict]:
-        from sentra.review import review_questions
+    def pair_batches(asked: dict[str, list[dict]]) -> list[dict]:
+        return asked["pairs"]
 
-        return review_questions(census_years)["pairs"]
+    @task
+    def inactive_batches(asked: dict[str, list[dict]]) -> list[dict]:
+        return asked["inactive"]
 
     @task
     def submission_question(held: dict) -> dict:
-        return {"subject": held["subject"], "body": held["body"]}
+        from sentra.tasks.review import submission_question
+
+        return submission_question(held)
 
     @task
     def pair_question(batch: dict) -> dict:
-        from sentra.review import PAIR_BODY
+        from sentra.tasks.review import pair_question
 
-        return {"subject": batch["subject"], "options": batch["options"], "body": PAIR_BODY}
-
-    @task
-    def inactive_batches(census_years: list[int]) -> list[dict]:
-        from sentra.review import review_questions
-
-        return review_questions(census_years)["inactive"]
+        return pair_question(batch)
 
     @task
     def inactive_question(batch: dict) -> dict:
-        from sentra.review import KEEP_OPEN_BODY
+        from sentra.tasks.review import inactive_question
 
-        return {"subject": batch["subject"], "options": batch["options"], "body": KEEP_OPEN_BODY}
+        return inactive_question(batch)
 
-    held = held_submissions(years)
-    batches = pair_batches(years)
-    dying = inactive_batches(years)
+    asked = questions(years)  # computed once, with one scan of the warehouse and ledger
+    held, batches, dying = held_submissions(asked), pair_batches(asked), inactive_batches(asked)
+    # A question unanswered for SENTRA_REVIEW_EXPIRY_DAYS expires: its task fails (the
+    # engineers are mailed), nothing is recorded, and the next run asks it again.
+    waits = {"response_timeout": review_expiry(), "retry_policy": EXPIRY_POLICY}
     review_submission = HITLOperator.partial(
         task_id="review_submission",
         options=["Setujui", "Kembalikan ke dinas"],
         params=COMMENT,
+        **waits,
     ).expand_kwargs(submission_question.expand(held=held))
-    review_pairs = HITLOperator.partial(task_id="review_pairs", multiple=True).expand_kwargs(
-        pair_question.expand(batch=batches)
-    )
-    review_inactive = HITLOperator.partial(task_id="review_inactive", multiple=True).expand_kwargs(
-        inactive_question.expand(batch=dying)
-    )
+    review_pairs = HITLOperator.partial(
+        task_id="review_pairs", multiple=True, **waits
+    ).expand_kwargs(pair_question.expand(batch=batches))
+    review_inactive = HITLOperator.partial(
+        task_id="review_inactive", multiple=True, **waits
+    ).expand_kwargs(inactive_question.expand(batch=dying))
 
     @task
     def apply_submission(item: tuple[dict, dict]) -> dict:
-        from sentra.review import apply_submission_answer
+        from sentra.tasks.review import apply_submission_answer
 
         held, answer = item
         return apply_submission_answer(held, answer)
 
     @task
     def apply_pairs(item: tuple[dict, dict]) -> dict:
-        from sentra.review import apply_pairs_answer
+        from sentra.tasks.review import apply_pairs_answer
 
         batch, answer = item
         return apply_pairs_answer(batch, answer)
 
     @task
     def apply_inactive(item: tuple[dict, dict]) -> dict:
-        from sentra.review import apply_inactive_answer
+        from sentra.tasks.review import apply_inactive_answer
 
         batch, answer = item
         return apply_inactive_answer(batch, answer)
 
-    @task(trigger_rule="none_failed", outlets=[STAGED_SUBMISSIONS])
+    @task(trigger_rule="none_failed", outlets=[REVIEW_DECISIONS])
     def announce(
         submissions: list[dict] | None,
         pairs: list[dict] | None,
@@ -139,14 +166,14 @@ def census_review() -> None:
     ) -> list[int]:
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from sentra.review import years_to_consolidate
+        from sentra.tasks.review import years_to_consolidate
 
         changed = years_to_consolidate(
             list(submissions or []), list(pairs or []), list(inactive or [])
         )
         if not changed:
             raise AirflowSkipException("no decision changes what is consolidated")
-        outlet_events[STAGED_SUBMISSIONS].extra = {
+        outlet_events[REVIEW_DECISIONS].extra = {
             "census_year": max(changed),
             "census_years": changed,
         }

@@ -47,7 +47,9 @@ clear the task: only what was not sent is sent.
     doc_md=DOC_MD,
     params={
         "census_year": Param(
-            None, type=["null", "integer"], description="Census year (default: this year)"
+            None,
+            type=["null", "integer"],
+            description="Census year (default: the run's logical date, in Asia/Jakarta)",
         ),
         "open_date": Param(
             None,
@@ -66,10 +68,11 @@ clear the task: only what was not sent is sent.
 )
 def census_round() -> None:
     @task
-    def advance_round(params: dict | None = None, *, logical_date=None) -> dict:
-        from sentra.census_round import advance_day
+    def advance_round(params: dict | None = None, **context) -> dict:
+        from sentra.orchestration import run_moment
+        from sentra.tasks.round import advance_day
 
-        return advance_day(params or {}, logical_date)
+        return advance_day(params or {}, run_moment(context))
 
     @task(outlets=[ROUND_CLOSED])
     def announce_close(day: dict, *, outlet_events=None) -> dict:

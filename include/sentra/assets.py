@@ -28,3 +28,11 @@ WAREHOUSE_PUBLICATION = Asset(
     uri="x-sentra://warehouse/publication",
     group="sentra",
 )
+
+# census_review → census_consolidate: a reviewer's decision changed what is consolidated
+# (an approval, pair decisions, sentra kept open); extra names the census years.
+REVIEW_DECISIONS = Asset(
+    name="sentra_review_decisions",
+    uri="x-sentra://review/decisions",
+    group="sentra",
+)

@@ -27,7 +27,10 @@ def _authorised() -> Any:
 
 
 def _year(census_year: int | None) -> int:
-    return census_year or datetime.now(UTC).year
+    """The asked year, else today's in Jakarta: the rule of :mod:`sentra.census_year`."""
+    from sentra.census_year import census_year_of_run
+
+    return census_year_of_run({"census_year": census_year}, datetime.now(UTC))
 
 
 def _board(census_year: int | None) -> Any:

@@ -123,6 +123,16 @@ class Settings(BaseSettings):
     data_docs_base_url: str = ""  # where <docs_dir>/data_docs is served, for report links
     smtp_max_attempts: int = 4
 
+    # Bounds and alerts of the Airflow runs (sentra.orchestration, issue #26): a task
+    # running longer than task_timeout_minutes fails (and is retried), a DAG run longer
+    # than dagrun_timeout_hours fails; a review question unanswered for
+    # review_expiry_days expires (nothing is recorded, the next census_review run asks
+    # again). A failed task mails alert_emails (the central office's address if empty).
+    task_timeout_minutes: int = 120
+    dagrun_timeout_hours: int = 12
+    review_expiry_days: int = 7
+    alert_emails: str = ""  # comma-separated addresses
+
     extra: Mapping[str, Any] = Field(default_factory=dict)
 
     @classmethod

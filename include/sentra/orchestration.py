@@ -1,12 +1,13 @@
-"""Small pieces the DAG files share: default task arguments and census-year resolution.
+"""What the DAG files share: default task arguments, bounds, alerts and the census year.
 
-Kept apart from :mod:`sentra.pipeline` so DAG files import nothing heavy at parse time.
+Kept apart from :mod:`sentra.tasks` so DAG files import nothing heavy at parse time:
+this module imports Airflow's task SDK and the settings, nothing else of sentra until
+a task runs. It is the Airflow adapter; nothing below ``sentra.tasks`` imports it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 OWNER = "sentra-data-engineering"
@@ -29,56 +30,50 @@ TAGS = {
 }
 
 
-def census_year_from(params: Mapping[str, Any] | None, now: datetime | None = None) -> int:
-    """The census year a run works on: the ``census_year`` param, else the current year.
-
-    The yearly round is named by the year it is run in, so a scheduled ingest during
-    the round needs no configuration.
-    """
-    value = (params or {}).get("census_year")
-    if value not in (None, ""):
-        year = int(value)
-        if not 2000 <= year <= 2100:
-            raise ValueError(f"census_year {year} is outside 2000..2100")
-        return year
-    return (now or datetime.now(UTC)).year
+def run_moment(context: dict[str, Any]) -> datetime | None:
+    """The run's logical date, or when a manual run without one was queued to run."""
+    moment = context.get("logical_date")
+    if moment is None and context.get("dag_run") is not None:
+        moment = getattr(context["dag_run"], "run_after", None)
+    return moment
 
 
-def census_years_from_events(
-    events: Iterable[Any], params: Mapping[str, Any] | None = None
-) -> list[int]:
-    """Census years named by triggering asset events (``extra["census_year"]``).
-
-    A manual run with a ``census_year`` param wins; an asset-triggered run may carry
-    events for several years when they queued up, and each is processed once.
-    """
-    if params and params.get("census_year") not in (None, ""):
-        return [census_year_from(params)]
-    years = set()
-    for event in events:
-        extra = getattr(event, "extra", None) or {}
-        if "census_year" in extra:
-            years.add(int(extra["census_year"]))
-        years.update(int(y) for y in extra.get("census_years") or ())
-    if not years:
-        return [census_year_from(None)]
-    return sorted(years)
-
-
-def dag_settings() -> dict[str, Any]:
+def dag_settings(kind: str = "batch") -> dict[str, Any]:
     """What every sentra DAG shares: start, no catch-up, one run at a time, task defaults.
 
     One run at a time per DAG keeps a census year's steps from overlapping; catch-up is
-    off because a round is identified by its census year, not by the schedule.
+    off because a round is identified by its census year, not by the schedule. Bounds:
+    every task fails after ``SENTRA_TASK_TIMEOUT_MINUTES`` (and retries), every run
+    after ``SENTRA_DAGRUN_TIMEOUT_HOURS``, so a hung task cannot park the runs behind
+    it; a ``review`` DAG's runs also wait for the reviewers (``SENTRA_REVIEW_EXPIRY_DAYS``).
+    Any failed task mails the data engineers (:func:`notify_failure`).
     """
     import pendulum
 
+    from sentra.config import get_settings
+
+    settings = get_settings()
+    run_timeout = timedelta(hours=settings.dagrun_timeout_hours)
+    if kind == "review":
+        run_timeout += timedelta(days=settings.review_expiry_days)
     return {
         "start_date": pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta"),
         "catchup": False,
         "max_active_runs": 1,
-        "default_args": DEFAULT_ARGS,
+        "dagrun_timeout": run_timeout,
+        "default_args": {
+            **DEFAULT_ARGS,
+            "execution_timeout": timedelta(minutes=settings.task_timeout_minutes),
+            "on_failure_callback": notify_failure,
+        },
     }
+
+
+def review_expiry() -> timedelta:
+    """How long a review question waits for an answer (``SENTRA_REVIEW_EXPIRY_DAYS``)."""
+    from sentra.config import get_settings
+
+    return timedelta(days=get_settings().review_expiry_days)
 
 
 def census_year_param(default_from: str) -> dict[str, Any]:
@@ -92,6 +87,19 @@ def census_year_param(default_from: str) -> dict[str, Any]:
     }
 
 
+def census_year_task() -> Any:
+    """A task returning the census year of a scheduled run (:mod:`sentra.census_year`)."""
+    from airflow.sdk import task
+
+    @task(task_id="census_year")
+    def census_year(params: dict | None = None, **context: Any) -> int:
+        from sentra.census_year import census_year_of_run
+
+        return census_year_of_run(params, run_moment(context))
+
+    return census_year
+
+
 def census_years_task(*assets: Any) -> Any:
     """A task returning the census years an asset-triggered run must process.
 
@@ -100,12 +108,57 @@ def census_years_task(*assets: Any) -> Any:
     from airflow.sdk import task
 
     @task(task_id="census_years")
-    def census_years(params: dict | None = None, *, triggering_asset_events=None) -> list[int]:
-        events = [
-            event
-            for asset in assets
-            for event in (triggering_asset_events[asset] if triggering_asset_events else [])
-        ]
-        return census_years_from_events(events, params)
+    def census_years(params: dict | None = None, **context: Any) -> list[int]:
+        from sentra.census_year import census_years_of_run
+
+        triggering = context.get("triggering_asset_events")
+        events = [event for asset in assets for event in (triggering[asset] if triggering else [])]
+        return census_years_of_run(params, events, run_moment(context))
 
     return census_years
+
+
+def notify_failure(context: dict[str, Any]) -> None:
+    """Mail the data engineers that a task failed: DAG, task, census year, log link.
+
+    Sent through the same transport as the reports (the SMTP Connection
+    ``SENTRA_SMTP_CONN_ID`` in production, the outbox folder in the embedded default)
+    to ``SENTRA_ALERT_EMAILS`` (the central office's address when unset). A callback
+    must never fail the run a second time: a mail error is logged, not raised.
+    """
+    import logging
+
+    from sentra.config import get_settings
+    from sentra.tasks.alerts import failure_message, send_alert
+
+    log = logging.getLogger(__name__)
+    try:
+        settings = get_settings()
+        send_alert(settings, failure_message(settings, _failure_facts(context)))
+    except Exception:
+        log.exception("the failure alert could not be sent")
+
+
+def _failure_facts(context: dict[str, Any]) -> dict[str, Any]:
+    """The plain facts of a failed task instance, for :func:`failure_message`."""
+    from sentra.census_year import census_years_of_run
+
+    ti = context.get("ti") or context.get("task_instance")
+    dag_run = context.get("dag_run")
+    params = context.get("params") or {}
+    try:
+        triggering = context.get("triggering_asset_events") or {}
+        events = [e for events in triggering.values() for e in events]
+        years: list[int] | None = census_years_of_run(params, events, run_moment(context))
+    except Exception:
+        years = None
+    return {
+        "dag_id": getattr(ti, "dag_id", None) or getattr(dag_run, "dag_id", "?"),
+        "task_id": getattr(ti, "task_id", "?"),
+        "map_index": getattr(ti, "map_index", -1),
+        "run_id": getattr(ti, "run_id", None) or getattr(dag_run, "run_id", "?"),
+        "try_number": getattr(ti, "try_number", None),
+        "census_years": years,
+        "log_url": getattr(ti, "log_url", None),
+        "exception": context.get("exception"),
+    }

@@ -108,11 +108,13 @@ def airflow_db():
 
 
 def test_held_files_are_approved_or_returned_through_airflow(tmp_path, airflow_db):
-    from sentra import pipeline, review
+    from sentra import review
     from sentra.config import get_settings
     from sentra.demo import DemoConfig, load_reference, prepare_inputs
     from sentra.ledger.db import session_scope
     from sentra.ledger.models import Submission, SubmissionReview
+    from sentra.tasks import consolidate as consolidate_tasks
+    from sentra.tasks import ingest as ingest_tasks
 
     data = tmp_path / "data"
     cfg = DemoConfig(data_dir=data, n_sentra=80, seed=21, census_years=(2026,), provinces=("34",))
@@ -123,13 +125,13 @@ def test_held_files_are_approved_or_returned_through_airflow(tmp_path, airflow_d
         "SENTRA_INACTIVE_AFTER_MISSED_ROUNDS": "1",  # one round suffices to ask
     }
     settings = get_settings(env_vars)
-    pipeline.prepare(settings)
+    ingest_tasks.prepare(settings)
     load_reference(settings, cfg)
-    for sid in pipeline.discover(2026, settings):
-        pipeline.process_submission(sid, settings)
+    for sid in ingest_tasks.discover(2026, settings):
+        ingest_tasks.process_submission(sid, settings)
     held = review.held_submissions(settings, 2026)
     assert len(held) >= 2, "files with rejected rows are held at a zero threshold"
-    pipeline.publish(2026, pipeline.consolidate(2026, settings), settings)
+    consolidate_tasks.publish(2026, consolidate_tasks.consolidate(2026, settings), settings)
     dying = review.inactive_batches(settings, 2026)
     assert dying, "registered sentra of held or silent offices are about to be declared inactive"
     expected = len(held) + len(review.pair_batches(settings, 2026)) + len(dying)

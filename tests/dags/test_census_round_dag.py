@@ -37,7 +37,7 @@ SCRIPT = textwrap.dedent(
 def test_census_round_opens_sends_forms_and_closes_once(tmp_path):
     from sentra.config import get_settings
     from sentra.demo import DemoConfig, load_reference, prepare_inputs
-    from sentra.pipeline import prepare
+    from sentra.tasks.ingest import prepare
 
     data = tmp_path / "data"
     cfg = DemoConfig(data_dir=data, n_sentra=60, seed=5, census_years=(2026,), provinces=("34",))

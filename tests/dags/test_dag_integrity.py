@@ -38,9 +38,15 @@ def test_dag_follows_house_rules(dagbag, dag_file):
     assert "sentra" in dag.tags
     assert len(dag.tags) >= 2
     assert dag.max_active_runs == 1, "one run at a time per DAG keeps census years consistent"
+    assert dag.dagrun_timeout is not None, "a hung run must not park every later run"
     for t in dag.tasks:
         assert t.owner == "sentra-data-engineering", t.task_id
         assert t.retries >= 2, f"{dag.dag_id}.{t.task_id} needs retries >= 2"
+        assert t.execution_timeout is not None, f"{dag.dag_id}.{t.task_id} has no timeout"
+        assert t.on_failure_callback, f"{dag.dag_id}.{t.task_id} fails silently"
+        if t.task_type == "HITLOperator":
+            expiry = getattr(t, "partial_kwargs", {}).get("response_timeout")
+            assert expiry or t.response_timeout, f"{dag.dag_id}.{t.task_id} never expires"
 
 
 @pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda p: p.stem)

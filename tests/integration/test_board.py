@@ -20,9 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from sentra import pipeline
 from sentra.config import get_settings
 from sentra.demo import DemoConfig, load_reference, prepare_inputs
+from sentra.tasks import consolidate as consolidate_tasks
+from sentra.tasks import ingest as ingest_tasks
+from sentra.tasks import reports as report_tasks
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 YEARS = (2025, 2026)
@@ -35,15 +37,15 @@ def published(tmp_path_factory):
     cfg = DemoConfig(data_dir=data, n_sentra=120, seed=17, census_years=YEARS, provinces=("34",))
     prepare_inputs(cfg)
     settings = get_settings({"SENTRA_DATA_DIR": str(data)})
-    pipeline.prepare(settings)
+    ingest_tasks.prepare(settings)
     load_reference(settings, cfg)
     for year in YEARS:
-        for sid in pipeline.discover(year, settings):
-            pipeline.process_submission(sid, settings)
-        written = pipeline.consolidate(year, settings)
-        pipeline.audit(year, written, settings)
-        pipeline.publish(year, written, settings)
-        pipeline.send_reports(year, settings)
+        for sid in ingest_tasks.discover(year, settings):
+            ingest_tasks.process_submission(sid, settings)
+        written = consolidate_tasks.consolidate(year, settings)
+        consolidate_tasks.audit(year, written, settings)
+        consolidate_tasks.publish(year, written, settings)
+        report_tasks.send_reports(year, settings)
     return settings
 
 

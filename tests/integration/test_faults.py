@@ -15,9 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from sentra import pipeline
 from sentra.config import get_settings
 from sentra.demo import DemoConfig, load_reference, prepare_inputs
+from sentra.tasks import consolidate as consolidate_tasks
+from sentra.tasks import ingest as ingest_tasks
+from sentra.tasks import reports as report_tasks
+from sentra.tasks.consolidate import ConsolidationBusy
 from sentra.warehouse import Warehouse
 from sentra.warehouse.tables import TABLES
 
@@ -32,15 +35,15 @@ class BoomError(RuntimeError):
 
 def _round(settings, *, steps: tuple[str, ...] = ("ingest", "consolidate", "reports")) -> None:
     if "ingest" in steps:
-        for sid in pipeline.discover(YEAR, settings):
-            pipeline.process_submission(sid, settings)
-        pipeline.check_all_processed(YEAR, settings)
+        for sid in ingest_tasks.discover(YEAR, settings):
+            ingest_tasks.process_submission(sid, settings)
+        ingest_tasks.check_all_processed(YEAR, settings)
     if "consolidate" in steps:
-        written = pipeline.consolidate(YEAR, settings)
-        pipeline.audit(YEAR, written, settings)
-        pipeline.publish(YEAR, written, settings)
+        written = consolidate_tasks.consolidate(YEAR, settings)
+        consolidate_tasks.audit(YEAR, written, settings)
+        consolidate_tasks.publish(YEAR, written, settings)
     if "reports" in steps:
-        pipeline.send_reports(YEAR, settings)
+        report_tasks.send_reports(YEAR, settings)
 
 
 def _state(settings) -> dict[str, list[tuple]]:
@@ -66,7 +69,7 @@ def template(tmp_path_factory):
     try:
         settings = get_settings()
         prepare_inputs(cfg)
-        pipeline.prepare(settings)
+        ingest_tasks.prepare(settings)
         load_reference(settings, cfg)
         _round(settings)
         reference = _state(settings)
@@ -89,7 +92,7 @@ def fresh(template, tmp_path, monkeypatch):
         shutil.copy(cfg.data_dir / name, data / name)
     monkeypatch.setenv("SENTRA_DATA_DIR", str(data))
     settings = get_settings()
-    pipeline.prepare(settings)
+    ingest_tasks.prepare(settings)
     load_reference(settings, DemoConfig(data_dir=data, **_same(cfg)))
     return settings, reference, emails
 
@@ -120,7 +123,7 @@ def _fail_once(monkeypatch, target: object, name: str, *, after: int = 0) -> Cal
 
 def test_crash_after_discovery_then_rerun(fresh):
     settings, reference, _ = fresh
-    pipeline.discover(YEAR, settings)  # recorded, nothing processed: the run died here
+    ingest_tasks.discover(YEAR, settings)  # recorded, nothing processed: the run died here
     _round(settings)
     assert _state(settings) == reference
 
@@ -130,16 +133,16 @@ def test_crash_mid_parse_fails_one_submission_only(fresh, monkeypatch):
     from sentra import ingest
 
     _fail_once(monkeypatch, ingest, "read_submission", after=2)
-    ids = pipeline.discover(YEAR, settings)
+    ids = ingest_tasks.discover(YEAR, settings)
     outcomes = []
     for sid in ids:
         try:
-            outcomes.append(pipeline.process_submission(sid, settings)["status"])
+            outcomes.append(ingest_tasks.process_submission(sid, settings)["status"])
         except BoomError:
             outcomes.append("crashed")
     assert outcomes.count("crashed") == 1, "one broken submission never blocks the others"
     with pytest.raises(RuntimeError, match="not processed"):
-        pipeline.check_all_processed(YEAR, settings)
+        ingest_tasks.check_all_processed(YEAR, settings)
     _round(settings)  # the task retry / rerun picks up exactly what is left
     assert _state(settings) == reference
 
@@ -162,7 +165,7 @@ def test_crash_mid_status_publishes_nothing_then_converges(fresh, monkeypatch):
     _round(settings, steps=("ingest",))
     _fail_once(monkeypatch, status, "derive")
     with pytest.raises(BoomError):
-        pipeline.consolidate(YEAR, settings)
+        consolidate_tasks.consolidate(YEAR, settings)
     assert Warehouse(settings).latest_publication(YEAR) is None, "nothing half-published"
     _round(settings, steps=("consolidate", "reports"))
     assert _state(settings) == reference
@@ -172,10 +175,10 @@ def test_crash_between_table_commits_then_converges(fresh, monkeypatch):
     settings, reference, _ = fresh
     _round(settings, steps=("ingest",))
     _fail_once(monkeypatch, Warehouse, "_commit", after=3)
-    written = pipeline.consolidate(YEAR, settings)
-    pipeline.audit(YEAR, written, settings)
+    written = consolidate_tasks.consolidate(YEAR, settings)
+    consolidate_tasks.audit(YEAR, written, settings)
     with pytest.raises(BoomError):
-        pipeline.publish(YEAR, written, settings)
+        consolidate_tasks.publish(YEAR, written, settings)
     assert Warehouse(settings).latest_publication(YEAR) is None, "readers see no partial state"
     _round(settings, steps=("consolidate", "reports"))
     assert _state(settings) == reference
@@ -199,9 +202,9 @@ def test_crash_mid_report_send_sends_each_report_exactly_once(fresh, monkeypatch
     monkeypatch.setattr(OutboxTransport, "send", flaky)
     fast = settings.__class__(**{**settings.__dict__, "smtp_max_attempts": 1})
     with pytest.raises(RuntimeError, match=r"not delivered"):
-        pipeline.send_reports(YEAR, fast)
+        report_tasks.send_reports(YEAR, fast)
     monkeypatch.setattr(OutboxTransport, "send", original)
-    pipeline.send_reports(YEAR, settings)
+    report_tasks.send_reports(YEAR, settings)
     ids = [m for m in sent_to if m != "crash"]
     outbox = sorted(settings.outbox_dir.glob("*.eml"))
     assert len(outbox) == emails, "every report, once"
@@ -219,7 +222,7 @@ def test_ledger_unavailable_is_a_clear_error(tmp_path):
     from sqlalchemy.exc import OperationalError
 
     with pytest.raises(OperationalError, match=r"127\.0\.0\.1"):
-        pipeline.discover(YEAR, bad)
+        ingest_tasks.discover(YEAR, bad)
 
 
 def test_disk_full_on_the_warehouse_path_leaves_the_previous_state(fresh, monkeypatch):
@@ -253,10 +256,10 @@ def test_two_consolidations_of_the_same_year_at_once(fresh):
 
     def consolidate() -> None:
         try:
-            written = pipeline.consolidate(YEAR, settings)
-            pipeline.audit(YEAR, written, settings)
-            pipeline.publish(YEAR, written, settings)
-        except (IntegrityError, OperationalError, pipeline.ConsolidationBusy) as exc:  # the loser
+            written = consolidate_tasks.consolidate(YEAR, settings)
+            consolidate_tasks.audit(YEAR, written, settings)
+            consolidate_tasks.publish(YEAR, written, settings)
+        except (IntegrityError, OperationalError, ConsolidationBusy) as exc:  # the loser
             errors.append(exc)
 
     threads = [threading.Thread(target=consolidate) for _ in range(2)]
@@ -293,9 +296,72 @@ def test_a_running_consolidation_turns_the_second_away(fresh):
     settings, reference, _ = fresh
     _round(settings, steps=("ingest",))
     with census_year_lock(YEAR, settings):  # a consolidation in another process
-        with pytest.raises(pipeline.ConsolidationBusy, match="another consolidation"):
-            pipeline.consolidate(YEAR, settings)
+        with pytest.raises(consolidate_tasks.ConsolidationBusy, match="another consolidation"):
+            consolidate_tasks.consolidate(YEAR, settings)
         with census_year_lock(YEAR + 1, settings):  # other years are not held up
             pass
     _round(settings, steps=("consolidate", "reports"))  # Airflow's retry
     assert _state(settings) == reference
+
+
+def _ledger_writes(settings) -> dict[str, list[tuple]]:
+    """What a consolidation hands out in the ledger: register entries, links, contacts."""
+    from sqlalchemy import select
+
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import SentraContact
+
+    with session_scope(settings) as session:
+        return {
+            "register": sorted(repo.load_register(session)["sentra_id"]),
+            "links": sorted(
+                (r.record_key, r.sentra_id) for r in repo.load_links(session, YEAR).itertuples()
+            ),
+            "contacts": sorted(session.scalars(select(SentraContact.sentra_id)).all()),
+        }
+
+
+def test_a_failed_audit_hands_out_no_sentra_id(fresh):
+    """Bad data that slips through to the audit: nothing registered, linked or published.
+
+    The ledger says one submission has a row more than its staged file holds (row
+    conservation breaks). The audit refuses, and so does a publish called anyway; the
+    register, links and contacts are as before and the warehouse holds nothing. Once
+    the ledger is right again, the new sentra get the ids right after the register's
+    last: the failed run used none up.
+    """
+    from sentra.consolidation import AuditError
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import Submission
+
+    settings, reference, _ = fresh
+    _round(settings, steps=("ingest",))
+    before = _ledger_writes(settings)
+    with session_scope(settings) as session:
+        sub = session.get(Submission, repo.current_submissions(session, YEAR)[0].submission_id)
+        sub.rows_total += 1
+        broken, rows_total = sub.submission_id, sub.rows_total
+
+    written = consolidate_tasks.consolidate(YEAR, settings)
+    assert written["new_sentra"] > 0, "the round has new sentra to register"
+    with pytest.raises(AuditError, match="submission_rows has"):
+        consolidate_tasks.audit(YEAR, written, settings)
+    with pytest.raises(AuditError, match="submission_rows has"):
+        consolidate_tasks.publish(YEAR, written, settings)
+    assert _ledger_writes(settings) == before
+    assert Warehouse(settings).scan("sentra").num_rows == 0
+
+    with session_scope(settings) as session:
+        session.get(Submission, broken).rows_total = rows_total - 1
+    _round(settings, steps=("consolidate", "reports"))
+    assert _state(settings) == reference
+    after = _ledger_writes(settings)
+    new_ids = sorted(set(after["register"]) - set(before["register"]))
+    assert len(new_ids) == written["new_sentra"]
+    for prefix in {i[:5] for i in new_ids}:
+        old = [i for i in before["register"] if i.startswith(prefix)]
+        mine = [i for i in new_ids if i.startswith(prefix)]
+        first = repo.sentra_seq(max(old)) + 1 if old else 1
+        assert [repo.sentra_seq(i) for i in mine] == list(range(first, first + len(mine)))

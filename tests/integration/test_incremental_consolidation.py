@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from test_faults import _round, _same, _state
 
-from sentra import pipeline
 from sentra.config import get_settings
 from sentra.demo import DemoConfig, load_reference, prepare_inputs
+from sentra.tasks import consolidate as consolidate_tasks
+from sentra.tasks import ingest as ingest_tasks
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 YEAR = 2026
@@ -43,7 +44,7 @@ def _folder(cfg: DemoConfig, data: Path, late: str, monkeypatch) -> object:
     shutil.move(data / "landing" / str(YEAR) / late, data / "held")
     monkeypatch.setenv("SENTRA_DATA_DIR", str(data))
     settings = get_settings()
-    pipeline.prepare(settings)
+    ingest_tasks.prepare(settings)
     load_reference(settings, DemoConfig(data_dir=data, **_same(cfg)))
     _round(settings, steps=("ingest", "consolidate"))
     return settings
@@ -51,11 +52,11 @@ def _folder(cfg: DemoConfig, data: Path, late: str, monkeypatch) -> object:
 
 def _late(settings, data: Path, late: str) -> dict:
     shutil.move(data / "held", data / "landing" / str(YEAR) / late)
-    for sid in pipeline.discover(YEAR, settings):
-        pipeline.process_submission(sid, settings)
-    written = pipeline.consolidate(YEAR, settings)
-    pipeline.audit(YEAR, written, settings)
-    pipeline.publish(YEAR, written, settings)
+    for sid in ingest_tasks.discover(YEAR, settings):
+        ingest_tasks.process_submission(sid, settings)
+    written = consolidate_tasks.consolidate(YEAR, settings)
+    consolidate_tasks.audit(YEAR, written, settings)
+    consolidate_tasks.publish(YEAR, written, settings)
     return written
 
 

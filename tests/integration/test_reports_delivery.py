@@ -68,9 +68,10 @@ def _poison(landing: Path) -> str:
 def published(tmp_path_factory):
     import os
 
-    from sentra import pipeline
     from sentra.config import get_settings
     from sentra.demo import DemoConfig, load_reference, prepare_inputs
+    from sentra.tasks import consolidate as consolidate_tasks
+    from sentra.tasks import ingest as ingest_tasks
 
     data = tmp_path_factory.mktemp("reports") / "data"
     old = os.environ.get("SENTRA_DATA_DIR")
@@ -82,13 +83,13 @@ def published(tmp_path_factory):
         )
         prepare_inputs(cfg)
         office = _poison(data / "landing")
-        pipeline.prepare(settings)
+        ingest_tasks.prepare(settings)
         load_reference(settings, cfg)
-        for sid in pipeline.discover(2026, settings):
-            pipeline.process_submission(sid, settings)
-        written = pipeline.consolidate(2026, settings)
-        pipeline.audit(2026, written, settings)
-        pipeline.publish(2026, written, settings)
+        for sid in ingest_tasks.discover(2026, settings):
+            ingest_tasks.process_submission(sid, settings)
+        written = consolidate_tasks.consolidate(2026, settings)
+        consolidate_tasks.audit(2026, written, settings)
+        consolidate_tasks.publish(2026, written, settings)
         yield settings, office
     finally:
         if old is None:

@@ -12,11 +12,14 @@ from email import policy
 
 import pytest
 
-from sentra import pipeline, review
+from sentra import review
 from sentra.config import get_settings
 from sentra.demo import DemoConfig, load_reference, prepare_inputs
 from sentra.ledger.db import session_scope
 from sentra.ledger.models import Submission, SubmissionReview
+from sentra.tasks import consolidate as consolidate_tasks
+from sentra.tasks import ingest as ingest_tasks
+from sentra.tasks import review as review_tasks
 
 YEAR = 2026
 
@@ -37,7 +40,7 @@ def _ingested(generated, tmp_path, monkeypatch, **env: str):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     settings = get_settings()
-    pipeline.prepare(settings)
+    ingest_tasks.prepare(settings)
     load_reference(
         settings,
         DemoConfig(
@@ -48,8 +51,8 @@ def _ingested(generated, tmp_path, monkeypatch, **env: str):
             provinces=generated.provinces,
         ),
     )
-    for sid in pipeline.discover(YEAR, settings):
-        pipeline.process_submission(sid, settings)
+    for sid in ingest_tasks.discover(YEAR, settings):
+        ingest_tasks.process_submission(sid, settings)
     return settings
 
 
@@ -79,7 +82,7 @@ def test_held_submissions_say_why_in_indonesian(held_world):
 def test_approve_consolidates_the_file_and_survives_reprocessing(held_world):
     settings, held = held_world
     target = held[0].submission_id
-    written = pipeline.consolidate(YEAR, settings)
+    written = consolidate_tasks.consolidate(YEAR, settings)
     assert written["changed"]
     outcome = review.decide_submission(settings, target, review.APPROVE, decided_by="siti")
     assert outcome["decision"] == "approve"
@@ -90,11 +93,11 @@ def test_approve_consolidates_the_file_and_survives_reprocessing(held_world):
         assert row.decided_at is not None
     assert target not in {h.submission_id for h in review.held_submissions(settings, YEAR)}
     # The approval changed the consolidation's inputs: its accepted rows now count.
-    again = pipeline.consolidate(YEAR, settings)
+    again = consolidate_tasks.consolidate(YEAR, settings)
     assert again["changed"]
     assert again["version"] > written["version"]
     # Processing the same file again (a cleared task) does not hold it again.
-    pipeline.process_submission(target, settings)
+    ingest_tasks.process_submission(target, settings)
     assert _status(settings, target) == "staged"
     with pytest.raises(review.ReviewError, match="not held for review"):
         review.decide_submission(settings, target, review.RETURN, decided_by="x", comment="y")
@@ -174,16 +177,16 @@ def test_pair_batches_record_ticked_as_same_and_the_rest_as_different(held_world
 
 def test_airflow_answers_are_applied_with_the_responding_user(held_world):
     settings, held = held_world
-    question = review.review_questions([YEAR])
+    question = review_tasks.review_questions([YEAR])
     item = next(s for s in question["submissions"] if s["submission_id"] == held[0].submission_id)
     answer = {
         "chosen_options": [review.APPROVE],
         "params_input": {"komentar": ""},
         "responded_by_user": {"id": "7", "name": "dewi"},
     }
-    applied = review.apply_submission_answer(item, answer)
+    applied = review_tasks.apply_submission_answer(item, answer)
     assert applied["decision"] == "approve"
-    assert review.years_to_consolidate([applied], []) == [YEAR]
+    assert review_tasks.years_to_consolidate([applied], []) == [YEAR]
     with session_scope(settings) as session:
         [row] = session.query(SubmissionReview).filter_by(submission_id=item["submission_id"])
         assert row.decided_by == "dewi"
@@ -194,8 +197,8 @@ def published_world(generated, tmp_path, monkeypatch):
     """The generated round consolidated and published, with one missed round enough to
     declare a registered sentra inactive (so a single round has some to review)."""
     settings = _ingested(generated, tmp_path, monkeypatch, SENTRA_INACTIVE_AFTER_MISSED_ROUNDS="1")
-    written = pipeline.consolidate(YEAR, settings)
-    pipeline.publish(YEAR, written, settings)
+    written = consolidate_tasks.consolidate(YEAR, settings)
+    consolidate_tasks.publish(YEAR, written, settings)
     return settings
 
 
@@ -225,26 +228,26 @@ def test_sentra_about_to_be_declared_inactive_are_kept_or_confirmed_by_a_reviewe
     assert "akan dinyatakan tidak aktif" in batch["subject"]
 
     answer = {"chosen_options": [batch["options"][0]], "responded_by_user": {"name": "yusuf"}}
-    applied = review.apply_inactive_answer(batch, answer)
+    applied = review_tasks.apply_inactive_answer(batch, answer)
     assert applied == {"census_year": YEAR, "keep_open": 1, "inactive": len(dying) - 1}
     with session_scope(settings) as session:
         reviews = repo.load_status_reviews(session, YEAR).set_index("sentra_id")
     assert reviews.loc[dying[0], "decision"] == "keep_open"
     assert set(reviews.loc[dying[1:], "decision"]) == {"inactive"}
     assert set(reviews["decided_by"]) == {"yusuf"}
-    assert review.years_to_consolidate([], [], [applied]) == [YEAR]
+    assert review_tasks.years_to_consolidate([], [], [applied]) == [YEAR]
     assert review.inactive_batches(settings, YEAR) == []  # nothing asked twice
 
     # The next consolidation respects it; the others stay inactive; a rerun is a no-op.
-    written = pipeline.consolidate(YEAR, settings)
+    written = consolidate_tasks.consolidate(YEAR, settings)
     assert written["changed"]
-    pipeline.publish(YEAR, written, settings)
+    consolidate_tasks.publish(YEAR, written, settings)
     after = _register_status(settings)
     assert after[dying[0]] == ("not_reported", ["status_kept_by_reviewer", "status_not_reported"])
     assert all(after[s] == ("inactive", ["status_missing_confirmed"]) for s in dying[1:])
-    assert not pipeline.consolidate(YEAR, settings)["changed"]
+    assert not consolidate_tasks.consolidate(YEAR, settings)["changed"]
     # Confirming only what the rule concluded does not ask for a consolidation.
-    assert review.years_to_consolidate([], [], [{"census_year": YEAR, "inactive": 3}]) == []
+    assert review_tasks.years_to_consolidate([], [], [{"census_year": YEAR, "inactive": 3}]) == []
 
 
 def test_inactive_batches_offer_none_and_refuse_foreign_options(published_world):

@@ -16,9 +16,11 @@ import pytest
 from openpyxl import load_workbook
 
 from sentra import census_round as cr
-from sentra import pipeline
 from sentra.config import get_settings
 from sentra.demo import DemoConfig, load_reference, prepare_inputs
+from sentra.tasks import consolidate as consolidate_tasks
+from sentra.tasks import ingest as ingest_tasks
+from sentra.tasks import reports as report_tasks
 
 YEAR = 2026
 OPEN = date(2026, 2, 2)
@@ -61,7 +63,7 @@ def world(generated, tmp_path, monkeypatch):
     monkeypatch.setenv("SENTRA_DATA_DIR", str(data))
     monkeypatch.setenv("SENTRA_ROUND_REMINDER_DAYS", "14,3")
     settings = get_settings()
-    pipeline.prepare(settings)
+    ingest_tasks.prepare(settings)
     cfg = DemoConfig(
         data_dir=data,
         n_sentra=generated.n_sentra,
@@ -86,8 +88,8 @@ def _arrive(settings, files: Path, office_code: str) -> None:
     target.mkdir(parents=True, exist_ok=True)
     for f in (files / office_code).iterdir():
         shutil.copy(f, target / f.name)
-    for sid in pipeline.discover(YEAR, settings):
-        pipeline.process_submission(sid, settings)
+    for sid in ingest_tasks.discover(YEAR, settings):
+        ingest_tasks.process_submission(sid, settings)
 
 
 def _day(settings, today: date, mail: Recorder):
@@ -120,7 +122,7 @@ def test_a_whole_round_in_time(world):
     for code in offices:
         assert (Path(settings.landing_uri) / str(YEAR) / code).glob("Formulir_Sensus_Sentra_*")
     # The forms sentra put in the landing folders are not submissions.
-    assert pipeline.discover(YEAR, settings) == []
+    assert ingest_tasks.discover(YEAR, settings) == []
 
     # The next day, and a rerun of the opening day, send nothing again.
     assert _day(settings, OPEN + timedelta(days=1), mail).templates_sent == []
@@ -160,10 +162,10 @@ def test_a_whole_round_in_time(world):
     assert all(by_office[c]["form_sent"] for c in offices)
 
     # The final consolidation, then reports: the submitters get their quality report.
-    written = pipeline.consolidate(YEAR, settings)
-    pipeline.audit(YEAR, written, settings)
-    pipeline.publish(YEAR, written, settings)
-    pipeline.send_reports(YEAR, settings)
+    written = consolidate_tasks.consolidate(YEAR, settings)
+    consolidate_tasks.audit(YEAR, written, settings)
+    consolidate_tasks.publish(YEAR, written, settings)
+    report_tasks.send_reports(YEAR, settings)
     from sentra.reports.delivery import deliveries
 
     reported = {d["office_code"] for d in deliveries(settings, YEAR) if d["kind"] == "report"}
@@ -314,12 +316,12 @@ def test_a_returned_form_maps_every_header_and_links_by_id(world):
 
     returned = form.with_name(f"{office}_sensus_{YEAR}_diisi.xlsx")
     returned.write_bytes(buf.getvalue())
-    [sid] = pipeline.discover(YEAR, settings)  # the returned form; the blank one is not
-    outcome = pipeline.process_submission(sid, settings)
+    [sid] = ingest_tasks.discover(YEAR, settings)  # the returned form; the blank one is not
+    outcome = ingest_tasks.process_submission(sid, settings)
     assert outcome["status"] == "staged", outcome
-    written = pipeline.consolidate(YEAR, settings)
-    pipeline.audit(YEAR, written, settings)
-    pipeline.publish(YEAR, written, settings)
+    written = consolidate_tasks.consolidate(YEAR, settings)
+    consolidate_tasks.audit(YEAR, written, settings)
+    consolidate_tasks.publish(YEAR, written, settings)
 
     with session_scope(settings) as session:
         links = session.query(RecordLink).filter(RecordLink.record_key.like(f"{sid}#%")).all()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -220,6 +221,41 @@ def apply_supersession(session: Session, census_year: int, office_code: str) -> 
     return changed
 
 
+@dataclass(frozen=True)
+class SubmissionInfo:
+    """A detached copy of a ledger submission (safe to use after the session closes)."""
+
+    submission_id: str
+    census_year: int
+    office_code: str
+    file_uri: str
+    file_name: str
+    content_sha256: str
+    size_bytes: int
+    received_at: datetime
+    status: str
+    superseded_by: str | None
+    error_code: str | None
+    error_message: str | None
+    rows_total: int | None
+    rows_accepted: int | None
+    rows_rejected: int | None
+
+    @classmethod
+    def of(cls, sub: Any) -> SubmissionInfo:
+        return cls(**{f: getattr(sub, f) for f in cls.__dataclass_fields__})
+
+
+def all_submissions(session: Session, census_year: int) -> list[SubmissionInfo]:
+    """Every submission of a census year (superseded and rejected too), by office and arrival."""
+    subs = session.scalars(
+        select(Submission)
+        .where(Submission.census_year == census_year)
+        .order_by(Submission.office_code, Submission.received_at)
+    ).all()
+    return [SubmissionInfo.of(s) for s in subs]
+
+
 def current_submissions(session: Session, census_year: int) -> list[Submission]:
     """The non-superseded submission of each office for a census year."""
     return list(
@@ -374,14 +410,9 @@ def allocate_sentra_ids(session: Session, region_code: str, n: int) -> list[str]
     caller must insert the entries in the same transaction: the allocation lock is
     held until it commits, so a concurrent consolidation waits and then counts on.
     """
-    from sentra.reference import normalise_code
-
     if n <= 0:
         return []
-    code = normalise_code(region_code)
-    if code is None or code.count(".") != 1:
-        raise ValueError(f"sentra ids are allocated per kab/kota; {region_code!r} is not one")
-    prefix = "S" + code.replace(".", "")
+    prefix = sentra_id_prefix(region_code)
     _lock_for_allocation(session, prefix)
     # Same-length, zero-padded ids: the lexical maximum is the numeric one.
     highest = session.scalar(
@@ -389,9 +420,24 @@ def allocate_sentra_ids(session: Session, region_code: str, n: int) -> list[str]
             RegisteredSentra.sentra_id.like(prefix + "_" * SEQ_DIGITS)
         )
     )
+    return next_sentra_ids(prefix, highest, n)
+
+
+def sentra_id_prefix(region_code: str) -> str:
+    """``S`` + the kab/kota's digits: the prefix of every sentra_id of that kab/kota."""
+    from sentra.reference import normalise_code
+
+    code = normalise_code(region_code)
+    if code is None or code.count(".") != 1:
+        raise ValueError(f"sentra ids are allocated per kab/kota; {region_code!r} is not one")
+    return "S" + code.replace(".", "")
+
+
+def next_sentra_ids(prefix: str, highest: str | None, n: int) -> list[str]:
+    """The ``n`` ids after ``highest`` (the largest id with ``prefix``, or None)."""
     start = (sentra_seq(highest) if highest else 0) + 1
     if start + n - 1 >= 10**SEQ_DIGITS:
-        raise OverflowError(f"kab/kota {code} has run out of sentra ids ({prefix}99999 used)")
+        raise OverflowError(f"kab/kota {prefix} has run out of sentra ids ({prefix}99999 used)")
     return [f"{prefix}{seq:0{SEQ_DIGITS}d}" for seq in range(start, start + n)]
 
 
@@ -411,6 +457,43 @@ def add_register_entries(session: Session, df: pd.DataFrame) -> int:
     for start in range(0, len(rows), BULK_CHUNK):
         session.connection().execute(stmt, rows[start : start + BULK_CHUNK])
     return len(rows)
+
+
+class RegisterChanged(RuntimeError):  # noqa: N818 - reads as the state an operator sees
+    """The register gained entries since a consolidation planned its new sentra_ids."""
+
+
+def record_consolidation(
+    session: Session,
+    census_year: int,
+    *,
+    register_entries: pd.DataFrame,
+    links: pd.DataFrame,
+    contacts: pd.DataFrame,
+) -> int:
+    """An audited consolidation's ledger writes: new register entries, links, contacts.
+
+    Runs in the caller's transaction (the one that records the publication). The new
+    entries carry the ids the consolidation planned from the register it read; each
+    kab/kota's allocation must give exactly those ids, else :class:`RegisterChanged`
+    (another year registered sentra there in between) and nothing is written.
+    """
+    if len(register_entries):
+        ordered = register_entries.sort_values(["region_code", "sentra_id"])
+        for region_code, group in ordered.groupby("region_code", sort=True):
+            ids = allocate_sentra_ids(session, str(region_code), len(group))
+            if list(group["sentra_id"]) != ids:
+                raise RegisterChanged(
+                    f"census {census_year}: kab/kota {region_code} would get {ids[0]}.., "
+                    f"the consolidation planned {group['sentra_id'].iloc[0]}..; "
+                    "the register changed since it was read: run the consolidation again"
+                )
+        add_register_entries(session, register_entries)
+    if len(links):
+        save_links(session, links)
+    if len(contacts):
+        save_contacts(session, contacts, census_year)
+    return len(register_entries)
 
 
 def _register_problems(frame: pd.DataFrame, source: str) -> list[str]:
