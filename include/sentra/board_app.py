@@ -4,6 +4,12 @@
 link to Airflow's navigation. Every route requires a signed-in Airflow user (the same
 JWT the Airflow UI uses, from its cookie or an ``Authorization: Bearer`` header) with
 access to the Airflow website; nothing here writes.
+
+FastAPI's own ``/docs``, ``/redoc`` and ``/openapi.json`` are switched off: app-level
+dependencies do not cover them, so they would answer anonymously. The Great Expectations
+Data Docs are served here too (``/sentra/data-docs/...``, ``SENTRA_DATA_DOCS_BASE_URL``
+in the stack), behind the same login, so the links in office e-mails open a page
+instead of naming a path on the server.
 """
 
 from __future__ import annotations
@@ -12,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI, Query
-from fastapi.responses import HTMLResponse
+from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi.responses import FileResponse, HTMLResponse
 
 TEMPLATES = Path(__file__).with_name("board_templates")
 
@@ -45,6 +51,9 @@ def create_app() -> FastAPI:
         title="sentra census progress board",
         description="Read-only progress of the yearly re-census of sentra IKM.",
         dependencies=[_authorised()],
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
 
     @app.get("/api/board")
@@ -62,6 +71,21 @@ def create_app() -> FastAPI:
         )
         board = _board(census_year)
         return env.get_template("board.html.j2").render(b=board, provinces=board.provinces())
+
+    @app.get("/data-docs/{path:path}")
+    def data_docs(path: str) -> FileResponse:
+        """A file of the Data Docs site (its pages link each other relatively)."""
+        from sentra.config import get_settings
+        from sentra.quality.docs import data_docs_dir
+
+        root = data_docs_dir(get_settings()).resolve()
+        target = (root / (path or "index.html")).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        # resolve() first: "..", symlinks and absolute parts cannot leave the site.
+        if not target.is_relative_to(root) or not target.is_file():
+            raise HTTPException(status_code=404, detail="no such Data Docs page")
+        return FileResponse(target)
 
     return app
 

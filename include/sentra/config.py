@@ -133,6 +133,12 @@ class Settings(BaseSettings):
     review_expiry_days: int = 7
     alert_emails: str = ""  # comma-separated addresses
 
+    # `sentra sql` (analysts' DuckDB): limits set before the connection is locked.
+    sql_timeout_seconds: float = 120.0  # the query is interrupted after this long
+    sql_max_rows: int = 1_000_000  # more rows than this is refused, with a message
+    sql_memory_limit: str = "2GB"  # DuckDB memory_limit (spills or fails beyond it)
+    sql_threads: int = 2  # DuckDB threads
+
     extra: Mapping[str, Any] = Field(default_factory=dict)
 
     @classmethod

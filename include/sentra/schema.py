@@ -519,6 +519,7 @@ CENSUS_FIELDS: tuple[Field, ...] = (
         "Name of the sentra as reported.",
         "Nama sentra sesuai laporan.",
         required=True,
+        free_text=True,  # offices write "Sentra Batik Pak Darto 0812..." too
     ),
     Field(
         "commodity",

@@ -5,6 +5,12 @@ staged is visible to analysts until a consolidation publishes it. One file per
 submission, overwritten whole, keeps reprocessing idempotent. The location is a local
 folder by default and any ``pyarrow.fs`` URI (``s3://…``) in production, so Celery
 workers on different machines share it.
+
+Staging never holds personal data: :func:`split_contacts` takes the contact columns
+(``PII_COLUMNS``) off the rows before the write and stores them in the ledger's
+restricted ``submission_contact`` table; :func:`read_staged` joins them back by
+(submission, sheet, row), so the pipeline sees the same rows as before while the object
+store, which more people and tools can reach, never sees a name or phone number.
 """
 
 from __future__ import annotations
@@ -39,13 +45,72 @@ def staged_path(settings: Settings, census_year: int, submission_id: str) -> str
     return f"{settings.staging_uri.rstrip('/')}/census_year={census_year}/{submission_id}.parquet"
 
 
-def to_staged_table(rows: pd.DataFrame) -> pa.Table:
-    """Rows with verdicts → the staged Arrow schema (problems serialised as JSON)."""
-    import pyarrow as pa
-
-    from sentra.schema import staged_arrow_schema
+def stored_schema() -> pa.Schema:
+    """The staged schema as written to Parquet: without the personal-data columns."""
+    from sentra.schema import PII_COLUMNS, staged_arrow_schema
 
     schema = staged_arrow_schema()
+    for name in PII_COLUMNS:
+        schema = schema.remove(schema.get_field_index(name))
+    return schema
+
+
+def _contact_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """(submission_id, source_sheet, source_row) as stored: no sheet is ""."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "submission_id": frame["submission_id"].astype(str).to_numpy(),
+            "source_sheet": frame["source_sheet"].astype("string").fillna("").to_numpy(),
+            "source_row": pd.to_numeric(frame["source_row"]).astype("int64").to_numpy(),
+        }
+    )
+
+
+def split_contacts(settings: Settings, submission_id: str, rows: pd.DataFrame) -> pd.DataFrame:
+    """Store the rows' contact persons in the ledger; the rows without them are returned."""
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import session_scope
+    from sentra.schema import PII_COLUMNS
+
+    contacts = _contact_keys(rows).drop(columns="submission_id")
+    for name in PII_COLUMNS:
+        contacts[name] = rows[name].astype(object).where(rows[name].notna(), None).to_numpy()
+    with session_scope(settings) as session:
+        repo.replace_submission_contacts(session, submission_id, contacts)
+    return rows.drop(columns=list(PII_COLUMNS))
+
+
+def _join_contacts(settings: Settings, table: pa.Table) -> pa.Table:
+    """The staged rows with their contact columns, from the ledger (null where none)."""
+    import pyarrow as pa
+
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import session_scope
+    from sentra.schema import PII_COLUMNS, staged_arrow_schema
+
+    keys = _contact_keys(table.select(["submission_id", "source_sheet", "source_row"]).to_pandas())
+    with session_scope(settings) as session:
+        contacts = repo.load_submission_contacts(session, keys["submission_id"].unique())
+    contacts["source_row"] = contacts["source_row"].astype("int64")
+    joined = keys.merge(contacts, how="left", on=list(keys.columns), validate="many_to_one")
+    schema = staged_arrow_schema()
+    columns = []
+    for fld in schema:
+        if fld.name in PII_COLUMNS:
+            values = joined[fld.name].astype(object).where(joined[fld.name].notna(), None)
+            columns.append(pa.array(values.tolist(), type=fld.type))
+        else:
+            columns.append(table.column(fld.name))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def to_staged_table(rows: pd.DataFrame) -> pa.Table:
+    """Rows with verdicts (contacts split off) → the stored Arrow schema (problems as JSON)."""
+    import pyarrow as pa
+
+    schema = stored_schema()
     frame = rows.copy()
     frame["problems"] = [json.dumps(p or [], ensure_ascii=False) for p in frame["problems"]]
     frame["reason_codes"] = [list(r) if r is not None else [] for r in frame["reason_codes"]]
@@ -58,10 +123,13 @@ def to_staged_table(rows: pd.DataFrame) -> pa.Table:
 def write_staged(
     settings: Settings, census_year: int, submission_id: str, rows: pd.DataFrame
 ) -> str:
-    """Write (replace) the staged rows of one submission; returns the path written."""
+    """Write (replace) the staged rows of one submission; returns the path written.
+
+    The contact columns go to the ledger first (:func:`split_contacts`), never to the file.
+    """
     import pyarrow.parquet as pq
 
-    table = to_staged_table(rows)
+    table = to_staged_table(split_contacts(settings, submission_id, rows))
     path = staged_path(settings, census_year, submission_id)
     fs, fs_path = _filesystem(settings, path)
     fs.create_dir(fs_path.rsplit("/", 1)[0], recursive=True)
@@ -72,7 +140,7 @@ def write_staged(
 
 
 def read_staged(settings: Settings, census_year: int, submission_ids: Iterable[str]) -> pa.Table:
-    """The staged rows of the given submissions, concatenated (empty table if none)."""
+    """The staged rows of the given submissions with their contacts (empty table if none)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -87,10 +155,10 @@ def read_staged(settings: Settings, census_year: int, submission_ids: Iterable[s
                 f"staged rows of submission {submission_id} are missing at {path}; "
                 "re-run census_ingest for that census year to stage it again"
             )
-        tables.append(pq.read_table(fs_path, filesystem=fs, schema=staged_arrow_schema()))
+        tables.append(pq.read_table(fs_path, filesystem=fs, schema=stored_schema()))
     if not tables:
         return staged_arrow_schema().empty_table()
-    return pa.concat_tables(tables)
+    return _join_contacts(settings, pa.concat_tables(tables))
 
 
 def has_staged(settings: Settings, census_year: int, submission_id: str) -> bool:

@@ -97,6 +97,12 @@ APP = textwrap.dedent(
     client = TestClient(create_app())
     out = {}
     out["anonymous"] = client.get("/sentra/api/board?census_year=2026").status_code
+    out["anonymous_docs"] = {
+        path: client.get(path).status_code
+        for path in (
+            "/sentra/docs", "/sentra/redoc", "/sentra/openapi.json", "/sentra/data-docs/index.html"
+        )
+    }
     out["bad_token"] = client.get(
         "/sentra/api/board", headers={"Authorization": "Bearer not-a-token"}
     ).status_code
@@ -108,6 +114,12 @@ APP = textwrap.dedent(
     out["board_status"], out["board"] = board.status_code, board.json()
     page = client.get("/sentra/board?census_year=2026", cookies={"_token": token})
     out["page_status"], out["page"] = page.status_code, page.text
+    docs = client.get("/sentra/data-docs/index.html", cookies={"_token": token})
+    out["data_docs_status"], out["data_docs"] = docs.status_code, docs.text
+    out["data_docs_escape"] = client.get(
+        "/sentra/data-docs/..%2F..%2Fledger.sqlite", headers=headers
+    ).status_code
+    out["docs_signed_in"] = client.get("/sentra/docs", headers=headers).status_code
     plugins = client.get("/api/v2/plugins", headers=headers).json()["plugins"]
     out["plugin"] = next(p for p in plugins if p["name"] == "sentra_board")
     print(json.dumps(out))
@@ -150,6 +162,13 @@ def served(published, tmp_path_factory):
 
 def test_the_board_is_an_airflow_plugin_behind_airflow_login(served, published):
     assert served["anonymous"] == 401
+    docs = served["anonymous_docs"]
+    assert docs.pop("/sentra/data-docs/index.html") == 401, "Data Docs need the login"
+    assert set(docs.values()) <= {401, 404}, f"nothing answers anonymously: {docs}"
+    assert served["docs_signed_in"] == 404, "FastAPI's docs routes are off"
+    assert served["data_docs_status"] == 200
+    assert "<html" in served["data_docs"].lower()
+    assert served["data_docs_escape"] == 404, "nothing outside the Data Docs site is served"
     assert served["bad_token"] == 403
     assert served["board_status"] == 200
     assert served["page_status"] == 200, "the UI's cookie is accepted"

@@ -377,10 +377,15 @@ def test_dockerfile_builds_the_lock_on_the_same_airflow():
     assert base == f"apache/airflow:{pinned}-python3.11", (base, pinned)
     assert re.search(rf"^ARG AIRFLOW_VERSION={re.escape(pinned)}$", dockerfile, re.MULTILINE)
     assert re.search(r"^FROM \$\{AIRFLOW_IMAGE\}$", dockerfile, re.MULTILINE)
+    assert re.search(r"^FROM \$\{AIRFLOW_IMAGE\} AS wheel$", dockerfile, re.MULTILINE)
     assert _env_example()["AIRFLOW_IMAGE"] == base
     assert "--require-hashes --no-deps -r /opt/sentra/requirements.lock" in dockerfile
-    assert "--no-deps -e /opt/sentra" in dockerfile
-    assert dockerfile.rstrip().splitlines()[-1].startswith("ENV"), "ends as a runtime image"
+    # The project is a wheel built in the first stage, not an editable checkout.
+    assert "pip wheel --no-cache-dir --no-deps --wheel-dir /tmp/dist ." in dockerfile
+    assert "pip install --no-cache-dir --no-deps /opt/sentra/dist/sentra-*.whl" in dockerfile
+    assert " -e " not in dockerfile, "no editable install in the image"
+    last = dockerfile.rstrip().splitlines()[-1]
+    assert last.startswith(("COPY", "ENV")), "ends as a runtime image, not a build step"
     assert not re.search(r"^USER (root|0)\s*\Z", dockerfile, re.MULTILINE), "ends as root"
 
 
@@ -405,7 +410,7 @@ def test_everything_the_dockerfile_copies_reaches_the_build_context():
         if line.strip() and not line.startswith("#")
     ]
     for line in (ROOT / "Dockerfile").read_text().splitlines():
-        if not line.startswith("COPY"):
+        if not line.startswith("COPY") or "--from=" in line:  # from a build stage
             continue
         sources = [part for part in line.split()[1:-1] if not part.startswith("--")]
         for source in sources:

@@ -36,7 +36,11 @@ def _value(raw: str) -> object:
 @click.option("--as-of", help="Read the warehouse as it stood then (date or ISO time).")
 @click.option("--param", "params", multiple=True, help="Bound parameter name=value ($name in SQL).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]), default="table"
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "parquet"]),
+    default=None,
+    help="Default: a table on a terminal, CSV when the output is piped or redirected.",
 )
 @click.option("--output", type=click.Path(path_type=Path), help="Write to a file instead.")
 def sql(
@@ -44,14 +48,19 @@ def sql(
     view: str | None,
     as_of: str | None,
     params: tuple[str, ...],
-    fmt: str,
+    fmt: str | None,
     output: Path | None,
 ) -> None:
-    """Query the warehouse with DuckDB (one read-only SELECT; files outside it are off limits)."""
+    """Query the warehouse with DuckDB (one read-only SELECT; files outside it are off limits).
+
+    Limits from settings: SENTRA_SQL_TIMEOUT_SECONDS, SENTRA_SQL_MAX_ROWS,
+    SENTRA_SQL_MEMORY_LIMIT, SENTRA_SQL_THREADS.
+    """
     from rich.console import Console
     from rich.table import Table
 
     from sentra.warehouse import QueryRefused, Warehouse
+    from sentra.warehouse.query import QueryLimitReached
 
     if bool(query) == bool(view):
         raise click.UsageError("give either a QUERY or --view NAME")
@@ -69,8 +78,12 @@ def sql(
         result = Warehouse().sql(query, params=_parse_params(params), as_of=as_of)
     except QueryRefused as exc:
         raise click.ClickException(f"refused: {exc}") from exc
+    except QueryLimitReached as exc:
+        raise click.ClickException(f"limit reached: {exc}") from exc
     except Exception as exc:  # DuckDB errors name the problem precisely; show them
         raise click.ClickException(str(exc)) from exc
+    if fmt is None:  # a rich table in a pipe is unparseable boxes: CSV there
+        fmt = "table" if output is None and sys.stdout.isatty() else "csv"
     if fmt == "parquet":
         import pyarrow.parquet as pq
 

@@ -145,6 +145,24 @@ class SentraContact(Base):
     submission_id: Mapped[str | None] = mapped_column(String(64))
 
 
+class SubmissionContact(Base):
+    """Contact persons of one submission's rows (personal data, UU PDP 27/2022).
+
+    Split off before the rows are staged, so no staged Parquet file and nothing in the
+    object store holds them; the staged rows are joined back to this table where the
+    pipeline needs a contact (the survivor's, for ``sentra_contact``). Restricted: the
+    catalog reader role has no access to the ledger database.
+    """
+
+    __tablename__ = "submission_contact"
+
+    submission_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_sheet: Mapped[str] = mapped_column(String(100), primary_key=True)  # "" for CSV
+    source_row: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_name: Mapped[str | None] = mapped_column(Text)
+    contact_phone: Mapped[str | None] = mapped_column(Text)
+
+
 class MatchDecision(Base):
     """A person's verdict on a candidate pair; respected by every later run.
 

@@ -27,6 +27,7 @@ from sentra.ledger.models import (
     SentraContact,
     StatusReview,
     Submission,
+    SubmissionContact,
 )
 from sentra.schema import REGISTER_ATTRIBUTES
 
@@ -617,6 +618,38 @@ def save_contacts(session: Session, df: pd.DataFrame, census_year: int) -> int:
     )
     _upsert(session, SentraContact, rows, ["sentra_id"])
     return len(rows)
+
+
+SUBMISSION_CONTACT_KEYS = ("submission_id", "source_sheet", "source_row")
+SUBMISSION_CONTACT_COLUMNS = (*SUBMISSION_CONTACT_KEYS, "contact_name", "contact_phone")
+
+
+def replace_submission_contacts(session: Session, submission_id: str, df: pd.DataFrame) -> int:
+    """The contact persons of one submission's rows, replacing any earlier processing.
+
+    ``df`` has ``source_sheet`` ("" for files without sheets), ``source_row``,
+    ``contact_name`` and ``contact_phone``; rows without either contact are not stored.
+    """
+    session.execute(
+        delete(SubmissionContact).where(SubmissionContact.submission_id == submission_id)
+    )
+    frame = df.assign(submission_id=submission_id)
+    has_contact = frame["contact_name"].notna() | frame["contact_phone"].notna()
+    rows = _records(frame[has_contact], SUBMISSION_CONTACT_COLUMNS)
+    if rows:
+        session.execute(_insert(session, SubmissionContact), rows)
+    return len(rows)
+
+
+def load_submission_contacts(session: Session, submission_ids: Iterable[str]) -> pd.DataFrame:
+    """Contact persons of the given submissions' rows (columns as stored)."""
+    ids = sorted(set(submission_ids))
+    columns = [getattr(SubmissionContact, c) for c in SUBMISSION_CONTACT_COLUMNS]
+    return _frame(
+        session,
+        select(*columns).where(SubmissionContact.submission_id.in_(ids)),
+        SUBMISSION_CONTACT_COLUMNS,
+    )
 
 
 # ----------------------------------------------------------------- decisions

@@ -599,7 +599,15 @@ class Warehouse:
         """
         import duckdb
 
-        from sentra.warehouse.query import LOCKDOWN, check_read_only, load_views, referenced
+        from sentra.warehouse.query import (
+            LOCKDOWN,
+            SqlLimits,
+            check_read_only,
+            limit_settings,
+            load_views,
+            referenced,
+            run_limited,
+        )
 
         check_read_only(query)
         views = load_views()
@@ -610,9 +618,12 @@ class Warehouse:
                 con.register(name, self._dataset(name, None, as_of))
             for view in _view_order(needed_views, views):
                 con.execute(views[view])
+            limits = SqlLimits.of(self.settings)
+            for statement, values in limit_settings(limits):  # before the lock
+                con.execute(statement, values)
             for setting in LOCKDOWN:
                 con.execute(setting)
-            return con.sql(query, params=params or None).to_arrow_table()
+            return run_limited(con, query, params, limits)
         finally:
             con.close()
 

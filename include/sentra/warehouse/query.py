@@ -3,14 +3,27 @@
 ``sentra sql`` runs DuckDB in-process. These helpers keep it read-only: one SELECT
 statement (checked by DuckDB's own parser), and only the warehouse tables and the
 views in ``sql/views/`` are visible; the connection is then locked so a query cannot
-reach files, extensions or settings.
+reach files, extensions or settings. Before the lock, the limits from settings are set
+(:func:`limit_settings`: DuckDB ``memory_limit`` and ``threads``) and the query runs under
+:func:`run_limited`: interrupted after ``sql_timeout_seconds``, refused past
+``sql_max_rows`` rows while streaming (the rows are never all held first), so a cross
+join or ``range(1e12)`` cannot run until killed nor fill the memory of the machine.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+    from sentra.config import Settings
 
 _PARAM = re.compile(r"\$\w+|\?")
 
@@ -21,6 +34,81 @@ LOCKDOWN = (
     "SET autoinstall_known_extensions = false",
     "SET lock_configuration = true",
 )
+
+
+_MEMORY = re.compile(r"^\d+(?:\.\d+)?\s*(?:[KMGT]i?B|B|%)?$", re.IGNORECASE)
+BATCH_ROWS = 65_536
+
+
+class QueryLimitReached(RuntimeError):  # noqa: N818 - reads as what happened to the query
+    """The query ran into a ``sentra sql`` limit (time or rows); the message says which."""
+
+
+@dataclass(frozen=True)
+class SqlLimits:
+    timeout_seconds: float
+    max_rows: int
+    memory_limit: str
+    threads: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> SqlLimits:
+        return cls(
+            timeout_seconds=settings.sql_timeout_seconds,
+            max_rows=settings.sql_max_rows,
+            memory_limit=settings.sql_memory_limit,
+            threads=settings.sql_threads,
+        )
+
+
+def limit_settings(limits: SqlLimits) -> tuple[tuple[str, list[Any]], ...]:
+    """The SET statements of the limits with their bound values, run before :data:`LOCKDOWN`."""
+    memory = limits.memory_limit.strip()
+    if not _MEMORY.match(memory):
+        raise ValueError(
+            f"SENTRA_SQL_MEMORY_LIMIT={limits.memory_limit!r} is not a size such as 2GB or 512MiB"
+        )
+    if limits.threads < 1:
+        raise ValueError(f"SENTRA_SQL_THREADS={limits.threads} must be at least 1")
+    return (("SET memory_limit = ?", [memory]), ("SET threads = ?", [int(limits.threads)]))
+
+
+def run_limited(
+    con: duckdb.DuckDBPyConnection, query: str, params: Any, limits: SqlLimits
+) -> pa.Table:
+    """The query's result, streamed in batches under the time and row limits."""
+    import pyarrow as pa
+
+    timed_out = threading.Event()
+
+    def interrupt() -> None:
+        timed_out.set()
+        con.interrupt()
+
+    timer = threading.Timer(limits.timeout_seconds, interrupt)
+    timer.daemon = True
+    timer.start()
+    try:
+        reader = con.sql(query, params=params or None).to_arrow_reader(BATCH_ROWS)
+        batches, rows = [], 0
+        for batch in reader:
+            rows += batch.num_rows
+            if rows > limits.max_rows:
+                raise QueryLimitReached(
+                    f"the result has more than {limits.max_rows:,} rows (SENTRA_SQL_MAX_ROWS);"
+                    " aggregate, add a WHERE or a LIMIT, or export with a narrower query"
+                )
+            batches.append(batch)
+        return pa.Table.from_batches(batches, schema=reader.schema)
+    except Exception as exc:
+        if timed_out.is_set():
+            raise QueryLimitReached(
+                f"the query was stopped after {limits.timeout_seconds:g} s"
+                " (SENTRA_SQL_TIMEOUT_SECONDS); narrow it or ask for a longer limit"
+            ) from exc
+        raise
+    finally:
+        timer.cancel()
 
 
 class QueryRefused(ValueError):  # noqa: N818 - reads as what happened to the query
