@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from sentra.matching.normalise import prepare_addresses, prepare_commodities, prepare_names
+from sentra.matching.places import resolve_places
 
 # Weights of the score components (sum to 1).
 WEIGHTS: dict[str, float] = {
@@ -44,7 +45,17 @@ WEIGHTS: dict[str, float] = {
     "address": 0.15,
     "commodity": 0.10,
     "units": 0.10,
+    "desa": 0.20,
 }
+# Components whose absence is no evidence at all (weight 0 when missing): a place that
+# could not be resolved to a Kemendagri code says nothing about the pair.
+NEUTRAL_WHEN_MISSING = frozenset({"desa"})
+# Evidence against a merge, as factors on the score: two different resolved desa or
+# kecamatan of one kab/kota, or names whose discriminating tokens differ
+# (``19 Ilir``/``26 Ilir``, ``I``/``II``). A different desa or name mark alone takes a
+# perfect pair below the clerical band; a different kecamatan (offices get it wrong
+# more often than the desa) only into it.
+AGAINST: dict[str, float] = {"desa": 0.6, "kecamatan": 0.7, "marks": 0.6}
 
 # A component missing on either side (no coordinates, no address) counts as a coin
 # flip (0.5) with MISSING_WEIGHT of its weight: thin evidence pulls a pair towards the
@@ -65,6 +76,7 @@ WINDOWS: dict[str, int] = {
     "grid_a": 10,
     "grid_b": 10,
     "kecamatan": 3,
+    "desa": 8,
     "neighbourhood": 4,
 }
 
@@ -73,10 +85,12 @@ PREPARED_COLUMNS = (
     "name_norm",
     "name_key",
     "phon_key",
+    "name_marks",
     "address_norm",
     "commodity_norm",
     "commodity_group",
     "kecamatan_code",
+    "desa_code",
     "latitude",
     "longitude",
     "units",
@@ -108,17 +122,22 @@ def _column(frame: pd.DataFrame, column: str) -> pd.Series:
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     """The normalised columns matching works on, positionally aligned with ``frame``."""
     region = _column(frame, "region_code")
-    names = prepare_names(_column(frame, "sentra_name"), region)
+    kecamatan, desa = resolve_places(
+        region, _column(frame, "kecamatan_code"), _column(frame, "desa_code")
+    )
+    names = prepare_names(_column(frame, "sentra_name"), region, kecamatan, desa)
     out = pd.DataFrame(
         {
             "region_code": region.to_numpy(),
             "name_norm": names["name_norm"].to_numpy(),
             "name_key": names["name_key"].to_numpy(),
             "phon_key": names["phon_key"].to_numpy(),
+            "name_marks": names["name_marks"].to_numpy(),
             "address_norm": prepare_addresses(_column(frame, "address")),
             "commodity_norm": prepare_commodities(_column(frame, "commodity")),
             "commodity_group": _column(frame, "commodity_group").to_numpy(),
-            "kecamatan_code": _column(frame, "kecamatan_code").to_numpy(),
+            "kecamatan_code": kecamatan,
+            "desa_code": desa,
             "latitude": _float(frame, "latitude"),
             "longitude": _float(frame, "longitude"),
             "units": _float(frame, "units"),
@@ -173,6 +192,7 @@ def _block_keys(prep: pd.DataFrame) -> dict[str, np.ndarray]:
         "grid_a": within_region(_int_codes(cell(0.0))),
         "grid_b": within_region(_int_codes(cell(GRID_DEG / 2))),
         "kecamatan": within_region(_codes(prep["kecamatan_code"])),
+        "desa": within_region(_codes(prep["desa_code"])),
         "neighbourhood": region,
     }
 
@@ -319,21 +339,34 @@ def _score_chunk(
     with np.errstate(invalid="ignore", divide="ignore"):
         units = 1.0 - np.abs(lu - ru) / np.maximum(np.maximum(lu, ru), 1.0)
 
+    ld, rd = left["desa_code"].to_numpy()[li], right["desa_code"].to_numpy()[ri]
+    has_desa = pd.notna(ld) & pd.notna(rd)
+    desa = np.where(has_desa, (ld == rd).astype("float64"), np.nan)
+    lk, rk = left["kecamatan_code"].to_numpy()[li], right["kecamatan_code"].to_numpy()[ri]
+    other_kecamatan = pd.notna(lk) & pd.notna(rk) & (lk != rk)
+    lm, rm = left["name_marks"].to_numpy()[li], right["name_marks"].to_numpy()[ri]
+    other_marks = (lm != "") & (rm != "") & (lm != rm)
+
     parts = {
         "name": name.astype("float64"),
         "distance": distance,
         "address": address.astype("float64"),
         "commodity": commodity.astype("float64"),
         "units": units,
+        "desa": desa,
     }
     total = np.zeros(len(li))
     weight = np.zeros(len(li))
     for component, values in parts.items():
         ok = ~np.isnan(values)
-        w = np.where(ok, WEIGHTS[component], WEIGHTS[component] * MISSING_WEIGHT)
+        missing = 0.0 if component in NEUTRAL_WHEN_MISSING else MISSING_WEIGHT
+        w = np.where(ok, WEIGHTS[component], WEIGHTS[component] * missing)
         total += w * np.where(ok, values, MISSING_VALUE)
         weight += w
     score = np.divide(total, weight, out=np.zeros(len(li)), where=weight > 0)
+    score = np.where(desa == 0.0, score * AGAINST["desa"], score)
+    score = np.where(other_kecamatan, score * AGAINST["kecamatan"], score)
+    score = np.where(other_marks, score * AGAINST["marks"], score)
     return pd.DataFrame(
         {
             "score": np.round(score, 4),
