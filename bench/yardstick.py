@@ -130,6 +130,7 @@ def read_year(
 def product_predictions(years: dict[int, pd.DataFrame]) -> tuple[pd.DataFrame, dict[str, Any]]:
     """(year, file, row, predicted_cluster_id) for every row, as consolidation links them."""
     from sentra.config import get_settings
+    from sentra.matching.copies import copy_rows  # matched as consolidation does
     from sentra.matching.incremental import match_year
     from sentra.matching.link import REGISTER_REQUIRED
 
@@ -137,7 +138,7 @@ def product_predictions(years: dict[int, pd.DataFrame]) -> tuple[pd.DataFrame, d
     register = pd.DataFrame({c: pd.Series([], dtype=object) for c in REGISTER_REQUIRED})
     out, stats, next_id = [], {}, 0
     for year, rows in years.items():
-        records = rows[rows["accepted"].astype(bool)].reset_index(drop=True)
+        records = rows[rows["accepted"].astype(bool) | copy_rows(rows)].reset_index(drop=True)
         start = time.perf_counter()
         match = match_year(records, register, settings=settings)
         elapsed = time.perf_counter() - start

