@@ -228,3 +228,39 @@ def test_only_rows_rejected_solely_as_copies_are_copy_rows():
         {"reason_codes": [["duplicate_row"], ["duplicate_row", "not_integer"], [], None]}
     )
     assert copy_rows(rows).tolist() == [True, False, False, False]
+
+
+# ------------------------------------------------------------------ commodities
+
+
+def test_commodity_spellings_and_family_terms_share_one_vocabulary():
+    from sentra.matching.normalise import commodity_terms
+
+    assert commodity_terms("gula jawa")[0] == commodity_terms("gula kelapa")[0]
+    assert commodity_terms("kripik singkong")[0] == "keripik singkong"
+    assert commodity_terms("keripik pisang")[0] != commodity_terms("keripik singkong")[0]
+    assert commodity_terms("meubel")[:2] == ("mebel", "furnitur")
+    assert commodity_terms("makanan olahan") == ("makanan", "makanan", True)
+    assert commodity_terms("barang antik") == ("", "", False)
+
+
+def test_a_province_copy_with_the_family_as_commodity_merges_and_tahu_tempe_do_not():
+    common = {"units": 10, "latitude": None, "longitude": None}
+    rows = frame(
+        place("2", "Sentra Tahu Buruan", TABANAN, "Penebel", "Buruan", commodity="tahu", **common),
+        place(
+            "3",
+            "SENTRA TAHU BURUAN",
+            TABANAN,
+            "PENEBEL",
+            "BURUAN",
+            commodity="Makanan Olahan",
+            **common,
+        ),
+        place(
+            "4", "Sentra Tempe Buruan", TABANAN, "Penebel", "Buruan", commodity="tempe", **common
+        ),
+    )
+    result = deduplicate(rows, settings=SETTINGS)
+    assert cluster_of(result, "2") == cluster_of(result, "3")
+    assert cluster_of(result, "4") != cluster_of(result, "2")

@@ -88,6 +88,8 @@ PREPARED_COLUMNS = (
     "name_marks",
     "address_norm",
     "commodity_norm",
+    "commodity_family",
+    "commodity_is_family",
     "commodity_group",
     "kecamatan_code",
     "desa_code",
@@ -126,6 +128,7 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
         region, _column(frame, "kecamatan_code"), _column(frame, "desa_code")
     )
     names = prepare_names(_column(frame, "sentra_name"), region, kecamatan, desa)
+    commodity, family, is_family = prepare_commodities(_column(frame, "commodity"))
     out = pd.DataFrame(
         {
             "region_code": region.to_numpy(),
@@ -134,7 +137,9 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
             "phon_key": names["phon_key"].to_numpy(),
             "name_marks": names["name_marks"].to_numpy(),
             "address_norm": prepare_addresses(_column(frame, "address")),
-            "commodity_norm": prepare_commodities(_column(frame, "commodity")),
+            "commodity_norm": commodity,
+            "commodity_family": family,
+            "commodity_is_family": is_family,
             "commodity_group": _column(frame, "commodity_group").to_numpy(),
             "kecamatan_code": kecamatan,
             "desa_code": desa,
@@ -324,7 +329,23 @@ def _score_chunk(
 
     lc, rc = left["commodity_norm"].to_numpy()[li], right["commodity_norm"].to_numpy()[ri]
     lg, rg = left["commodity_group"].to_numpy()[li], right["commodity_group"].to_numpy()[ri]
-    commodity = np.where(lc == rc, 1.0, np.where((lg == rg) & pd.notna(lg), 0.6, 0.0))
+    lf, rf = left["commodity_family"].to_numpy()[li], right["commodity_family"].to_numpy()[ri]
+    either_family = (
+        left["commodity_is_family"].to_numpy()[li] | right["commodity_is_family"].to_numpy()[ri]
+    )
+    known = (lf != "") & (rf != "")
+    same_family = known & (lf == rf)
+    commodity = np.select(
+        [
+            lc == rc,
+            same_family & either_family,  # a family term ("makanan olahan") vs its product
+            same_family,  # two products of one family: tahu vs tempe
+            known,  # two families
+            (lg == rg) & pd.notna(lg),  # unknown to the vocabulary: the OVOP group
+        ],
+        [1.0, 0.8, 0.3, 0.0, 0.6],
+        default=0.0,
+    )
     commodity[(lc == "") | (rc == "")] = np.nan
 
     dist = haversine_m(

@@ -187,7 +187,7 @@ def prepare_names(
         tokens = (_strip_sequence(words, seq) if seq else words) or fold_uniques[fold_i].split()
         kec_code, desa_code = place_uniques[place].split("|")
         kec_words = _place_words(kec_code)
-        tokens = _drop_place_words(tokens, kec_words | _place_words(desa_code))
+        tokens = canonical_tokens(_drop_place_words(tokens, kec_words | _place_words(desa_code)))
         quads[i, 0] = " ".join(tokens)
         quads[i, 1] = " ".join(sorted(set(tokens)))
         quads[i, 2] = phonetic_key(tokens)
@@ -245,10 +245,87 @@ def prepare_addresses(addresses: pd.Series) -> np.ndarray:
     )
 
 
-def prepare_commodities(commodities: pd.Series) -> np.ndarray:
-    """Folded commodity with generic craft words removed ("Kerajinan Gerabah" = "gerabah")."""
+COMMODITY_TABLE = "commodities.csv"
+
+
+@cache
+def commodity_vocabulary() -> dict[str, tuple[str, str]]:
+    """Folded spelling → (canonical product, product family), from ``commodities.csv``
+    (a maintained table in this package; its header says where it comes from)."""
+    import csv
+    from importlib.resources import files
+
+    text = files("sentra.matching").joinpath(COMMODITY_TABLE).read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    table: dict[str, tuple[str, str]] = {}
+    for row in csv.DictReader(lines):
+        table[fold(row["variant"])] = (fold(row["canonical"]), fold(row["group"]))
+    return table
+
+
+def canonical_tokens(tokens: list[str]) -> list[str]:
+    """Tokens with commodity spellings replaced by their canonical product words
+    (``kripik`` → ``keripik``, ``gula jawa`` → ``gula kelapa``, ``meubel`` → ``mebel``);
+    two-word spellings first."""
+    vocab = commodity_vocabulary()
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        pair = " ".join(tokens[i : i + 2]) if i + 1 < len(tokens) else ""
+        if pair in vocab:
+            out.extend(vocab[pair][0].split())
+            i += 2
+            continue
+        hit = vocab.get(tokens[i])
+        out.extend(hit[0].split() if hit and " " not in hit[0] else [tokens[i]])
+        i += 1
+    return out
+
+
+def commodity_terms(text: str) -> tuple[str, str, bool]:
+    """(canonical product, family, is a family term) of a folded commodity text.
+
+    The whole text is looked up first, then its longest known phrase, which gives the
+    family while the product stays the whole text in canonical spelling (``kripik
+    singkong`` → ``keripik singkong``, not ``keripik``: singkong and pisang differ);
+    ('', '', False) when nothing is known (the text itself is then compared).
+    """
+    vocab = commodity_vocabulary()
+    hit = vocab.get(text)
+    if hit is not None:
+        return hit[0], hit[1], hit[0] == hit[1]
+    words = text.split()
+    for size in (3, 2, 1):
+        for start in range(len(words) - size + 1):
+            hit = vocab.get(" ".join(words[start : start + size]))
+            if hit is not None:
+                break
+        if hit is not None:
+            break
+    if hit is None:
+        return "", "", False
+    return " ".join(canonical_tokens(text.split())), hit[1], False
+
+
+def prepare_commodities(commodities: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Canonical commodity, its family and whether it names the whole family, per row.
+
+    Folded text with generic craft words removed ("Kerajinan Gerabah" = "gerabah") is
+    looked up in the commodity vocabulary once per distinct value; an unknown commodity
+    keeps its folded text as its own canonical form and has no family.
+    """
     import pyarrow.compute as pc
 
     folded = fold_array(commodities)
     kept = drop_words_array(folded, GENERIC_NAME_WORDS)
-    return pc.if_else(pc.equal(kept, ""), folded, kept).to_numpy(zero_copy_only=False)
+    texts = pc.if_else(pc.equal(kept, ""), folded, kept).to_numpy(zero_copy_only=False)
+    codes, uniques = pd.factorize(texts)
+    canon = np.empty(len(uniques), dtype=object)
+    family = np.empty(len(uniques), dtype=object)
+    is_family = np.zeros(len(uniques), dtype=bool)
+    for i, text in enumerate(uniques):
+        c, f, g = commodity_terms(text) if text else ("", "", False)
+        canon[i], family[i], is_family[i] = (c or text), f, g
+    if len(texts) == 0:
+        return texts, texts, np.zeros(0, dtype=bool)
+    return canon[codes], family[codes], is_family[codes]
