@@ -264,3 +264,28 @@ def test_a_province_copy_with_the_family_as_commodity_merges_and_tahu_tempe_do_n
     result = deduplicate(rows, settings=SETTINGS)
     assert cluster_of(result, "2") == cluster_of(result, "3")
     assert cluster_of(result, "4") != cluster_of(result, "2")
+
+
+# ------------------------------------------------------------------ synth noise classes
+
+
+def test_every_synthetic_respelling_merges_with_its_original():
+    import numpy as np
+
+    from sentra.synth.rounds import name_variant
+
+    rng = np.random.default_rng(7)
+    originals = ["Sentra Keripik Tempe Sukamaju", "Sentra Gerabah Kasongan", "Sentra Mebel Jati"]
+    rows, pairs = [], []
+    for i, name in enumerate(originals):
+        for j in range(12):
+            a, b = f"{i}{j:02d}0", f"{i}{j:02d}1"
+            rows += [record(a, name), record(b, name_variant(name, "Bantul", rng))]
+            pairs.append((a, b))
+    result = deduplicate(frame(*rows), settings=SETTINGS)
+    missed = [
+        (rows[2 * k]["sentra_name"], rows[2 * k + 1]["sentra_name"])
+        for k, (a, b) in enumerate(pairs)
+        if cluster_of(result, a) != cluster_of(result, b)
+    ]
+    assert not missed
