@@ -55,7 +55,7 @@ def test_unknown_places_are_missing_not_guessed():
     assert resolve_one(TABANAN, "Penebel", "Kampung Entah Berantah") == (PENEBEL, None)
     assert resolve_one(TABANAN, None, None) == (None, None)
     assert resolve_one(None, "Penebel", "Buruan") == (None, None)
-    kec, desa = resolve_places(
+    kec, desa, _ = resolve_places(
         pd.Series([TABANAN, GIANYAR]), pd.Series([None, None]), pd.Series(["Buruan", "Buruan"])
     )
     assert list(desa) == [BURUAN, "51.04.02.2006"]  # each within its own kab/kota

@@ -68,6 +68,8 @@ MISSING_WEIGHT = 0.3
 NEAR_M = 250.0
 FAR_M = 3000.0
 GRID_DEG = 0.01  # ~1.1 km of latitude
+# Two commodity texts this similar (rapidfuzz ratio) are one commodity with a typo.
+COMMODITY_TYPO = 0.88
 
 # Window (block size cap) per blocking key; see the module docstring.
 WINDOWS: dict[str, int] = {
@@ -93,6 +95,7 @@ PREPARED_COLUMNS = (
     "commodity_group",
     "kecamatan_code",
     "desa_code",
+    "desa_from_name",
     "latitude",
     "longitude",
     "units",
@@ -124,10 +127,16 @@ def _column(frame: pd.DataFrame, column: str) -> pd.Series:
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     """The normalised columns matching works on, positionally aligned with ``frame``."""
     region = _column(frame, "region_code")
-    kecamatan, desa = resolve_places(
-        region, _column(frame, "kecamatan_code"), _column(frame, "desa_code")
+    kecamatan, desa, desa_from_name = resolve_places(
+        region,
+        _column(frame, "kecamatan_code"),
+        _column(frame, "desa_code"),
+        _column(frame, "sentra_name"),
     )
-    names = prepare_names(_column(frame, "sentra_name"), region, kecamatan, desa)
+    # A desa read from the name stays in the name: it is the name's evidence.
+    names = prepare_names(
+        _column(frame, "sentra_name"), region, kecamatan, np.where(desa_from_name, None, desa)
+    )
     commodity, family, is_family = prepare_commodities(_column(frame, "commodity"))
     out = pd.DataFrame(
         {
@@ -143,6 +152,7 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
             "commodity_group": _column(frame, "commodity_group").to_numpy(),
             "kecamatan_code": kecamatan,
             "desa_code": desa,
+            "desa_from_name": desa_from_name,
             "latitude": _float(frame, "latitude"),
             "longitude": _float(frame, "longitude"),
             "units": _float(frame, "units"),
@@ -346,6 +356,13 @@ def _score_chunk(
         [1.0, 0.8, 0.3, 0.0, 0.6],
         default=0.0,
     )
+    # A typo in the commodity (``tenuh ikat``) is the same commodity.
+    near = (commodity < 1.0) & (lc != "") & (rc != "")
+    if near.any():
+        from rapidfuzz import fuzz as _fuzz
+
+        close = _fuzzy(lc[near], rc[near], _fuzz.ratio) >= COMMODITY_TYPO
+        commodity[np.flatnonzero(near)[close]] = 1.0
     commodity[(lc == "") | (rc == "")] = np.nan
 
     dist = haversine_m(
@@ -362,7 +379,10 @@ def _score_chunk(
 
     ld, rd = left["desa_code"].to_numpy()[li], right["desa_code"].to_numpy()[ri]
     has_desa = pd.notna(ld) & pd.notna(rd)
-    desa = np.where(has_desa, (ld == rd).astype("float64"), np.nan)
+    other_desa = has_desa & (ld != rd)
+    # Agreeing on a desa read from a name is agreeing on the name: counted once.
+    from_name = left["desa_from_name"].to_numpy()[li] | right["desa_from_name"].to_numpy()[ri]
+    desa = np.where(has_desa & ~from_name, (ld == rd).astype("float64"), np.nan)
     lk, rk = left["kecamatan_code"].to_numpy()[li], right["kecamatan_code"].to_numpy()[ri]
     other_kecamatan = pd.notna(lk) & pd.notna(rk) & (lk != rk)
     lm, rm = left["name_marks"].to_numpy()[li], right["name_marks"].to_numpy()[ri]
@@ -385,7 +405,7 @@ def _score_chunk(
         total += w * np.where(ok, values, MISSING_VALUE)
         weight += w
     score = np.divide(total, weight, out=np.zeros(len(li)), where=weight > 0)
-    score = np.where(desa == 0.0, score * AGAINST["desa"], score)
+    score = np.where(other_desa, score * AGAINST["desa"], score)
     score = np.where(other_kecamatan, score * AGAINST["kecamatan"], score)
     score = np.where(other_marks, score * AGAINST["marks"], score)
     return pd.DataFrame(

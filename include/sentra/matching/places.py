@@ -167,6 +167,23 @@ def resolve_one(region: object, kecamatan: object, desa: object) -> tuple[str | 
     return kec, des
 
 
+def desa_in_name(region: str, kecamatan: str | None, words: list[str]) -> str | None:
+    """The desa a sentra name names, when its desa column says nothing: a run of one to
+    three of its words whose key is exactly one desa of the kecamatan (else of the
+    kab/kota). Exact keys only: a guess here would be evidence made up."""
+    scope = _desa_scope(kecamatan) if kecamatan else _desa_scope(region)
+    found: set[str] = set()
+    for size in (3, 2, 1):
+        for start in range(len(words) - size + 1):
+            key = "".join(modern(w) for w in words[start : start + size])
+            codes = scope.by_key.get(key)
+            if codes is not None and len(key) >= 4:
+                found |= codes
+        if found:
+            break
+    return next(iter(found)) if len(found) == 1 else None
+
+
 def _is_blank(value: object) -> bool:
     return (
         value is None
@@ -187,11 +204,15 @@ def _code_within(value: object, region: str, level: int) -> str | None:
 
 
 def resolve_places(
-    region: pd.Series, kecamatan: pd.Series, desa: pd.Series
-) -> tuple[np.ndarray, np.ndarray]:
+    region: pd.Series, kecamatan: pd.Series, desa: pd.Series, names: pd.Series | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Kecamatan and desa codes for every row (None where unresolved), positionally.
 
-    Work is done once per distinct (kab/kota, kecamatan, desa) triple.
+    Work is done once per distinct (kab/kota, kecamatan, desa) triple. With ``names``,
+    a row whose desa column resolves to nothing takes the desa its name names
+    (:func:`desa_in_name`), once per distinct (kab/kota, kecamatan code, name); the
+    third array marks those rows (their desa repeats the name's evidence: it may tell
+    two sentra apart, but agreeing on it is agreeing on the name).
     """
     frame = pd.DataFrame(
         {
@@ -208,4 +229,26 @@ def resolve_places(
     des_u = np.empty(len(uniques), dtype=object)
     for i, (r, k, d) in enumerate(uniques):
         kec_u[i], des_u[i] = resolve_one(r or None, k or None, d or None)
-    return kec_u[codes], des_u[codes]
+    kec, des = kec_u[codes], des_u[codes]
+    inferred = np.zeros(len(des), dtype=bool)
+    if names is None:
+        return kec, des, inferred
+    todo = np.flatnonzero(pd.isna(des) & frame["r"].notna().to_numpy())
+    if len(todo):
+        keys = pd.DataFrame(
+            {
+                "r": frame["r"].to_numpy()[todo],
+                "k": pd.Series(kec[todo], dtype=object).fillna("").to_numpy(),
+                "n": names.astype(object).fillna("").to_numpy()[todo],
+            }
+        )
+        codes2, uniques2 = pd.factorize(pd.MultiIndex.from_frame(keys), use_na_sentinel=False)
+        found = np.empty(len(uniques2), dtype=object)
+        for i, (r, k, n) in enumerate(uniques2):
+            found[i] = desa_in_name(r, k or None, fold_words(n)) if n else None
+        hit = found[codes2]
+        got = pd.notna(hit)
+        des[todo[got]] = hit[got]
+        kec[todo[got]] = [c.rsplit(".", 1)[0] for c in hit[got]]
+        inferred[todo[got]] = True
+    return kec, des, inferred
