@@ -32,7 +32,15 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 SIZES = {
-    "tiny": {"csv": 2_000, "xlsx": 1_000, "match": 2_000, "status": 2_000, "offices": 3, "reps": 1},
+    "tiny": {
+        "csv": 2_000,
+        "xlsx": 1_000,
+        "match": 2_000,
+        "status": 2_000,
+        "offices": 3,
+        "reps": 1,
+        "yardstick": "tiny",
+    },
     "quick": {
         "csv": 100_000,
         "xlsx": 20_000,
@@ -40,6 +48,7 @@ SIZES = {
         "status": 100_000,
         "offices": 80,
         "reps": 3,
+        "yardstick": "quick",
     },
     "full": {
         "csv": 1_000_000,
@@ -48,6 +57,7 @@ SIZES = {
         "status": 1_000_000,
         "offices": 514,
         "reps": 2,
+        "yardstick": "full",
     },
 }
 SEED = 20261124
@@ -391,6 +401,16 @@ def stage_match(size: dict, work: Path) -> dict[str, Any]:
     return result
 
 
+def stage_yardstick(size: dict, work: Path) -> dict[str, Any]:
+    """The independent yardstick (20k quick, 200k full) through the product path, scored
+    over every source row beside the naive baselines and Splink (``bench/yardstick.py``)."""
+    from bench.yardstick import run, table
+
+    result = run(size["yardstick"], work)
+    print(table(result), file=sys.stderr)
+    return result
+
+
 def stage_late(size: dict, work: Path) -> dict[str, Any]:
     """One kab/kota office's late 1,000-row file after a national round is consolidated.
 
@@ -694,6 +714,7 @@ STAGES: dict[str, Callable[[dict, Path], dict[str, Any]]] = {
     "read_xlsx": stage_xlsx,
     "validate": stage_validate,
     "match": stage_match,
+    "yardstick": stage_yardstick,
     "late": stage_late,
     "publish": stage_publish,
     "status": stage_status,
@@ -788,6 +809,12 @@ def _notes(r: dict[str, Any]) -> str:
         notes.append(f"F1 {r['quality']['pair_f1']:.3f}")
     if "baseline_quality" in r:
         notes.append(f"baseline F1 {r['baseline_quality']['pair_f1']:.3f}")
+    if "link_accuracy" in r.get("quality", {}):
+        q, naive = r["quality"], r.get("naive", {}).get("fields", {})
+        notes.append(
+            f"P {q['pair_precision']:.3f} R {q['pair_recall']:.3f} B3 {q['bcubed_f1']:.3f}"
+            f" link {q['link_accuracy']:.3f}; desa+komoditi F1 {naive.get('pair_f1', 0):.3f}"
+        )
     if "sql_aggregate" in r:
         notes.append(f"sentra sql aggregate {r['sql_aggregate']['median_s']:.2f} s")
     if "read_and_write" in r:

@@ -188,6 +188,7 @@ def compute(inputs: ConsolidationInputs, settings: Settings) -> YearTables:
 
     import pandas as pd
 
+    from sentra.matching.copies import copy_rows
     from sentra.matching.incremental import match_year
     from sentra.status import derive
     from sentra.warehouse.tables import conform
@@ -201,7 +202,8 @@ def compute(inputs: ConsolidationInputs, settings: Settings) -> YearTables:
     staged["record_key"] = record_keys(staged)
     staged["received_at"] = staged["submission_id"].map(lambda i: by_id[i].received_at)
     is_usable = staged["submission_id"].isin(usable_ids)
-    accepted_mask = staged["accepted"].astype(bool) & is_usable
+    # Exact copy rows are matched too: they merge into the row they copy (not lost).
+    accepted_mask = (staged["accepted"].astype(bool) | copy_rows(staged)) & is_usable
     records = staged[accepted_mask].reset_index(drop=True)
 
     match = match_year(

@@ -64,6 +64,7 @@ def test_links_by_sentra_id_by_score_or_as_new():
             "Sntr. Batik Giriloyo",
             commodity="kain batik",
             commodity_group="kain_batik",
+            kecamatan_code="34.02.12",  # Giriloyo's kecamatan, as in the register
             latitude=-7.9407,
             longitude=110.4192,
             address="Dsn. Giriloyo, Ds. Wukirsari",

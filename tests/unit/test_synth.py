@@ -214,6 +214,7 @@ def test_expected_reasons_are_registered_codes_matching_the_quirk(default_round)
         assert all(list(r) == [code] for r in hit["expected_reasons"]), quirk
     dups = rows[rows["quirks"].map(lambda q: "exact_duplicate" in q)]
     assert all(list(r) == ["duplicate_row"] for r in dups["expected_reasons"])
+    assert (dups["expected_verdict"] == "merged").all()  # merged into the row it copies
     first = dups["is_exact_duplicate_of"].astype(int)
     assert (first < dups["source_row"]).all()
     clean = rows[rows["quirks"].map(lambda q: not set(q) & {*ROW_ERRORS, "exact_duplicate"})]

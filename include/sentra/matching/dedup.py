@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sentra.matching.copies import copy_rows
 from sentra.matching.engine import (
     SCORE_CHUNK,
     candidate_pairs,
@@ -205,6 +206,9 @@ def deduplicate(
     rank = _office_rank(recs)
     received = _received_ns(recs)
     complete = _completeness(recs)
+    # A pasted copy of a row (sentra.matching.copies) merges into the row it copies and
+    # never carries the cluster: same office and file, so completeness decides.
+    complete = np.where(copy_rows(recs), -1, complete)
     key_rank = pd.factorize(keys, sort=True)[0]
     cutting = dec[dec["decision"] == "non_match"]
     cut_a = cutting["left_key"].map(pos_of).to_numpy(np.int64)

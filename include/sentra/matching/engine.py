@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from sentra.matching.normalise import prepare_addresses, prepare_commodities, prepare_names
+from sentra.matching.places import resolve_places
 
 # Weights of the score components (sum to 1).
 WEIGHTS: dict[str, float] = {
@@ -44,7 +45,17 @@ WEIGHTS: dict[str, float] = {
     "address": 0.15,
     "commodity": 0.10,
     "units": 0.10,
+    "desa": 0.20,
 }
+# Components whose absence is no evidence at all (weight 0 when missing): a place that
+# could not be resolved to a Kemendagri code says nothing about the pair.
+NEUTRAL_WHEN_MISSING = frozenset({"desa"})
+# Evidence against a merge, as factors on the score: two different resolved desa or
+# kecamatan of one kab/kota, or names whose discriminating tokens differ
+# (``19 Ilir``/``26 Ilir``, ``I``/``II``). A different desa or name mark alone takes a
+# perfect pair below the clerical band; a different kecamatan (offices get it wrong
+# more often than the desa) only into it.
+AGAINST: dict[str, float] = {"desa": 0.6, "kecamatan": 0.7, "marks": 0.6}
 
 # A component missing on either side (no coordinates, no address) counts as a coin
 # flip (0.5) with MISSING_WEIGHT of its weight: thin evidence pulls a pair towards the
@@ -57,6 +68,8 @@ MISSING_WEIGHT = 0.3
 NEAR_M = 250.0
 FAR_M = 3000.0
 GRID_DEG = 0.01  # ~1.1 km of latitude
+# Two commodity texts this similar (rapidfuzz ratio) are one commodity with a typo.
+COMMODITY_TYPO = 0.88
 
 # Window (block size cap) per blocking key; see the module docstring.
 WINDOWS: dict[str, int] = {
@@ -65,6 +78,7 @@ WINDOWS: dict[str, int] = {
     "grid_a": 10,
     "grid_b": 10,
     "kecamatan": 3,
+    "desa": 8,
     "neighbourhood": 4,
 }
 
@@ -73,10 +87,15 @@ PREPARED_COLUMNS = (
     "name_norm",
     "name_key",
     "phon_key",
+    "name_marks",
     "address_norm",
     "commodity_norm",
+    "commodity_family",
+    "commodity_is_family",
     "commodity_group",
     "kecamatan_code",
+    "desa_code",
+    "desa_from_name",
     "latitude",
     "longitude",
     "units",
@@ -108,17 +127,32 @@ def _column(frame: pd.DataFrame, column: str) -> pd.Series:
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     """The normalised columns matching works on, positionally aligned with ``frame``."""
     region = _column(frame, "region_code")
-    names = prepare_names(_column(frame, "sentra_name"), region)
+    kecamatan, desa, desa_from_name = resolve_places(
+        region,
+        _column(frame, "kecamatan_code"),
+        _column(frame, "desa_code"),
+        _column(frame, "sentra_name"),
+    )
+    # A desa read from the name stays in the name: it is the name's evidence.
+    names = prepare_names(
+        _column(frame, "sentra_name"), region, kecamatan, np.where(desa_from_name, None, desa)
+    )
+    commodity, family, is_family = prepare_commodities(_column(frame, "commodity"))
     out = pd.DataFrame(
         {
             "region_code": region.to_numpy(),
             "name_norm": names["name_norm"].to_numpy(),
             "name_key": names["name_key"].to_numpy(),
             "phon_key": names["phon_key"].to_numpy(),
+            "name_marks": names["name_marks"].to_numpy(),
             "address_norm": prepare_addresses(_column(frame, "address")),
-            "commodity_norm": prepare_commodities(_column(frame, "commodity")),
+            "commodity_norm": commodity,
+            "commodity_family": family,
+            "commodity_is_family": is_family,
             "commodity_group": _column(frame, "commodity_group").to_numpy(),
-            "kecamatan_code": _column(frame, "kecamatan_code").to_numpy(),
+            "kecamatan_code": kecamatan,
+            "desa_code": desa,
+            "desa_from_name": desa_from_name,
             "latitude": _float(frame, "latitude"),
             "longitude": _float(frame, "longitude"),
             "units": _float(frame, "units"),
@@ -173,6 +207,7 @@ def _block_keys(prep: pd.DataFrame) -> dict[str, np.ndarray]:
         "grid_a": within_region(_int_codes(cell(0.0))),
         "grid_b": within_region(_int_codes(cell(GRID_DEG / 2))),
         "kecamatan": within_region(_codes(prep["kecamatan_code"])),
+        "desa": within_region(_codes(prep["desa_code"])),
         "neighbourhood": region,
     }
 
@@ -304,7 +339,30 @@ def _score_chunk(
 
     lc, rc = left["commodity_norm"].to_numpy()[li], right["commodity_norm"].to_numpy()[ri]
     lg, rg = left["commodity_group"].to_numpy()[li], right["commodity_group"].to_numpy()[ri]
-    commodity = np.where(lc == rc, 1.0, np.where((lg == rg) & pd.notna(lg), 0.6, 0.0))
+    lf, rf = left["commodity_family"].to_numpy()[li], right["commodity_family"].to_numpy()[ri]
+    either_family = (
+        left["commodity_is_family"].to_numpy()[li] | right["commodity_is_family"].to_numpy()[ri]
+    )
+    known = (lf != "") & (rf != "")
+    same_family = known & (lf == rf)
+    commodity = np.select(
+        [
+            lc == rc,
+            same_family & either_family,  # a family term ("makanan olahan") vs its product
+            same_family,  # two products of one family: tahu vs tempe
+            known,  # two families
+            (lg == rg) & pd.notna(lg),  # unknown to the vocabulary: the OVOP group
+        ],
+        [1.0, 0.8, 0.3, 0.0, 0.6],
+        default=0.0,
+    )
+    # A typo in the commodity (``tenuh ikat``) is the same commodity.
+    near = (commodity < 1.0) & (lc != "") & (rc != "")
+    if near.any():
+        from rapidfuzz import fuzz as _fuzz
+
+        close = _fuzzy(lc[near], rc[near], _fuzz.ratio) >= COMMODITY_TYPO
+        commodity[np.flatnonzero(near)[close]] = 1.0
     commodity[(lc == "") | (rc == "")] = np.nan
 
     dist = haversine_m(
@@ -319,21 +377,37 @@ def _score_chunk(
     with np.errstate(invalid="ignore", divide="ignore"):
         units = 1.0 - np.abs(lu - ru) / np.maximum(np.maximum(lu, ru), 1.0)
 
+    ld, rd = left["desa_code"].to_numpy()[li], right["desa_code"].to_numpy()[ri]
+    has_desa = pd.notna(ld) & pd.notna(rd)
+    other_desa = has_desa & (ld != rd)
+    # Agreeing on a desa read from a name is agreeing on the name: counted once.
+    from_name = left["desa_from_name"].to_numpy()[li] | right["desa_from_name"].to_numpy()[ri]
+    desa = np.where(has_desa & ~from_name, (ld == rd).astype("float64"), np.nan)
+    lk, rk = left["kecamatan_code"].to_numpy()[li], right["kecamatan_code"].to_numpy()[ri]
+    other_kecamatan = pd.notna(lk) & pd.notna(rk) & (lk != rk)
+    lm, rm = left["name_marks"].to_numpy()[li], right["name_marks"].to_numpy()[ri]
+    other_marks = (lm != "") & (rm != "") & (lm != rm)
+
     parts = {
         "name": name.astype("float64"),
         "distance": distance,
         "address": address.astype("float64"),
         "commodity": commodity.astype("float64"),
         "units": units,
+        "desa": desa,
     }
     total = np.zeros(len(li))
     weight = np.zeros(len(li))
     for component, values in parts.items():
         ok = ~np.isnan(values)
-        w = np.where(ok, WEIGHTS[component], WEIGHTS[component] * MISSING_WEIGHT)
+        missing = 0.0 if component in NEUTRAL_WHEN_MISSING else MISSING_WEIGHT
+        w = np.where(ok, WEIGHTS[component], WEIGHTS[component] * missing)
         total += w * np.where(ok, values, MISSING_VALUE)
         weight += w
     score = np.divide(total, weight, out=np.zeros(len(li)), where=weight > 0)
+    score = np.where(other_desa, score * AGAINST["desa"], score)
+    score = np.where(other_kecamatan, score * AGAINST["kecamatan"], score)
+    score = np.where(other_marks, score * AGAINST["marks"], score)
     return pd.DataFrame(
         {
             "score": np.round(score, 4),

@@ -70,6 +70,7 @@ CONTENT_COLUMNS = (
     "commodity",
     "commodity_group",
     "kecamatan_code",
+    "desa_code",
     "latitude",
     "longitude",
     "units",

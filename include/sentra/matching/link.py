@@ -39,6 +39,7 @@ EVIDENCE_REGISTER_COLUMNS = (
     "sentra_name",
     "commodity",
     "kecamatan_code",
+    "desa_code",
     "address",
     "latitude",
     "longitude",

@@ -137,38 +137,105 @@ def phonetic_key(tokens: list[str]) -> str:
     return " ".join(sorted(_phonetic(t) for t in tokens))
 
 
-def prepare_names(names: pd.Series, regions: pd.Series) -> pd.DataFrame:
-    """Normalised name, sorted-token key and phonetic key for every row.
+def prepare_names(
+    names: pd.Series,
+    regions: pd.Series,
+    kecamatan: np.ndarray | None = None,
+    desa: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Normalised name, sorted-token key, phonetic key and marks for every row.
 
     Returns a frame aligned with ``names`` with columns ``name_norm`` (identifying
     words in order, what fuzzy scores compare), ``name_key`` (sorted distinct words:
-    word order does not matter) and ``phon_key``. Folding and generic-word removal
-    run vectorised over the column; the rest once per distinct (name, kab/kota).
+    word order does not matter), ``phon_key`` and ``name_marks`` (the name's
+    discriminating tokens, see :func:`name_marks`). ``kecamatan``/``desa`` are the
+    rows' *resolved* place codes (None where unresolved): the words of a resolved
+    place are dropped from the name, since the code already carries that evidence and
+    offices add, drop and re-spell place names freely. Folding and generic-word
+    removal run vectorised over the column; the rest once per distinct (name, kab/kota,
+    places).
     """
+    n = len(names)
+    kecamatan = np.full(n, None, dtype=object) if kecamatan is None else kecamatan
+    desa = np.full(n, None, dtype=object) if desa is None else desa
     folded = fold_array(names)
     kept = drop_words_array(folded, GENERIC_NAME_WORDS)
     kept_codes, kept_uniques = pd.factorize(kept.to_numpy(zero_copy_only=False))
     fold_codes, fold_uniques = pd.factorize(folded.to_numpy(zero_copy_only=False))
     region_codes, region_uniques = pd.factorize(regions.astype(object), use_na_sentinel=False)
+    place_codes, place_uniques = pd.factorize(
+        pd.Series([f"{k or ''}|{d or ''}" for k, d in zip(kecamatan, desa, strict=True)]),
+        use_na_sentinel=False,
+    )
+    width_p = len(place_uniques) + 1
     width_r = len(region_uniques) + 1
     width_f = len(fold_uniques) + 1
-    combined = (kept_codes.astype(np.int64) * width_f + fold_codes) * width_r + region_codes
+    combined = (
+        (kept_codes.astype(np.int64) * width_f + fold_codes) * width_r + region_codes
+    ) * width_p + place_codes
     combos, inverse = np.unique(combined, return_inverse=True)
     region_tokens = [
         _region_tokens(str(r)) if isinstance(r, str) and r else () for r in region_uniques
     ]
-    triples = np.empty((len(combos), 3), dtype=object)
+    quads = np.empty((len(combos), 4), dtype=object)
     for i, combo in enumerate(combos.tolist()):
-        rest, region = divmod(combo, width_r)
+        rest, place = divmod(combo, width_p)
+        rest, region = divmod(rest, width_r)
         kept_i, fold_i = divmod(rest, width_f)
         words = kept_uniques[kept_i].split()
         seq = region_tokens[region]
         tokens = (_strip_sequence(words, seq) if seq else words) or fold_uniques[fold_i].split()
-        triples[i, 0] = " ".join(tokens)
-        triples[i, 1] = " ".join(sorted(set(tokens)))
-        triples[i, 2] = phonetic_key(tokens)
-    out = triples[inverse.reshape(-1)] if len(combos) else np.empty((0, 3), dtype=object)
-    return pd.DataFrame(out, index=names.index, columns=["name_norm", "name_key", "phon_key"])
+        kec_code, desa_code = place_uniques[place].split("|")
+        kec_words = _place_words(kec_code)
+        tokens = canonical_tokens(_drop_place_words(tokens, kec_words | _place_words(desa_code)))
+        quads[i, 0] = " ".join(tokens)
+        quads[i, 1] = " ".join(sorted(set(tokens)))
+        quads[i, 2] = phonetic_key(tokens)
+        quads[i, 3] = name_marks(fold_uniques[fold_i].split(), kec_words)
+    out = quads[inverse.reshape(-1)] if len(combos) else np.empty((0, 4), dtype=object)
+    return pd.DataFrame(
+        out, index=names.index, columns=["name_norm", "name_key", "phon_key", "name_marks"]
+    )
+
+
+@cache
+def _place_words(code: str) -> frozenset[str]:
+    """Modern-spelling words of a resolved place's official name (empty when none)."""
+    from sentra.matching.places import fold_words, modern, place_name
+
+    return frozenset(modern(w) for w in fold_words(place_name(code))) if code else frozenset()
+
+
+def _drop_place_words(tokens: list[str], place: frozenset[str]) -> list[str]:
+    """``tokens`` without the words of the row's resolved places (typos included:
+    ``Boiroean`` for desa Buruan), never down to nothing."""
+    if not place:
+        return tokens
+    from rapidfuzz import fuzz, process
+
+    from sentra.matching.places import modern
+
+    kept = []
+    for token in tokens:
+        m = modern(token)
+        if m in place:
+            continue
+        if len(m) >= 5 and process.extractOne(m, place, scorer=fuzz.ratio, score_cutoff=75):
+            continue
+        kept.append(token)
+    return kept or tokens
+
+
+def name_marks(words: list[str], kecamatan_words: frozenset[str] = frozenset()) -> str:
+    """The discriminating tokens of a name: numbers, roman numerals, directions
+    (``19 Ilir``/``26 Ilir``, ``Sungai Kuruk I``/``II``, ``X``/``X Timur``), sorted and
+    space-joined. Words of the row's resolved kecamatan are left out: offices append the
+    kecamatan to a name, and ``Kec. Kedungwuni Timur`` says nothing about the sentra.
+    """
+    from sentra.matching.places import discriminators, modern
+
+    kept = [w for w in words if modern(w) not in kecamatan_words]
+    return " ".join(sorted(discriminators(kept)))
 
 
 def prepare_addresses(addresses: pd.Series) -> np.ndarray:
@@ -178,10 +245,87 @@ def prepare_addresses(addresses: pd.Series) -> np.ndarray:
     )
 
 
-def prepare_commodities(commodities: pd.Series) -> np.ndarray:
-    """Folded commodity with generic craft words removed ("Kerajinan Gerabah" = "gerabah")."""
+COMMODITY_TABLE = "commodities.csv"
+
+
+@cache
+def commodity_vocabulary() -> dict[str, tuple[str, str]]:
+    """Folded spelling → (canonical product, product family), from ``commodities.csv``
+    (a maintained table in this package; its header says where it comes from)."""
+    import csv
+    from importlib.resources import files
+
+    text = files("sentra.matching").joinpath(COMMODITY_TABLE).read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    table: dict[str, tuple[str, str]] = {}
+    for row in csv.DictReader(lines):
+        table[fold(row["variant"])] = (fold(row["canonical"]), fold(row["group"]))
+    return table
+
+
+def canonical_tokens(tokens: list[str]) -> list[str]:
+    """Tokens with commodity spellings replaced by their canonical product words
+    (``kripik`` → ``keripik``, ``gula jawa`` → ``gula kelapa``, ``meubel`` → ``mebel``);
+    two-word spellings first."""
+    vocab = commodity_vocabulary()
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        pair = " ".join(tokens[i : i + 2]) if i + 1 < len(tokens) else ""
+        if pair in vocab:
+            out.extend(vocab[pair][0].split())
+            i += 2
+            continue
+        hit = vocab.get(tokens[i])
+        out.extend(hit[0].split() if hit and " " not in hit[0] else [tokens[i]])
+        i += 1
+    return out
+
+
+def commodity_terms(text: str) -> tuple[str, str, bool]:
+    """(canonical product, family, is a family term) of a folded commodity text.
+
+    The whole text is looked up first, then its longest known phrase, which gives the
+    family while the product stays the whole text in canonical spelling (``kripik
+    singkong`` → ``keripik singkong``, not ``keripik``: singkong and pisang differ);
+    ('', '', False) when nothing is known (the text itself is then compared).
+    """
+    vocab = commodity_vocabulary()
+    hit = vocab.get(text)
+    if hit is not None:
+        return hit[0], hit[1], hit[0] == hit[1]
+    words = text.split()
+    for size in (3, 2, 1):
+        for start in range(len(words) - size + 1):
+            hit = vocab.get(" ".join(words[start : start + size]))
+            if hit is not None:
+                break
+        if hit is not None:
+            break
+    if hit is None:
+        return "", "", False
+    return " ".join(canonical_tokens(text.split())), hit[1], False
+
+
+def prepare_commodities(commodities: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Canonical commodity, its family and whether it names the whole family, per row.
+
+    Folded text with generic craft words removed ("Kerajinan Gerabah" = "gerabah") is
+    looked up in the commodity vocabulary once per distinct value; an unknown commodity
+    keeps its folded text as its own canonical form and has no family.
+    """
     import pyarrow.compute as pc
 
     folded = fold_array(commodities)
     kept = drop_words_array(folded, GENERIC_NAME_WORDS)
-    return pc.if_else(pc.equal(kept, ""), folded, kept).to_numpy(zero_copy_only=False)
+    texts = pc.if_else(pc.equal(kept, ""), folded, kept).to_numpy(zero_copy_only=False)
+    codes, uniques = pd.factorize(texts)
+    canon = np.empty(len(uniques), dtype=object)
+    family = np.empty(len(uniques), dtype=object)
+    is_family = np.zeros(len(uniques), dtype=bool)
+    for i, text in enumerate(uniques):
+        c, f, g = commodity_terms(text) if text else ("", "", False)
+        canon[i], family[i], is_family[i] = (c or text), f, g
+    if len(texts) == 0:
+        return texts, texts, np.zeros(0, dtype=bool)
+    return canon[codes], family[codes], is_family[codes]

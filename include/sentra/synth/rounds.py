@@ -127,9 +127,44 @@ def _typo(name: str, rng: np.random.Generator) -> str:
     return " ".join(words)
 
 
+# Old (pre-1972) spellings offices still write: Boeroean for Buruan, Djati for Jati.
+_OLD_SPELLING = (("u", "oe"), ("j", "dj"), ("c", "tj"))
+# Commodity spellings of one product (sentra.matching's vocabulary maps them back).
+_COMMODITY_RESPELLINGS = (("Keripik", "Kripik"), ("Kerupuk", "Krupuk"), ("Mebel", "Meubel"))
+
+
+def _old_spelling(name: str, rng: np.random.Generator) -> str:
+    """One identifying word in old spelling (``Sentra Anyam Lidi Buruan`` → ``…
+    Boeroean``); the name unchanged when no word has a letter to respell."""
+    words = name.split(" ")
+    for i in rng.permutation(len(words)):
+        if i == 0:
+            continue
+        for new, old in _OLD_SPELLING:
+            if new in words[i]:
+                words[i] = words[i].replace(new, old)
+                return " ".join(words)
+    return name
+
+
+def _split_or_join(name: str, rng: np.random.Generator) -> str:
+    """A compound split (``Sukamaju`` → ``Suka Maju``) or two words joined."""
+    words = name.split(" ")
+    long = [i for i, w in enumerate(words) if len(w) >= 8 and i > 0]
+    if long and rng.random() < 0.5:
+        i = int(rng.choice(long))
+        cut = len(words[i]) // 2
+        words[i] = f"{words[i][:cut]} {words[i][cut:].capitalize()}"
+        return " ".join(words)
+    if len(words) >= 3:
+        i = int(rng.integers(1, len(words) - 1))
+        return " ".join([*words[:i], words[i] + words[i + 1].lower(), *words[i + 2 :]])
+    return name
+
+
 def name_variant(name: str, kab_short: str, rng: np.random.Generator) -> str:
     """A respelling an office might write for the same sentra; never identical."""
-    kind = int(rng.integers(0, 6))
+    kind = int(rng.integers(0, 10))
     if kind == 0:
         out = name.replace("Sentra ", "Sntr. ", 1)
     elif kind == 1:
@@ -140,6 +175,19 @@ def name_variant(name: str, kab_short: str, rng: np.random.Generator) -> str:
         out = name.replace("Sentra ", "Sentra Kerajinan ", 1) if "Kerajinan" not in name else name
     elif kind == 4:
         out = name.replace("Sentra IKM ", "Sentra ", 1).replace(" Desa ", " Ds. ", 1)
+    elif kind == 6:
+        out = _old_spelling(name, rng)
+    elif kind == 7:
+        out = _split_or_join(name, rng)
+    elif kind == 8:  # a template word added: "Sentra IKM", "Sentra Industri"
+        prefix = "Sentra IKM " if rng.random() < 0.5 else "Sentra Industri "
+        out = name.replace("Sentra ", prefix, 1) if "IKM" not in name else name
+    elif kind == 9:
+        out = name
+        for canonical, variant in _COMMODITY_RESPELLINGS:
+            out = out.replace(canonical, variant)
+        if out == name:
+            out = _old_spelling(name, rng)
     else:
         out = _typo(name, rng)
     return out if out != name else f"{name} {kab_short}"
@@ -250,8 +298,12 @@ def build_rows(
     out["units"] = units
     out["workers"] = workers
     out["quirks"] = pd.Series(quirk_lists, dtype=object)
-    rejected = (out["error"] != "") | (out["_copy_of"] >= 0)
-    out["expected_verdict"] = np.where(rejected, "rejected", "accepted")
+    # An exact copy is reported as duplicate_row and merged into the row it copies
+    # (sentra.matching.copies), unless the row has an error of its own.
+    copy = out["_copy_of"] >= 0
+    out["expected_verdict"] = np.where(
+        out["error"] != "", "rejected", np.where(copy, "merged", "accepted")
+    )
     out["expected_reasons"] = [
         ["duplicate_row"] if c >= 0 else ([ROW_ERRORS[e]] if e else [])
         for c, e in zip(out["_copy_of"], out["error"], strict=True)

