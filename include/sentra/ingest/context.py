@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 CONTEXT_INDEX = -1  # source index of a column taken from the context, not the sheet
 STATUS_INDEX = -2  # the remarks column read again as the status column
 STATUS_SHARE = 0.6  # of the filled remarks cells that must be status words
+CONTENT_SHARE = 0.8  # of an unnamed column's filled cells that must fit a field
+CONTENT_SAMPLE = 500  # distinct cells looked at per column
 
 
 def _words(text: str) -> str:
@@ -65,6 +67,7 @@ def complete_from_context(table: RawTable, office_code: str, file_name: str) -> 
     from sentra.reference import regions
 
     mapping = table.mapping
+    _type_by_content(table, office_code)
     chosen = None
     if "region_code" not in mapping.canonical:
         index = regions()
@@ -83,7 +86,53 @@ def complete_from_context(table: RawTable, office_code: str, file_name: str) -> 
             mapping.source_names[CONTEXT_INDEX] = f"({chosen.name}, dari {source})"
             table.columns[CONTEXT_INDEX] = pa.array([chosen.code] * table.n_rows, pa.string())
     _status_from_remarks(table)
+    for i in mapping.unmapped_index:  # typed or not, their cells are no longer needed
+        if i not in mapping.columns:
+            table.columns.pop(i, None)
     return chosen.code if chosen is not None else None
+
+
+def _distinct_filled(cells: Any) -> list[Any]:
+    from sentra.ingest.normalise import is_blank
+
+    values = cells.to_pylist() if hasattr(cells, "to_pylist") else list(cells)
+    return list(dict.fromkeys(v for v in values if not is_blank(v)))[:CONTENT_SAMPLE]
+
+
+def _type_by_content(table: RawTable, office_code: str) -> None:
+    """Columns whose header says nothing known, typed by what their cells hold.
+
+    A column whose cells are kab/kota codes or names of the office's area is the region
+    column, whatever its header says (``Wilayah``, ``Lokasi Kab``); one whose cells are
+    status words is the status column. Only fields no header claimed, and only when
+    one column fits: two that fit are left alone (the file problem then names them).
+    """
+    from sentra.ingest.normalise import parse_status
+    from sentra.reference import regions
+
+    mapping = table.mapping
+    tests = {
+        "region_code": lambda v: bool(regions().kabkota_candidates(v, within=office_code)),
+        "reported_status": lambda v: parse_status(v)[0] is not None,
+    }
+    for canonical, fits in tests.items():
+        if canonical in mapping.canonical:
+            continue
+        found = []
+        for i, header in mapping.unmapped_index.items():
+            if i in mapping.columns or i not in table.columns:
+                continue
+            cells = _distinct_filled(table.columns[i])
+            if cells and sum(map(fits, cells)) / len(cells) >= CONTENT_SHARE:
+                found.append((i, header))
+        if len(found) == 1:
+            i, header = found[0]
+            mapping.columns[i] = canonical
+            mapping.source_names[i] = header
+            mapping.unmapped.remove(header)
+        elif len(found) > 1:
+            for _, header in found:
+                mapping.ambiguous.setdefault(header, []).append(canonical)
 
 
 def _status_from_remarks(table: RawTable) -> None:

@@ -124,6 +124,7 @@ class HeaderMapping:
     unmapped: list[str] = field(default_factory=list)
     duplicates: dict[str, list[str]] = field(default_factory=dict)
     ambiguous: dict[str, list[str]] = field(default_factory=dict)  # header → candidates
+    unmapped_index: dict[int, str] = field(default_factory=dict)  # source index → header
 
     @property
     def canonical(self) -> set[str]:
@@ -151,6 +152,7 @@ def map_headers(cells: list[object]) -> HeaderMapping:
             canonical = close[0] if len(close) == 1 else None
         if canonical is None:
             mapping.unmapped.append(text)
+            mapping.unmapped_index[i] = text
             continue
         if canonical == IGNORE:
             continue

@@ -244,7 +244,7 @@ def table_from_grid(
         rows = [cells for r, cells in enumerate(rows) if r not in kinds]
         numbers = [n for r, n in enumerate(numbers) if r not in kinds]
     table.row_numbers = list(numbers)
-    for i in mapping.columns:
+    for i in [*mapping.columns, *mapping.unmapped_index]:  # unmapped: typed by content later
         table.columns[i] = list(map(itemgetter(i), rows)) if i < width else [None] * len(rows)
     return table
 
@@ -603,7 +603,8 @@ def _split_arrow_rows(
     table.skipped.sort(key=lambda s: s.source_row)
     keep = pa.array(~skip) if skip.any() else None
     table.row_numbers = (numbers[~skip] if keep is not None else numbers).tolist()
-    used = [i for i in mapping.columns if i < len(cols)]
+    # Unmapped columns are kept too: their content may say what they are (context.py).
+    used = [i for i in [*mapping.columns, *mapping.unmapped_index] if i < len(cols)]
     if keep is None:
         kept = [cols[i] for i in used]
     else:  # Arrow filters one column per call on one core: the columns go to a pool
@@ -721,7 +722,7 @@ def read_json(data: bytes, settings: Settings) -> list[RawTable]:
             continue
         kept.append(cells)
         table.row_numbers.append(i)
-    for j in mapping.columns:
+    for j in [*mapping.columns, *mapping.unmapped_index]:
         table.columns[j] = [cells[j] for cells in kept]
     return [table]
 
