@@ -57,6 +57,17 @@ _LEAD_BYTES = b"=+-@ \t\r\n"
 _INNER_RE2 = r"[|<:=]"
 
 
+def _odd_after_sign() -> Any:
+    import numpy as np
+
+    table = np.ones(256, dtype=bool)
+    table[np.frombuffer(b"0123456789., ", dtype=np.uint8)] = False
+    return table
+
+
+_ODD_AFTER_SIGN = _odd_after_sign()
+
+
 def _candidates(text: pa.Array) -> Any:
     """Cells (numpy mask) that may be hostile, found without the full patterns.
 
@@ -72,6 +83,16 @@ def _candidates(text: pa.Array) -> Any:
     first, _last, filled = edge_bytes(text)
     mask = filled & np.isin(first, np.frombuffer(_LEAD_BYTES, dtype=np.uint8))
     offsets, data = cell_bytes(text)
+    signed = mask & ((first == ord("-")) | (first == ord("+")))
+    if signed.any() and data is not None:
+        # A sign followed only by digits, '.', ',' and spaces is a number (-7,8123), not
+        # a formula: only signed cells with anything else go on to the full patterns.
+        base = int(offsets[0])
+        odd = _ODD_AFTER_SIGN[data[base : int(offsets[-1])]]
+        seen = np.concatenate(([0], np.cumsum(odd, dtype=np.int64)))
+        starts, ends = offsets[:-1] - base, offsets[1:] - base
+        rest = seen[ends] - seen[np.minimum(starts + 1, ends)]
+        mask &= ~signed | (rest > 0)
     if data is not None and len(offsets):
         raw = data[offsets[0] : offsets[-1]].tobytes()
         if any(c in raw for c in (b"|", b"<", b":", b"=")):

@@ -310,12 +310,12 @@ def read_workbook(data: bytes, settings: Settings) -> list[RawTable]:
     except Exception as exc:  # calamine raises several exception types for damaged files
         message = str(exc)
         if "password" in message.lower() or "encrypt" in message.lower():
-            raise ReadError("encrypted_file", message) from exc
-        raise ReadError("file_unreadable", message) from exc
+            raise ReadError("encrypted_file", "berkas dilindungi kata sandi") from exc
+        raise ReadError("file_unreadable", "berkas Excel rusak atau bukan berkas Excel") from exc
     names = wb.sheet_names
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:  # Excel refuses such a workbook; calamine would read the first sheet twice
-        raise ReadError("file_unreadable", f"sheet name(s) used twice: {', '.join(twice)}")
+        raise ReadError("file_unreadable", f"nama lembar dipakai dua kali: {', '.join(twice)}")
     tables = []
     for name in names:
         # The cyclic GC stays off while a sheet's row lists are alive, and they are freed
@@ -324,15 +324,15 @@ def read_workbook(data: bytes, settings: Settings) -> list[RawTable]:
             try:
                 sheet = wb.get_sheet_by_name(name)
                 if sheet.height > settings.max_rows + HEADER_SEARCH_ROWS:
-                    raise ReadError("too_many_rows", f"sheet '{name}': {sheet.height:,} rows")
+                    raise ReadError("too_many_rows", f"lembar '{name}': {sheet.height:,} baris")
                 if sheet.width > settings.max_columns:
-                    raise ReadError("too_many_columns", f"sheet '{name}': {sheet.width:,} columns")
+                    raise ReadError("too_many_columns", f"lembar '{name}': {sheet.width:,} kolom")
                 grid = sheet.to_python(skip_empty_area=False)
                 merged = sheet.merged_cell_ranges or []
             except ReadError:
                 raise
             except Exception as exc:  # a damaged sheet
-                raise ReadError("file_unreadable", f"sheet '{name}': {exc}") from exc
+                raise ReadError("file_unreadable", f"lembar '{name}' rusak") from exc
             table = table_from_grid(grid, list(range(1, len(grid) + 1)), name, settings, merged)
             del grid
         if table is not None and not (_INSTRUCTION_SHEETS.search(name) and not table.n_rows):
@@ -419,18 +419,18 @@ def _read_csv_rows(data: bytes, settings: Settings) -> list[RawTable]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     grid: list[list[Any]] = []
     numbers: list[int] = []
-    line = 0
     try:
         for cells in reader:
             # Excel numbers records, not physical lines: a quoted cell spanning three
             # lines is still one row.
-            line = reader.line_num
             grid.append(cells)
             numbers.append(len(grid))
             if len(grid) > settings.max_rows + HEADER_SEARCH_ROWS:
-                raise ReadError("too_many_rows", f"more than {settings.max_rows:,} rows")
+                raise ReadError("too_many_rows", f"lebih dari {settings.max_rows:,} baris")
     except csv.Error as exc:
-        raise ReadError("file_unreadable", f"line {line + 1}: {exc}") from exc
+        raise ReadError(
+            "file_unreadable", f"baris {len(grid) + 1}: tanda kutip tidak tertutup"
+        ) from exc
     table = table_from_grid(grid, numbers, None, settings)
     return [table] if table is not None else []
 
@@ -495,7 +495,7 @@ def _read_csv_arrow(data: bytes, settings: Settings) -> list[RawTable] | None:
     # check that no quoted cell spans lines and no lone CR split one.
     newlines = body.count(b"\n", offset) if quoted or body.find(b"\r", offset) >= 0 else None
     if newlines is not None and newlines > settings.max_rows + HEADER_SEARCH_ROWS:
-        raise ReadError("too_many_rows", f"more than {settings.max_rows:,} rows")
+        raise ReadError("too_many_rows", f"lebih dari {settings.max_rows:,} baris")
     mapping = map_headers(header)
     result = RawTable(sheet=None, header_row=starts[h], mapping=mapping, title=title_of(grid, h))
     if _LINE_ENDS_ONLY.fullmatch(body, offset):
@@ -523,7 +523,7 @@ def _read_csv_arrow(data: bytes, settings: Settings) -> list[RawTable] | None:
     if newlines is not None and table.num_rows != newlines + (not body.endswith(b"\n")):
         return None  # a quoted cell spans lines: the row-wise path numbers rows exactly
     if table.num_rows > settings.max_rows + HEADER_SEARCH_ROWS:
-        raise ReadError("too_many_rows", f"more than {settings.max_rows:,} rows")
+        raise ReadError("too_many_rows", f"lebih dari {settings.max_rows:,} baris")
     if table.num_columns > settings.max_columns:
         raise ReadError("too_many_columns", f"{table.num_columns:,} > {settings.max_columns:,}")
     _split_arrow_rows(result, table.columns, header, data_line, worker_threads(settings))
@@ -573,8 +573,16 @@ def _split_arrow_rows(
     candidate = pa.array(~(blank | repeated))
     for i in identity:
         if i < len(cols):
-            label = pc.fill_null(pc.match_substring_regex(cols[i], _TOTALS_RE2), False)
-            candidate = pc.and_(candidate, pc.or_(pc.invert(nonblank(cols[i])), label))
+            empty = pc.invert(nonblank(cols[i]))
+            # "JUMLAH" in the Kab/Kota column: looked for only where a cell starts like
+            # one of the totals words (a one-byte test; region codes start with digits).
+            starts = np.zeros(len(cols[i]), dtype=bool)
+            for word in ("jumlah", "total", "grand", "sub"):
+                starts |= _may_start_like(cols[i], word)
+            if starts.any():
+                maybe = pc.fill_null(pc.match_substring_regex(cols[i], _TOTALS_RE2), False)
+                empty = pc.or_(empty, pc.and_(pa.array(starts), maybe))
+            candidate = pc.and_(candidate, empty)
     totals = np.zeros(n, dtype=bool)
     is_totals = _totals_test(mapping)
     if pc.any(candidate).as_py():
@@ -690,16 +698,16 @@ def read_json(data: bytes, settings: Settings) -> list[RawTable]:
     try:
         payload = json.loads(text)
     except RecursionError as exc:
-        raise ReadError("file_unreadable", "JSON nested too deeply") from exc
+        raise ReadError("file_unreadable", "JSON bersarang terlalu dalam") from exc
     except json.JSONDecodeError as exc:
-        raise ReadError("file_unreadable", f"invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+        raise ReadError("file_unreadable", f"JSON tidak sah pada baris {exc.lineno}") from exc
     if isinstance(payload, dict):
         for key in ("data", "rows", "records", "sentra", "items"):
             if isinstance(payload.get(key), list):
                 payload = payload[key]
                 break
     if not isinstance(payload, list):
-        raise ReadError("header_not_found", "JSON must be a list of records or {'data': [...]}")
+        raise ReadError("header_not_found", "JSON harus berupa daftar rekaman atau {'data': [...]}")
     if len(payload) > settings.max_rows:
         raise ReadError("too_many_rows", f"{len(payload):,} > {settings.max_rows:,}")
     keys: list[str] = []
@@ -707,7 +715,7 @@ def read_json(data: bytes, settings: Settings) -> list[RawTable]:
         if isinstance(rec, dict):
             keys.extend(k for k in rec if k not in keys)
             if len(keys) > settings.max_columns:
-                raise ReadError("too_many_columns", f"more than {settings.max_columns:,} keys")
+                raise ReadError("too_many_columns", f"lebih dari {settings.max_columns:,} kunci")
     mapping = map_headers(keys)
     table = RawTable(sheet=None, header_row=None, mapping=mapping)
     kept: list[list[Any]] = []
