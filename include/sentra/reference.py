@@ -87,9 +87,13 @@ class RegionIndex:
             for k in wilayah.list_wilayah(p.code):
                 self.kabkota[k.code] = Region(k.code, k.name, 2, p.code)
         self._by_name: dict[str, list[Region]] = {}
+        self._by_compact: dict[str, list[Region]] = {}  # spaces dropped: Kulonprogo
         for region in (*self.provinces.values(), *self.kabkota.values()):
             for key in self._name_keys(region):
                 self._by_name.setdefault(key, []).append(region)
+                compact = self._by_compact.setdefault(key.replace(" ", ""), [])
+                if region not in compact:
+                    compact.append(region)
 
     @staticmethod
     def _name_keys(region: Region) -> set[str]:
@@ -110,26 +114,39 @@ class RegionIndex:
         """A kab/kota from a code in any common form or a name; None when unknown/ambiguous.
 
         ``within`` (a province or kab/kota code) disambiguates names such as "Bogor",
-        which is both a kabupaten and a kota: the office's own area wins, and between
-        a kabupaten and a kota of the same name the kabupaten wins unless "kota" is said.
+        which is both a kabupaten and a kota: the office's own area wins. A name that
+        still fits two regions is not guessed (see :meth:`kabkota_candidates`).
+        """
+        candidates = self.kabkota_candidates(raw, within=within)
+        return candidates[0] if len(candidates) == 1 else None
+
+    def kabkota_candidates(self, raw: object, *, within: str | None = None) -> list[Region]:
+        """Every kab/kota a code or name may mean (one when it is clear, none when unknown).
+
+        Names in the forms offices write resolve: ``Kab.``/``Kabupaten``/``KAB`` in front,
+        ``Kota X`` or ``X Kota``, words joined or split (``Kulonprogo``/``Kulon Progo``,
+        ``Gunung Kidul``/``Gunungkidul``). A bare "Pekalongan" fits the kabupaten and the
+        kota: both come back, and the caller rejects the row naming both.
         """
         code = normalise_code(raw)
         if code is not None:
-            return self.kabkota.get(code)
+            region = self.kabkota.get(code)
+            return [region] if region else []
         if raw is None:
-            return None
+            return []
         key = _fold(str(raw))
-        words = key.split(" ", 1)
-        if len(words) == 2 and words[0] in _PREFIXES and _PREFIXES[words[0]]:
-            key = f"{_PREFIXES[words[0]]} {words[1]}"
-        candidates = [r for r in self._by_name.get(key, []) if r.level == 2]
-        if within:
+        words = key.split(" ")
+        if len(words) >= 2 and words[-1] in _PREFIXES and _PREFIXES[words[-1]]:
+            words = [words[-1], *words[:-1]]  # "Pekalongan Kota" -> "kota pekalongan"
+        if len(words) >= 2 and words[0] in _PREFIXES and _PREFIXES[words[0]]:
+            words = [_PREFIXES[words[0]], *words[1:]]
+        key = " ".join(words)
+        found = self._by_name.get(key) or self._by_compact.get(key.replace(" ", ""), [])
+        candidates = list(dict.fromkeys(r for r in found if r.level == 2))
+        if within and len(candidates) > 1:
             scoped = [r for r in candidates if r.code.startswith(within)]
             candidates = scoped or candidates
-        if len(candidates) > 1:
-            kab = [r for r in candidates if r.name.lower().startswith("kabupaten")]
-            candidates = kab if len(kab) == 1 else candidates
-        return candidates[0] if len(candidates) == 1 else None
+        return sorted(candidates, key=lambda r: r.code)
 
     def resolve_province(self, raw: object) -> Region | None:
         code = normalise_code(raw)

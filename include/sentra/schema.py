@@ -199,6 +199,13 @@ REASONS: dict[str, ReasonCode] = {
             "Tambahkan kolom tersebut sesuai templat.",
         ),
         _r(
+            "ambiguous_columns",
+            F,
+            "A column could mean more than one field: {value}.",
+            "Kolom tidak jelas maksudnya: {value}.",
+            "Ganti judul kolom dengan judul dari templat (mis. 'Jumlah Unit Usaha').",
+        ),
+        _r(
             "duplicate_columns",
             F,
             "Two columns map to the same field: {value}.",
@@ -261,6 +268,13 @@ REASONS: dict[str, ReasonCode] = {
             "Unknown kab/kota '{value}'.",
             "Kab/kota '{value}' tidak dikenal.",
             "Gunakan kode Kemendagri (mis. 32.76) atau nama resmi (mis. Kota Depok).",
+        ),
+        _r(
+            "ambiguous_region",
+            R,
+            "'{value}' fits two kab/kota: Kabupaten {value} and Kota {value}.",
+            "'{value}' cocok untuk dua wilayah: Kabupaten {value} dan Kota {value}.",
+            "Tulis 'Kabupaten {value}' atau 'Kota {value}', atau kode Kemendagri.",
         ),
         _r(
             "region_mismatch",

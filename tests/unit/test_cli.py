@@ -186,3 +186,51 @@ def test_office_directory_import_then_list(tmp_path, settings):
     listed = CliRunner().invoke(main, ["offices", "list"], env={"COLUMNS": "200"})
     assert "34.02" in listed.output, "codes are stored in the dotted form"
     assert "a@bantul.go.id, b@bantul.go.id" in listed.output
+
+
+def test_ingest_json_has_verdict_mapping_and_every_row(tmp_path):
+    import json
+
+    path = _file(
+        tmp_path,
+        [
+            ["Sentra A", "34.02", "Gerabah", "banyak", "3", "Aktif"],
+            ["Sentra B", "34.02", "Batik", "12", "30", "Kurang Aktif"],
+        ],
+        header=["Nama Sentra", "kode_kab", "Komoditas", "Jml Unit", "Jml TK", "Status"],
+    )
+    result = CliRunner().invoke(main, ["ingest", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["verdict"] == "read"
+    assert doc["column_mapping"]["kode_kab"] == "region_code"
+    assert doc["column_mapping"]["Jml Unit"] == "units"
+    first, second = doc["rows"]
+    assert (first["source_row"], first["verdict"], first["reason_codes"]) == (
+        2,
+        "rejected",
+        ["invalid_number"],
+    )
+    assert first["problems"][0]["message_id"] == "Jumlah Unit Usaha bukan angka: 'banyak'."
+    assert (second["verdict"], second["values"]["units"]) == ("accepted", 12)
+    assert second["values"]["reported_status"] == "less_active"
+
+
+def test_validate_json_and_a_refused_file(tmp_path):
+    import json
+
+    path = _file(tmp_path, [["Sentra A", "34.02", "Gerabah", "25", "40", "Aktif"]])
+    result = CliRunner().invoke(main, ["validate", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["verdict"] == "accepted"
+    assert doc["rows"][0]["verdict"] == "accepted"
+    assert doc["rows"][0]["values"]["region_code"] == "34.02"
+
+    empty = _file(tmp_path / "b", [], name="kosong.csv")
+    result = CliRunner().invoke(main, ["validate", str(empty), "--format", "json"])
+    assert result.exit_code == 1
+    doc = json.loads(result.output)
+    assert doc["verdict"] == "rejected"
+    assert doc["file_error"]["code"] == "no_data_rows"
+    assert "tidak ada baris data" in doc["file_error"]["message_id"]

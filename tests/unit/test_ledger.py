@@ -72,7 +72,7 @@ def test_a_ledger_of_the_first_release_upgrades_and_keeps_its_data(settings):
         )
     assert current_revision(settings) == "0001_initial"
     migrate(settings)
-    assert current_revision(settings) == head_revision() == "i29_submission_contact"
+    assert current_revision(settings) == head_revision() == "i25_column_mapping"
     with session_scope(settings) as session:
         assert len(repo.load_register(session)) == 1
         repo.record_status_review(session, "S340200001", 2026, "keep_open", decided_by="ani")
@@ -394,3 +394,14 @@ def test_consolidation_versions_count_up_per_year(ledger):
             repo.finish_consolidation(
                 s, 999, status="failed", content_hash="", snapshot_ids=None, stats=None
             )
+
+
+def test_the_column_mapping_used_is_stored_with_the_submission(ledger):
+    mapping = {"(Kabupaten Bantul, dari dinas pengirim)": "region_code", "Jml Unit": "units"}
+    with session_scope(ledger) as session:
+        sub, _ = _discover(session, "sentra.xlsx", "c")
+        repo.record_column_mapping(session, sub.submission_id, mapping)
+    with session_scope(ledger) as session:
+        assert repo.current_submissions(session, 2026)[0].column_mapping == mapping
+        with pytest.raises(LookupError):
+            repo.record_column_mapping(session, "no-such-id", mapping)

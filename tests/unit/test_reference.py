@@ -29,7 +29,9 @@ def test_ambiguous_names_resolve_by_office_area_and_kind():
     idx = regions()
     assert idx.resolve_kabkota("Kota Bogor").code == "32.71"
     assert idx.resolve_kabkota("Kab. Bogor").code == "32.01"
-    assert idx.resolve_kabkota("Bogor").code == "32.01", "bare name = the kabupaten"
+    assert idx.resolve_kabkota("Bogor") is None, "a name of two regions is not guessed"
+    assert [r.code for r in idx.kabkota_candidates("Bogor")] == ["32.01", "32.71"]
+    assert idx.resolve_kabkota("Bogor", within="32.71").code == "32.71", "the office's own"
     assert idx.resolve_kabkota("Bantul", within="34").code == "34.02"
 
 
@@ -74,3 +76,21 @@ def test_commodity_groups(raw, group):
 def test_unknown_commodity_has_no_group():
     assert commodity_group_of("xyzzy") is None
     assert commodity_group_of("  ") is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("Kab. Gunung Kidul", "34.03"),
+        ("Gunungkidul", "34.03"),
+        ("Kab. Kulonprogo", "34.01"),
+        ("Kulon Progo", "34.01"),
+        ("Pekalongan Kota", "33.75"),
+        ("Kab. Pekalongan", "33.26"),
+        ("KAB BANTUL", "34.02"),
+        ("Yogyakarta Kota", "34.71"),
+        ("Bandung Kota", "32.73"),
+    ],
+)
+def test_region_names_in_the_forms_offices_write(raw, code):
+    assert regions().resolve_kabkota(raw, within=code[:2]).code == code

@@ -51,13 +51,32 @@ def _print_read(console: Any, result: Any) -> None:
     show_default=True,
     help="Most problems to list (0: all of them); all are counted.",
 )
-def ingest(path: Path, office: str | None, year: int | None, limit: int) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: the verdict, column mapping and every row with its values (for tooling).",
+)
+def ingest(path: Path, office: str | None, year: int | None, limit: int, fmt: str) -> None:
     """Read one file: what was read, mapped and rejected, with row numbers. Exit 2 if unusable."""
     from rich.console import Console
 
     from sentra.ingest import read_submission
 
     office, year = resolve_office_and_year(path, office, year)
+    if fmt == "json":
+        from sentra.cli.report_json import document, dumps
+
+        result = read_submission(
+            path, file_name=path.name, office_code=office, census_year=year, submission_id="cli"
+        )
+        doc = document(result, file_name=path.name, office_code=office, census_year=year)
+        click.echo(dumps(doc))
+        if result.file_error:
+            raise SystemExit(2)
+        return
     console = Console()
     with console.status(f"reading {escape(path.name)}…"):
         result = read_submission(

@@ -29,7 +29,17 @@ from sentra.cli.submission import DEFAULT_LIMIT, print_problems, resolve_office_
     show_default=True,
     help="Most problems to list (0: all of them).",
 )
-def validate(path: Path, office: str | None, year: int | None, suite: str, limit: int) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: the verdict, column mapping and every row with its values (for tooling).",
+)
+def validate(
+    path: Path, office: str | None, year: int | None, suite: str, limit: int, fmt: str
+) -> None:
     """Ingest + validate one file; exit 1 when it would be held for review or rejected."""
     from rich.console import Console
 
@@ -50,6 +60,21 @@ def validate(path: Path, office: str | None, year: int | None, suite: str, limit
         submission_id=f"{year}-{office}-cli",
         settings=settings,
     )
+    if fmt == "json":
+        from sentra.cli.report_json import document, dumps
+
+        checked = None
+        if parsed.file_error is None:
+            checked = run_validation(
+                parsed.rows, office_code=office, census_year=year, settings=settings, suite=suite
+            )
+        doc = document(
+            parsed, file_name=path.name, office_code=office, census_year=year, validation=checked
+        )
+        click.echo(dumps(doc))
+        if checked is None or checked.held:
+            raise SystemExit(1)
+        return
     if parsed.file_error is not None:
         err = parsed.file_error
         text = getattr(err, "message_id", None) or getattr(err, "message", None) or err.code

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sentra.config import Settings, get_settings
+from sentra.ingest.context import complete_from_context
 from sentra.ingest.hostile import blank_where, hostile_masks
 from sentra.ingest.readers import (
     RawTable,
@@ -105,10 +106,25 @@ def read_submission(
         return _failed(exc.code, exc.detail)
     if not tables:
         return _failed("header_not_found", file_name)
+    for t in tables:
+        complete_from_context(t, office_code, file_name)
     usable = [t for t in tables if set(REQUIRED_COLUMNS) <= _provided(t)]
     if not usable:
         best = max(tables, key=lambda t: len(t.mapping.columns))
         missing = sorted(set(REQUIRED_COLUMNS) - _provided(best))
+        ambiguous = {h: c for h, c in best.mapping.ambiguous.items() if set(c) & set(missing)}
+        if ambiguous:
+            detail = "; ".join(
+                f"'{h}' bisa berarti {' atau '.join(column_label(x) for x in c)}"
+                for h, c in ambiguous.items()
+            )
+            return _failed(
+                "ambiguous_columns",
+                detail,
+                header_row=best.header_row,
+                mapping=best.mapping.as_dict(),
+                unmapped=best.mapping.unmapped,
+            )
         found = ", ".join(best.mapping.source_names.values()) or "(none)"
         labels = ", ".join(column_label(m) for m in missing)
         return _failed(

@@ -29,8 +29,9 @@ _ABBREVIATIONS = {
     "hp": "hp",
     "prod": "produksi",
     "inv": "investasi",
+    "tk": "tenaga kerja",
 }
-_UNIT_SUFFIX = re.compile(r"\((?:rp\.?|rupiah|orang|unit|jiwa|ikm|buah|th|tahun)\)", re.I)
+_UNIT_SUFFIX = re.compile(r"\((?:rp\.?|rupiah|orang|org|unit|jiwa|ikm|buah|th|tahun)\)", re.I)
 
 
 def fold(header: object) -> str:
@@ -69,6 +70,51 @@ def canonical_of(header: object) -> str | None:
     return spellings().get(key)
 
 
+FUZZY_MIN = 88  # token-sorted similarity for a misspelt header ("Komoditaas")
+AMBIGUOUS_WITHIN = 3  # two columns this close are both plausible: ask, never pick
+
+
+def close_matches(header: object) -> list[str]:
+    """Canonical columns a header not in the table may mean, best first; [] when none.
+
+    A header is matched on its folded tokens: all of them inside one known spelling
+    (``Kode Kab`` in ``Kode Kab/Kota``, ``Jml Unit`` in ``Jumlah Unit Usaha``), a known
+    spelling inside it (``Komoditi Utama``), or a close fuzzy match (rapidfuzz). More
+    than one column returned means the header is ambiguous.
+    """
+    key = fold(header)
+    if not key:
+        return []
+    return list(_close_matches(key))
+
+
+@cache
+def _close_matches(key: str) -> tuple[str, ...]:
+    from rapidfuzz import fuzz, process
+
+    tokens = set(key.split())
+    best: dict[str, float] = {}
+    for spelling, canonical in spellings().items():
+        known = set(spelling.split())
+        if len(tokens) >= 2 and tokens < known:
+            score = 96.0 - (len(known) - len(tokens))
+        elif known < tokens and len(known) >= 1:
+            score = 90.0 - (len(tokens) - len(known))
+        else:
+            continue
+        best[canonical] = max(best.get(canonical, 0.0), score)
+    for spelling, score, _ in process.extract(
+        key, list(spellings()), scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_MIN, limit=5
+    ):
+        canonical = spellings()[spelling]
+        best[canonical] = max(best.get(canonical, 0.0), float(score))
+    if not best:
+        return ()
+    ranked = sorted(best.items(), key=lambda kv: -kv[1])
+    top = ranked[0][1]
+    return tuple(c for c, score in ranked if top - score <= AMBIGUOUS_WITHIN)
+
+
 @dataclass
 class HeaderMapping:
     """Which source column feeds which canonical column."""
@@ -77,6 +123,8 @@ class HeaderMapping:
     source_names: dict[int, str] = field(default_factory=dict)  # source index → header text
     unmapped: list[str] = field(default_factory=list)
     duplicates: dict[str, list[str]] = field(default_factory=dict)
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)  # header → candidates
+    unmapped_index: dict[int, str] = field(default_factory=dict)  # source index → header
 
     @property
     def canonical(self) -> set[str]:
@@ -98,7 +146,13 @@ def map_headers(cells: list[object]) -> HeaderMapping:
             continue
         canonical = canonical_of(text)
         if canonical is None:
+            close = [c for c in close_matches(text) if c not in seen]
+            if len(close) > 1:
+                mapping.ambiguous[text] = close
+            canonical = close[0] if len(close) == 1 else None
+        if canonical is None:
             mapping.unmapped.append(text)
+            mapping.unmapped_index[i] = text
             continue
         if canonical == IGNORE:
             continue

@@ -46,6 +46,43 @@ INACTIVE_PATTERNS = re.compile(
 # the standard scale aktif / kurang aktif / tidak aktif. Checked before the inactive words.
 LESS_ACTIVE_PATTERNS = re.compile(r"^(kurang|krg|k) (aktif|berproduksi|produktif)\b|^less active$")
 EXCEL_EPOCH = date(1899, 12, 30)
+NIL_MARKS = frozenset({"-", "--", "\u2013", "\u2014", "Rp -", "Rp. -", "Rp-", "Rp.-"})
+# Degrees-minutes-seconds with a hemisphere: 8°38'11"S, 122° 18' 36" BT, 7°48' LS.
+_NUM = r"\d+(?:[.,]\d+)?"
+_DMS = re.compile(
+    rf"(?P<sign>[-+\u2212])?\s*(?P<deg>{_NUM})\s*[°º˚]\s*"
+    rf"(?:(?P<min>{_NUM})\s*['′’`]\s*)?(?:(?P<sec>{_NUM})\s*(?:\"|″|”|''|’’)\s*)?"
+    r"(?P<hemi>LS|LU|BT|BB|[NSEWUT])?(?![A-Za-z])",
+    re.I,
+)
+# A decimal degree followed by a hemisphere: 8,6364 LS.
+_DEC_HEMI = re.compile(rf"^\s*(?P<deg>{_NUM})\s*(?P<hemi>LS|LU|BT|BB|[NSEW])\s*$", re.I)
+_NEGATIVE_HEMI = {"s", "ls", "w", "bb"}
+
+
+def _dms_value(match: re.Match[str]) -> float:
+    def num(name: str) -> float:
+        text = match.group(name)
+        return float(text.replace(",", ".")) if text else 0.0
+
+    value = num("deg") + num("min") / 60 + num("sec") / 3600
+    hemi = (match.group("hemi") or "").lower()
+    negative = match.group("sign") in ("-", "\u2212") or hemi in _NEGATIVE_HEMI
+    return -value if negative else value
+
+
+def parse_dms(text: str) -> float | None:
+    """One coordinate in degrees-minutes-seconds or decimal + hemisphere; None if not one."""
+    m = _DMS.fullmatch(text.strip())
+    if m is not None:
+        return _dms_value(m)
+    m = _DEC_HEMI.match(text)
+    return _dec_hemi_value(m) if m is not None else None
+
+
+def _dec_hemi_value(match: re.Match[str]) -> float:
+    value = float(match.group("deg").replace(",", "."))
+    return -value if match.group("hemi").lower() in _NEGATIVE_HEMI else value
 
 
 def is_blank(value: Any) -> bool:
@@ -545,6 +582,8 @@ def _bounded(parse: Any) -> Any:
     """Results beyond int64 are a problem on the row, not an overflow in Arrow later."""
 
     def wrapper(value: Any) -> tuple[int | None, str | None]:
+        if isinstance(value, str) and value.strip() in NIL_MARKS:
+            return None, None  # "-": the clerk's way of writing "nothing", not a number
         number, code = parse(value)
         if number is not None and abs(number) > INT64_MAX:
             return None, "value_over_cap"
@@ -627,7 +666,13 @@ def parse_coordinate(value: Any) -> tuple[float | None, str | None]:
     if isinstance(value, int | float):
         v = float(value)
         return (None, "invalid_coordinate") if math.isnan(v) or math.isinf(v) else (v, None)
-    text = (clean_text(value) or "").replace("\u2212", "-").replace(" ", "")
+    raw = clean_text(value) or ""
+    if re.search(r"[°º˚'\"″]|[A-Za-z]$", raw):
+        dms = parse_dms(raw)
+        if dms is None or math.isnan(dms):
+            return None, "invalid_coordinate"
+        return dms, None
+    text = raw.replace("\u2212", "-").replace(" ", "")
     if text.count(",") == 1 and "." not in text:
         text = text.replace(",", ".")
     try:
@@ -642,6 +687,11 @@ def split_coordinates(value: Any) -> tuple[tuple[float | None, float | None], st
     if is_blank(value):
         return (None, None), None
     text = (clean_text(value) or "").replace("\u2212", "-")
+    if re.search(r"[°º˚]", text):  # two DMS values: 8°38'11" LS, 122°18'36" BT
+        found = [m for m in _DMS.finditer(text) if m.group(0).strip()]
+        if len(found) != 2:
+            return (None, None), "invalid_coordinate"
+        return (_dms_value(found[0]), _dms_value(found[1])), None
     parts = [p for p in re.split(r"\s*;\s*|,\s+|\s+|\s*/\s*", text) if p]
     if len(parts) == 4 and all(re.match(r"^-?\d+$", p) for p in parts):
         parts = [f"{parts[0]}.{parts[1]}", f"{parts[2]}.{parts[3]}"]
@@ -714,8 +764,10 @@ def parse_region(value: Any, office_code: str) -> tuple[str | None, str | None]:
     if is_blank(value):
         return None, None
     raw = value if isinstance(value, int | float) else clean_text(value)
-    region = regions().resolve_kabkota(raw, within=office_code)
-    return (region.code, None) if region else (None, "invalid_region")
+    found = regions().kabkota_candidates(raw, within=office_code)
+    if len(found) > 1:  # "Pekalongan": the kabupaten or the kota? Never guessed.
+        return None, "ambiguous_region"
+    return (found[0].code, None) if found else (None, "invalid_region")
 
 
 def parse_subregion(value: Any) -> tuple[str | None, str | None]:

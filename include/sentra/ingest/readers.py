@@ -31,16 +31,19 @@ from sentra.ingest.headers import (
     header_score,
     map_headers,
 )
+from sentra.ingest.layout import fill_merged, is_column_number_row, starts_notes, title_of
 from sentra.ingest.normalise import is_blank
 from sentra.ingest.safety import UnsafeFileError
 
 HEADER_SEARCH_ROWS = 30
+COLUMN_NUMBER_ROWS = 3  # a column-number row sits right under the header
 MIN_HEADER_SCORE = 3
 # Bytes of CSV per block Arrow parses (one chunk of every column each): Arrow's default.
 # Larger blocks parse slower here (1M-row file: 0.59 s at 1 MiB, 1.03 s at 16-28 MiB,
 # median of six), the block no longer fitting the CPU caches.
 BLOCK_BYTES = 1 << 20
 _TOTALS = re.compile(r"^\s*(jumlah|total|jml\.?|grand total|sub ?total)\b", re.I)
+_TOTALS_RE2 = r"(?i)^\s*(jumlah|total|jml\.?|grand total|sub ?total)\b"
 _INSTRUCTION_SHEETS = re.compile(r"petunjuk|panduan|instruksi|keterangan|readme|cara", re.I)
 
 
@@ -65,7 +68,7 @@ def without_cyclic_gc() -> Iterator[None]:
 class SkippedRow:
     sheet: str | None
     source_row: int
-    kind: str  # blank | totals | repeated_header
+    kind: str  # blank | totals | repeated_header | column_numbers | note
 
 
 @dataclass
@@ -83,6 +86,7 @@ class RawTable:
     columns: dict[int, Any] = field(default_factory=dict)
     row_numbers: list[int] = field(default_factory=list)
     skipped: list[SkippedRow] = field(default_factory=list)
+    title: str = ""  # the text above the header (a title may name the kab/kota)
 
     @property
     def n_rows(self) -> int:
@@ -160,7 +164,8 @@ def _totals_test(mapping: HeaderMapping) -> Callable[[list[Any]], bool]:
         width = len(cells)
         for i in identity:
             if i < width and not is_blank(cells[i]):
-                return False
+                # "JUMLAH" written in the Kab/Kota column (a merged A:C label) is a total.
+                return isinstance(cells[i], str) and _TOTALS.match(cells[i]) is not None
         if name_idx is not None and name_idx < width:
             name = cells[name_idx]
             if isinstance(name, str) and _TOTALS.match(name):
@@ -169,6 +174,10 @@ def _totals_test(mapping: HeaderMapping) -> Callable[[list[Any]], bool]:
         return first_text is not None and _TOTALS.match(first_text) is not None
 
     return is_totals
+
+
+def _totals_word(cell: Any) -> bool:
+    return isinstance(cell, str) and _TOTALS.match(cell) is not None
 
 
 def _repeats_header(cells: list[Any], header_text: dict[int, str], needed: int) -> bool:
@@ -201,7 +210,11 @@ def _header_of(grid: list[list[Any]], settings: Settings) -> tuple[int, list[Any
 
 
 def table_from_grid(
-    grid: list[list[Any]], row_numbers: list[int], sheet: str | None, settings: Settings
+    grid: list[list[Any]],
+    row_numbers: list[int],
+    sheet: str | None,
+    settings: Settings,
+    merged: list[Any] | None = None,
 ) -> RawTable | None:
     """Find the header and split a grid into data rows and listed non-data rows.
 
@@ -214,8 +227,12 @@ def table_from_grid(
     if found is None:
         return None
     h, header, first_data = found
+    if merged:
+        fill_merged(grid, merged, first_data)
     mapping = map_headers(header)
-    table = RawTable(sheet=sheet, header_row=row_numbers[h], mapping=mapping)
+    table = RawTable(
+        sheet=sheet, header_row=row_numbers[h], mapping=mapping, title=title_of(grid, h)
+    )
     rows = grid[first_data:]
     numbers = row_numbers[first_data:]
     width = max(map(len, rows), default=0)
@@ -227,7 +244,7 @@ def table_from_grid(
         rows = [cells for r, cells in enumerate(rows) if r not in kinds]
         numbers = [n for r, n in enumerate(numbers) if r not in kinds]
     table.row_numbers = list(numbers)
-    for i in mapping.columns:
+    for i in [*mapping.columns, *mapping.unmapped_index]:  # unmapped: typed by content later
         table.columns[i] = list(map(itemgetter(i), rows)) if i < width else [None] * len(rows)
     return table
 
@@ -268,9 +285,17 @@ def _non_data_rows(
     maybe = [r for r in range(len(rows)) if r not in kinds] if kinds else range(len(rows))
     for i in identity:
         if i < width:
-            maybe = [r for r in maybe if is_blank(rows[r][i])]
+            maybe = [r for r in maybe if is_blank(rows[r][i]) or _totals_word(rows[r][i])]
     is_totals = _totals_test(mapping)
     kinds.update({r: "totals" for r in maybe if is_totals(rows[r])})
+    for r in range(min(COLUMN_NUMBER_ROWS, len(rows))):
+        if r not in kinds and is_column_number_row(rows[r]):
+            kinds[r] = "column_numbers"
+    # Notes, a recap table or a signature block end the table: from the first row that
+    # opens one (no region, no commodity), every row below is listed, not read.
+    opening = next((r for r in maybe if r not in kinds and starts_notes(rows[r])), None)
+    if opening is not None:
+        kinds.update({r: "note" for r in range(opening, len(rows)) if r not in kinds})
     return kinds
 
 
@@ -285,12 +310,12 @@ def read_workbook(data: bytes, settings: Settings) -> list[RawTable]:
     except Exception as exc:  # calamine raises several exception types for damaged files
         message = str(exc)
         if "password" in message.lower() or "encrypt" in message.lower():
-            raise ReadError("encrypted_file", message) from exc
-        raise ReadError("file_unreadable", message) from exc
+            raise ReadError("encrypted_file", "berkas dilindungi kata sandi") from exc
+        raise ReadError("file_unreadable", "berkas Excel rusak atau bukan berkas Excel") from exc
     names = wb.sheet_names
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:  # Excel refuses such a workbook; calamine would read the first sheet twice
-        raise ReadError("file_unreadable", f"sheet name(s) used twice: {', '.join(twice)}")
+        raise ReadError("file_unreadable", f"nama lembar dipakai dua kali: {', '.join(twice)}")
     tables = []
     for name in names:
         # The cyclic GC stays off while a sheet's row lists are alive, and they are freed
@@ -299,15 +324,16 @@ def read_workbook(data: bytes, settings: Settings) -> list[RawTable]:
             try:
                 sheet = wb.get_sheet_by_name(name)
                 if sheet.height > settings.max_rows + HEADER_SEARCH_ROWS:
-                    raise ReadError("too_many_rows", f"sheet '{name}': {sheet.height:,} rows")
+                    raise ReadError("too_many_rows", f"lembar '{name}': {sheet.height:,} baris")
                 if sheet.width > settings.max_columns:
-                    raise ReadError("too_many_columns", f"sheet '{name}': {sheet.width:,} columns")
+                    raise ReadError("too_many_columns", f"lembar '{name}': {sheet.width:,} kolom")
                 grid = sheet.to_python(skip_empty_area=False)
+                merged = sheet.merged_cell_ranges or []
             except ReadError:
                 raise
             except Exception as exc:  # a damaged sheet
-                raise ReadError("file_unreadable", f"sheet '{name}': {exc}") from exc
-            table = table_from_grid(grid, list(range(1, len(grid) + 1)), name, settings)
+                raise ReadError("file_unreadable", f"lembar '{name}' rusak") from exc
+            table = table_from_grid(grid, list(range(1, len(grid) + 1)), name, settings, merged)
             del grid
         if table is not None and not (_INSTRUCTION_SHEETS.search(name) and not table.n_rows):
             tables.append(table)
@@ -393,17 +419,18 @@ def _read_csv_rows(data: bytes, settings: Settings) -> list[RawTable]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     grid: list[list[Any]] = []
     numbers: list[int] = []
-    line = 0
     try:
         for cells in reader:
-            start = line + 1
-            line = reader.line_num
+            # Excel numbers records, not physical lines: a quoted cell spanning three
+            # lines is still one row.
             grid.append(cells)
-            numbers.append(start)
+            numbers.append(len(grid))
             if len(grid) > settings.max_rows + HEADER_SEARCH_ROWS:
-                raise ReadError("too_many_rows", f"more than {settings.max_rows:,} rows")
+                raise ReadError("too_many_rows", f"lebih dari {settings.max_rows:,} baris")
     except csv.Error as exc:
-        raise ReadError("file_unreadable", f"line {line + 1}: {exc}") from exc
+        raise ReadError(
+            "file_unreadable", f"baris {len(grid) + 1}: tanda kutip tidak tertutup"
+        ) from exc
     table = table_from_grid(grid, numbers, None, settings)
     return [table] if table is not None else []
 
@@ -468,9 +495,9 @@ def _read_csv_arrow(data: bytes, settings: Settings) -> list[RawTable] | None:
     # check that no quoted cell spans lines and no lone CR split one.
     newlines = body.count(b"\n", offset) if quoted or body.find(b"\r", offset) >= 0 else None
     if newlines is not None and newlines > settings.max_rows + HEADER_SEARCH_ROWS:
-        raise ReadError("too_many_rows", f"more than {settings.max_rows:,} rows")
+        raise ReadError("too_many_rows", f"lebih dari {settings.max_rows:,} baris")
     mapping = map_headers(header)
-    result = RawTable(sheet=None, header_row=starts[h], mapping=mapping)
+    result = RawTable(sheet=None, header_row=starts[h], mapping=mapping, title=title_of(grid, h))
     if _LINE_ENDS_ONLY.fullmatch(body, offset):
         return [result]
     try:
@@ -496,7 +523,7 @@ def _read_csv_arrow(data: bytes, settings: Settings) -> list[RawTable] | None:
     if newlines is not None and table.num_rows != newlines + (not body.endswith(b"\n")):
         return None  # a quoted cell spans lines: the row-wise path numbers rows exactly
     if table.num_rows > settings.max_rows + HEADER_SEARCH_ROWS:
-        raise ReadError("too_many_rows", f"more than {settings.max_rows:,} rows")
+        raise ReadError("too_many_rows", f"lebih dari {settings.max_rows:,} baris")
     if table.num_columns > settings.max_columns:
         raise ReadError("too_many_columns", f"{table.num_columns:,} > {settings.max_columns:,}")
     _split_arrow_rows(result, table.columns, header, data_line, worker_threads(settings))
@@ -546,7 +573,16 @@ def _split_arrow_rows(
     candidate = pa.array(~(blank | repeated))
     for i in identity:
         if i < len(cols):
-            candidate = pc.and_(candidate, pc.invert(nonblank(cols[i])))
+            empty = pc.invert(nonblank(cols[i]))
+            # "JUMLAH" in the Kab/Kota column: looked for only where a cell starts like
+            # one of the totals words (a one-byte test; region codes start with digits).
+            starts = np.zeros(len(cols[i]), dtype=bool)
+            for word in ("jumlah", "total", "grand", "sub"):
+                starts |= _may_start_like(cols[i], word)
+            if starts.any():
+                maybe = pc.fill_null(pc.match_substring_regex(cols[i], _TOTALS_RE2), False)
+                empty = pc.or_(empty, pc.and_(pa.array(starts), maybe))
+            candidate = pc.and_(candidate, empty)
     totals = np.zeros(n, dtype=bool)
     is_totals = _totals_test(mapping)
     if pc.any(candidate).as_py():
@@ -555,16 +591,28 @@ def _split_arrow_rows(
         for k, row in enumerate(zip(*picked, strict=True)):
             if is_totals(list(row)):
                 totals[where[k]] = True
+    numbered = np.zeros(n, dtype=bool)
+    near = np.arange(min(COLUMN_NUMBER_ROWS, n))
+    for k, row in enumerate(zip(*[_cells_at(c, near) for c in cols], strict=True)):
+        numbered[k] = not blank[k] and is_column_number_row(list(row))
+    notes = np.zeros(n, dtype=bool)
+    if pc.any(candidate).as_py():
+        for k, row in enumerate(zip(*picked, strict=True)):
+            if not totals[where[k]] and starts_notes(list(row)):
+                notes[where[k] :] = True  # the block below the table ends it
+                break
     numbers = np.arange(first, first + n)
     skip = np.zeros(n, dtype=bool)
-    for kind, flagged in (("blank", blank), ("repeated_header", repeated), ("totals", totals)):
+    for kind, flagged in (("blank", blank), ("repeated_header", repeated), ("totals", totals),
+                          ("column_numbers", numbered), ("note", notes)):  # fmt: skip
         mask = flagged & ~skip
         table.skipped.extend(SkippedRow(None, int(r), kind) for r in numbers[mask])
         skip |= mask
     table.skipped.sort(key=lambda s: s.source_row)
     keep = pa.array(~skip) if skip.any() else None
     table.row_numbers = (numbers[~skip] if keep is not None else numbers).tolist()
-    used = [i for i in mapping.columns if i < len(cols)]
+    # Unmapped columns are kept too: their content may say what they are (context.py).
+    used = [i for i in [*mapping.columns, *mapping.unmapped_index] if i < len(cols)]
     if keep is None:
         kept = [cols[i] for i in used]
     else:  # Arrow filters one column per call on one core: the columns go to a pool
@@ -650,16 +698,16 @@ def read_json(data: bytes, settings: Settings) -> list[RawTable]:
     try:
         payload = json.loads(text)
     except RecursionError as exc:
-        raise ReadError("file_unreadable", "JSON nested too deeply") from exc
+        raise ReadError("file_unreadable", "JSON bersarang terlalu dalam") from exc
     except json.JSONDecodeError as exc:
-        raise ReadError("file_unreadable", f"invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+        raise ReadError("file_unreadable", f"JSON tidak sah pada baris {exc.lineno}") from exc
     if isinstance(payload, dict):
         for key in ("data", "rows", "records", "sentra", "items"):
             if isinstance(payload.get(key), list):
                 payload = payload[key]
                 break
     if not isinstance(payload, list):
-        raise ReadError("header_not_found", "JSON must be a list of records or {'data': [...]}")
+        raise ReadError("header_not_found", "JSON harus berupa daftar rekaman atau {'data': [...]}")
     if len(payload) > settings.max_rows:
         raise ReadError("too_many_rows", f"{len(payload):,} > {settings.max_rows:,}")
     keys: list[str] = []
@@ -667,7 +715,7 @@ def read_json(data: bytes, settings: Settings) -> list[RawTable]:
         if isinstance(rec, dict):
             keys.extend(k for k in rec if k not in keys)
             if len(keys) > settings.max_columns:
-                raise ReadError("too_many_columns", f"more than {settings.max_columns:,} keys")
+                raise ReadError("too_many_columns", f"lebih dari {settings.max_columns:,} kunci")
     mapping = map_headers(keys)
     table = RawTable(sheet=None, header_row=None, mapping=mapping)
     kept: list[list[Any]] = []
@@ -682,7 +730,7 @@ def read_json(data: bytes, settings: Settings) -> list[RawTable]:
             continue
         kept.append(cells)
         table.row_numbers.append(i)
-    for j in mapping.columns:
+    for j in [*mapping.columns, *mapping.unmapped_index]:
         table.columns[j] = [cells[j] for cells in kept]
     return [table]
 

@@ -37,7 +37,7 @@ def check_within_root(path: Path, root: Path) -> None:
     real_root = os.path.realpath(root)
     real = os.path.realpath(path)
     if os.path.commonpath([real, real_root]) != real_root:
-        raise UnsafeFileError("outside_landing", f"{path} resolves to {real}, outside {root}")
+        raise UnsafeFileError("outside_landing", f"{path} mengarah ke {real}, di luar {root}")
 
 
 def extension(file_name: str) -> str:
@@ -48,7 +48,7 @@ def check_bytes(data: bytes, file_name: str, settings: Settings) -> str:
     """Validate size, type and container; returns the format to parse (xlsx, xls, csv, json)."""
     ext = extension(file_name)
     if ext not in SUPPORTED:
-        raise UnsafeFileError("unsupported_type", ext or "(no extension)")
+        raise UnsafeFileError("unsupported_type", ext or "(tanpa ekstensi)")
     if len(data) > settings.max_file_bytes:
         raise UnsafeFileError(
             "file_too_large", f"{len(data):,} > {settings.max_file_bytes:,} bytes"
@@ -66,7 +66,7 @@ def check_bytes(data: bytes, file_name: str, settings: Settings) -> str:
                 "file_unreadable", f"{file_name} is an old-format or protected Office file"
             )
         if not data.startswith(ZIP_MAGIC):
-            raise UnsafeFileError("file_unreadable", f"{file_name} is not an Excel workbook")
+            raise UnsafeFileError("file_unreadable", f"{file_name} bukan berkas Excel")
         _check_zip(data, file_name, settings)
         return "xlsx"
     if ext == ".xls":
@@ -81,7 +81,7 @@ def check_bytes(data: bytes, file_name: str, settings: Settings) -> str:
     # A stray NUL in a cell is cleaned later; many NULs mean this is not a text file
     # (UTF-16 without a BOM, or binary data with a .csv name).
     if head.count(b"\x00") > len(head) // 10 and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UnsafeFileError("file_unreadable", f"{file_name} contains binary data, not text")
+        raise UnsafeFileError("file_unreadable", f"{file_name} berisi data biner, bukan teks")
     return "csv"
 
 
@@ -98,21 +98,21 @@ def _check_zip(data: bytes, file_name: str, settings: Settings) -> None:
 
 
 def _damaged(file_name: str, exc: BaseException) -> UnsafeFileError:
-    return UnsafeFileError("file_unreadable", f"{file_name} is damaged or truncated ({exc})")
+    return UnsafeFileError("file_unreadable", f"{file_name} rusak atau terpotong")
 
 
 def _check_directory(infos: list[zipfile.ZipInfo], file_name: str, settings: Settings) -> None:
     total = sum(i.file_size for i in infos)
     if total > settings.max_uncompressed_bytes:
-        raise UnsafeFileError("zip_bomb", f"{total:,} bytes uncompressed")
+        raise UnsafeFileError("zip_bomb", f"{total:,} bita setelah diekstrak")
     compressed = sum(i.compress_size for i in infos) or 1
     if total / compressed > settings.max_compression_ratio and total > 10 * 1024 * 1024:
-        raise UnsafeFileError("zip_bomb", f"compression ratio {total / compressed:,.0f}:1")
+        raise UnsafeFileError("zip_bomb", f"rasio kompresi {total / compressed:,.0f}:1")
     names = {i.filename for i in infos}
     if "EncryptedPackage" in names:
         raise UnsafeFileError("encrypted_file", file_name)
     if "[Content_Types].xml" not in names:
-        raise UnsafeFileError("file_unreadable", f"{file_name} is a zip but not an Excel workbook")
+        raise UnsafeFileError("file_unreadable", f"{file_name} berkas zip, bukan berkas Excel")
 
 
 # What zipfile raises for a damaged archive or member: an unknown version or method
@@ -167,11 +167,11 @@ def part_extent(part: BinaryIO, piece_bytes: int = _SCAN_BYTES) -> tuple[int, in
 def _grid_detail(rows: int, columns: int, limit: int) -> str:
     """The corner to look for in Excel (Ctrl+G), and the sizes, for the office's report."""
     if rows > EXCEL_LAST_ROW or columns > EXCEL_LAST_COLUMN:
-        return f"a cell reference beyond XFD{EXCEL_LAST_ROW} (limit {limit:,} cells)"
+        return f"referensi sel melewati XFD{EXCEL_LAST_ROW} (batas {limit:,} sel)"
     from xlsxwriter.utility import xl_col_to_name  # 0 → A, 16383 → XFD
 
     corner = f"{xl_col_to_name(columns - 1)}{rows}"
-    return f"A1:{corner} = {rows:,} x {columns:,} cells > {limit:,}"
+    return f"A1:{corner} = {rows:,} x {columns:,} sel > {limit:,}"
 
 
 def far_corner(xml: bytes) -> tuple[int, int]:

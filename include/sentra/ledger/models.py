@@ -92,6 +92,9 @@ class Submission(Base):
     rows_rejected: Mapped[int | None] = mapped_column(Integer)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Source header (or where a field came from, e.g. the office) → canonical field, as
+    # ingestion mapped this file: what `sentra ingest` prints, kept for the reviewer.
+    column_mapping: Mapped[dict | None] = mapped_column(JSON)
 
 
 class QualityMetric(Base):

@@ -293,6 +293,14 @@ def mark_processed(
     sub.processed_at = _now()
 
 
+def record_column_mapping(session: Session, submission_id: str, mapping: Mapping[str, str]) -> None:
+    """Store which source column fed which field (headers, content or context; #25)."""
+    sub = session.get(Submission, submission_id)
+    if sub is None:
+        raise LookupError(f"submission {submission_id} is not in the ledger")
+    sub.column_mapping = dict(mapping)
+
+
 def submitted_offices_by_year(session: Session) -> dict[int, set[str]]:
     """Offices whose current submission was usable (staged or held), per census year."""
     rows = session.execute(

@@ -147,6 +147,8 @@ def process_submission(submission_id: str, settings: Settings | None = None) -> 
         submission_id=submission_id,
         settings=settings,
     )
+    with session_scope(settings) as session:  # the mapping used, kept with the submission
+        repo.record_column_mapping(session, submission_id, parsed.header_mapping)
     skipped: dict[str, int] = {}
     for row in parsed.skipped_rows:
         skipped[row.kind] = skipped.get(row.kind, 0) + 1

