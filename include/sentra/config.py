@@ -88,6 +88,10 @@ class Settings:
     report_base_url: str = ""
     data_docs_base_url: str = ""  # where <docs_dir>/data_docs is served, for report links
     smtp_max_attempts: int = 4
+    # Submissions by e-mail (sentra.intake): the mailbox offices reply to (the forms'
+    # Reply-To) and the Airflow IMAP connection that reads it; empty = no intake.
+    intake_address: str = ""
+    imap_conn_id: str = "sentra_imap"
 
     extra: Mapping[str, Any] = field(default_factory=dict)
 
