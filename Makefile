@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 STAMP := $(VENV)/.sentra-installed
 export AIRFLOW_HOME ?= $(CURDIR)/data/airflow
 
-.PHONY: help demo test test-fast lint format lock bench bench-full up down clean docs browser imap
+.PHONY: help demo run test test-fast lint format lock bench bench-full up down clean docs browser imap
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -30,6 +30,11 @@ venv: $(STAMP)  ## create or refresh .venv from the lock
 
 demo: $(STAMP)  ## run a synthetic census round end to end through Airflow
 	$(BIN)/sentra demo
+
+# A round on your own files: make run LANDING=~/kiriman [YEAR=2026] (YEAR for a flat folder).
+run: $(STAMP)  ## run a census round on LANDING=<folder or s3://…> [YEAR=<census year>]
+	@test -n "$(LANDING)" || { echo "usage: make run LANDING=<folder> [YEAR=2026]"; exit 2; }
+	$(BIN)/sentra run "$(LANDING)" $(if $(YEAR),--year $(YEAR))
 
 # Two workers, one per core here: on a slow 2-core host the suite took 14.4 min in one
 # process, 8.5-10 min on two (grouping whole files per worker was slower, 11 min: the
