@@ -352,4 +352,3 @@ def collect(census_year: int, settings: Settings | None = None) -> dict[str, Any
     with ImapHook(imap_conn_id=settings.imap_conn_id) as hook:
         summary = collect_from_client(settings, hook.mail_client, census_year)
     return summary.as_dict()
-
