@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 STAMP := $(VENV)/.sentra-installed
 export AIRFLOW_HOME ?= $(CURDIR)/data/airflow
 
-.PHONY: help demo test test-fast lint format lock bench bench-full up down clean docs browser
+.PHONY: help demo run test test-fast lint format lock bench bench-full up down clean docs browser imap
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -31,11 +31,16 @@ venv: $(STAMP)  ## create or refresh .venv from the lock
 demo: $(STAMP)  ## run a synthetic census round end to end through Airflow
 	$(BIN)/sentra demo
 
+# A round on your own files: make run LANDING=~/kiriman [YEAR=2026] (YEAR for a flat folder).
+run: $(STAMP)  ## run a census round on LANDING=<folder or s3://…> [YEAR=<census year>]
+	@test -n "$(LANDING)" || { echo "usage: make run LANDING=<folder> [YEAR=2026]"; exit 2; }
+	$(BIN)/sentra run "$(LANDING)" $(if $(YEAR),--year $(YEAR))
+
 # Two workers, one per core here: on a slow 2-core host the suite took 14.4 min in one
 # process, 8.5-10 min on two (grouping whole files per worker was slower, 11 min: the
 # biggest files then run alone at the end); 4.8 min on two once the venv was compiled
 # to bytecode.
-test: $(STAMP) browser  ## lint, then the whole test suite
+test: $(STAMP) browser imap  ## lint, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2
@@ -48,6 +53,15 @@ browser:  ## install Debian's chromium for the rendering tests (root + apt only)
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
 	  && echo "installed chromium for the rendering tests"; } \
 	  || echo "chromium not installed: the browser rendering tests will skip"
+
+# The e-mail intake tests read a real IMAP server: Debian's Dovecot, started by the test
+# itself as a private process on a loopback port (nothing is configured system-wide).
+imap:  ## install Debian's dovecot-imapd for the e-mail intake tests (root + apt only)
+	@command -v dovecot >/dev/null || test -x /usr/sbin/dovecot || { [ "$$(id -u)" = 0 ] \
+	  && command -v apt-get >/dev/null \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-imapd >/dev/null \
+	  && echo "installed dovecot for the e-mail intake tests"; } \
+	  || echo "dovecot not installed: the e-mail intake tests will skip"
 
 test-fast: $(STAMP)  ## unit tests only
 	$(BIN)/python -m pytest tests/unit -q

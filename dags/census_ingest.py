@@ -13,7 +13,8 @@ DOC_MD = f"""
 Reads the re-census files regional offices drop in
 `landing/<census_year>/<office_code>/`, records each new file in the ledger (content
 hash: the same bytes twice are one submission; a newer file from the same office
-supersedes the older one), and processes **each submission in its own mapped task**:
+supersedes the older one; files e-mailed to the intake mailbox are filed there first
+by `collect_mail`, see `sentra.intake`), and processes **each submission in its own mapped task**:
 read → normalise → validate with the Great Expectations suites in `expectations/` →
 stage every row with its verdict. A broken file fails (or is rejected) alone.
 
@@ -44,6 +45,12 @@ def census_ingest() -> None:
         from sentra.tasks import ingest
 
         return ingest.prepare()
+
+    @task
+    def collect_mail(census_year: int) -> dict:
+        from sentra.tasks import ingest
+
+        return ingest.collect_mail(census_year)
 
     @task
     def discover(census_year: int) -> list[str]:
@@ -77,8 +84,9 @@ def census_ingest() -> None:
 
     year = census_year_task()()
     ready = prepare()
+    mail = collect_mail(year)
     submissions = discover(year)
-    ready >> submissions
+    ready >> mail >> submissions
     processed = process_submission.expand(submission_id=submissions)
     processed >> [announce_staged(year), check_all_processed(year)]
 

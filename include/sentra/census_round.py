@@ -526,6 +526,8 @@ def _message(
         calendar.census_year, office.office_code, kind, key, settings.mail_from
     )
     msg["Auto-Submitted"] = "auto-generated"
+    if settings.intake_address:  # offices reply with the file attached (sentra.intake)
+        msg["Reply-To"] = settings.intake_address
     msg.set_content(body)
     if attachment is not None:
         name, data = attachment

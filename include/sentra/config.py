@@ -122,6 +122,10 @@ class Settings(BaseSettings):
     report_base_url: str = ""
     data_docs_base_url: str = ""  # where <docs_dir>/data_docs is served, for report links
     smtp_max_attempts: int = 4
+    # Submissions by e-mail (sentra.intake): the mailbox offices reply to (the forms'
+    # Reply-To) and the Airflow IMAP connection that reads it; empty = no intake.
+    intake_address: str = ""
+    imap_conn_id: str = "sentra_imap"
 
     # Bounds and alerts of the Airflow runs (sentra.orchestration, issue #26): a task
     # running longer than task_timeout_minutes fails (and is retried), a DAG run longer

@@ -164,3 +164,27 @@ def test_demo_honours_sentra_data_dir(tmp_path):
     sentra(data_dir, "demo", "--sentra", "40", "--years", "2026", "--provinces", "34")
     assert (data_dir / "ledger.sqlite").exists()
     assert query(data_dir, "SELECT count(*) AS n FROM sentra_census")[0]["n"] > 0
+
+
+def test_synth_then_run_then_sql_follow_sentra_config(tmp_path):
+    """SENTRA_CONFIG alone (no SENTRA_DATA_DIR): every command uses its data_dir."""
+    data_dir = tmp_path / "elsewhere"
+    config = tmp_path / "sentra.toml"
+    config.write_text(f'[sentra]\ndata_dir = "{data_dir}"\n', encoding="utf-8")
+    env = _env(data_dir)
+    del env["SENTRA_DATA_DIR"]
+    env["SENTRA_CONFIG"] = str(config)
+
+    def cli(*args: str) -> str:
+        proc = subprocess.run(
+            [SENTRA, *args], capture_output=True, text=True, env=env, timeout=900, check=False
+        )
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        return proc.stdout
+
+    cli("synth", "--sentra", "30", "--years", "2026", "--provinces", "34")
+    assert (data_dir / "landing" / "2026").is_dir()
+    cli("run", str(data_dir / "landing"))
+    out = cli("sql", "SELECT count(*) AS n FROM submission_rows", "--format", "json")
+    assert json.loads(out)[0]["n"] > 0
+    assert not (tmp_path / "data").exists()

@@ -87,7 +87,9 @@ def register_import(csv_file: Path) -> None:
     """Load the national register from a CSV (sentra_id, region_code, sentra_name, …).
 
     Idempotent: importing the same file again changes nothing; a corrected file
-    updates the entries. The file is refused whole when any cell is wrong.
+    updates the entries. The file is refused whole when any cell is wrong. For the
+    register as the ministry holds it (XLSX/CSV, messy headers, no ids yet), use
+    `sentra register import`, which reads it like a submission.
     """
     import pandas as pd
 

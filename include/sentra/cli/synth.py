@@ -36,8 +36,9 @@ def _formats(_ctx: click.Context, _param: click.Parameter, value: str) -> dict[s
 @click.option("--years", default="2026", show_default=True, callback=_years,
               help="Comma-separated census years, e.g. 2025,2026")  # fmt: skip
 @click.option("--provinces", default="", help="Comma-separated province codes (default: all)")
-@click.option("--out", "landing", type=click.Path(path_type=Path), default=Path("data/landing"),
-              show_default=True, help="Landing folder: <out>/<year>/<office>/<file>")  # fmt: skip
+@click.option("--out", "landing", type=click.Path(path_type=Path), default=None,
+              help="Landing folder: <out>/<year>/<office>/<file> "
+                   "[default: <data dir>/landing, SENTRA_DATA_DIR / SENTRA_CONFIG]")  # fmt: skip
 @click.option("--truth-dir", type=click.Path(path_type=Path), default=None,
               help="Ground truth folder [default: <out>/../truth]")  # fmt: skip
 @click.option("--register", "register_path", type=click.Path(path_type=Path), default=None,
@@ -51,7 +52,7 @@ def synth(
     seed: int,
     years: list[int],
     provinces: str,
-    landing: Path,
+    landing: Path | None,
     truth_dir: Path | None,
     register_path: Path | None,
     offices_path: Path | None,
@@ -63,6 +64,10 @@ def synth(
 
     from sentra import synth as gen
 
+    if landing is None:
+        from sentra.config import get_settings
+
+        landing = get_settings().data_dir / "landing"
     console = Console()
     prov = [p.strip() for p in provinces.split(",") if p.strip()] or None
     base = landing.parent

@@ -278,3 +278,24 @@ class RecordLink(Base):
     score: Mapped[float | None] = mapped_column(Float)
     evidence: Mapped[dict | None] = mapped_column(JSON)
     linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IntakeMessage(Base):
+    """One e-mail read from the intake mailbox, and what became of it (issue 27).
+
+    Keyed by its Message-ID (or the hash of its bytes when it has none), so a message
+    read twice is handled once. ``files`` lists each attachment with its content hash,
+    where it was stored and whether it was taken; nothing is ingested from a message
+    whose sender is not in the office directory.
+    """
+
+    __tablename__ = "intake_message"
+
+    message_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    census_year: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sender: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str | None] = mapped_column(Text)
+    office_code: Mapped[str | None] = mapped_column(String(16))
+    verdict: Mapped[str] = mapped_column(String(32))  # accepted | unknown_sender | ...
+    files: Mapped[list[dict]] = mapped_column(JSON, default=list)

@@ -32,6 +32,26 @@ def prepare(settings: Settings | None = None) -> dict[str, Any]:
 # -------------------------------------------------------------------------- discover
 
 
+def collect_mail(census_year: int, settings: Settings | None = None) -> dict[str, Any]:
+    """File the submissions e-mailed to the intake mailbox (Airflow's IMAP connection).
+
+    Without ``SENTRA_INTAKE_ADDRESS`` there is no intake and nothing is read; with it,
+    a missing connection is an error (the round promised offices a mailbox). Runs after
+    ``prepare`` (the ledger is migrated) and before ``discover``, which then finds the
+    filed attachments in the landing folder like any other file.
+    """
+    from airflow.providers.imap.hooks.imap import ImapHook
+
+    from sentra.intake import collect_from_client
+
+    settings = resolve_settings(settings)
+    if not settings.intake_address:
+        return {"census_year": census_year, "skipped": "SENTRA_INTAKE_ADDRESS is not set"}
+    with ImapHook(imap_conn_id=settings.imap_conn_id) as hook:
+        summary = collect_from_client(settings, hook.mail_client, census_year)
+    return summary.as_dict()
+
+
 def discover(census_year: int, settings: Settings | None = None) -> list[str]:
     """Record new landing files in the ledger; return the submissions still to process.
 
