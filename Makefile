@@ -38,6 +38,7 @@ demo: $(STAMP)  ## run a synthetic census round end to end through Airflow
 test: $(STAMP) browser  ## lint, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2
 
 # The board and report rendering tests look at pages in headless Chromium: Debian's
@@ -52,9 +53,10 @@ browser:  ## install Debian's chromium for the rendering tests (root + apt only)
 test-fast: $(STAMP)  ## unit tests only
 	$(BIN)/python -m pytest tests/unit -q
 
-lint: $(STAMP)  ## ruff lint + format check
+lint: $(STAMP)  ## ruff lint + format check + mypy on include/sentra (pyproject.toml [tool.mypy])
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)  ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .

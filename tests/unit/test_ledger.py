@@ -394,3 +394,17 @@ def test_consolidation_versions_count_up_per_year(ledger):
             repo.finish_consolidation(
                 s, 999, status="failed", content_hash="", snapshot_ids=None, stats=None
             )
+
+
+def test_the_daily_prepare_migrates_only_a_ledger_behind_the_code(settings, monkeypatch):
+    """Migration is the deploy's job; a task only checks the revision."""
+    from sentra.ledger import db
+
+    assert db.ensure_migrated(settings) is True, "a fresh ledger is brought to head"
+    assert db.current_revision(settings) == db.head_revision()
+
+    def refuse(_settings=None):
+        raise AssertionError("migrated a ledger already at head")
+
+    monkeypatch.setattr(db, "migrate", refuse)
+    assert db.ensure_migrated(settings) is False
