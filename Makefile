@@ -43,6 +43,7 @@ run: $(STAMP)  ## run a census round on LANDING=<folder or s3://…> [YEAR=<cens
 test: $(STAMP) browser imap  ## lint, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2
 
 # The board and report rendering tests look at pages in headless Chromium: Debian's
@@ -66,9 +67,10 @@ imap:  ## install Debian's dovecot-imapd for the e-mail intake tests (root + apt
 test-fast: $(STAMP)  ## unit tests only
 	$(BIN)/python -m pytest tests/unit -q
 
-lint: $(STAMP)  ## ruff lint + format check
+lint: $(STAMP)  ## ruff lint + format check + mypy on include/sentra (pyproject.toml [tool.mypy])
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)  ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .

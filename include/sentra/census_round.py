@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from sentra.schema import SubmissionStatus
+
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
@@ -252,7 +254,7 @@ def submitted_offices(settings: Settings, census_year: int) -> set[str]:
         rows = session.scalars(
             select(Submission.office_code).where(
                 Submission.census_year == census_year,
-                Submission.status.not_in(("superseded", "rejected")),
+                Submission.status.not_in((SubmissionStatus.SUPERSEDED, SubmissionStatus.REJECTED)),
             )
         ).all()
     return set(rows)
@@ -439,7 +441,7 @@ def build_template(
     return buf.getvalue()
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _records(frame: pd.DataFrame) -> list[dict[Any, Any]]:
     cols = [c for c in TEMPLATE_COLUMNS if c in frame.columns]
     return frame[cols].to_dict("records")
 
@@ -613,7 +615,7 @@ def send_templates(
     """
     import pyarrow.fs as pafs
 
-    from sentra.landing import filesystem
+    from sentra.filesystems import filesystem
     from sentra.reports import delivery as dl
 
     transport = transport or dl.transport_for(settings)

@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sentra.matching.copies import copy_rows
+from sentra.schema import SubmissionStatus
+
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
@@ -43,8 +46,9 @@ YEAR_TABLES = (
     "duplicate_candidates",
     "quality_metrics",
 )
-CONSOLIDATED_STATUSES = ("staged",)  # submissions whose accepted rows are consolidated
-STAGED_STATUSES = ("staged", "needs_review")  # submissions with staged rows
+# Submissions whose accepted rows are consolidated, and those with staged rows at all.
+CONSOLIDATED_STATUSES = (SubmissionStatus.STAGED,)
+STAGED_STATUSES = (SubmissionStatus.STAGED, SubmissionStatus.NEEDS_REVIEW)
 MEMO_PREFIX = "_match_"  # pending files holding the match memo (not published)
 LEDGER_PREFIX = "_ledger_"  # pending files holding what the publication writes to the ledger
 
@@ -184,28 +188,105 @@ def compute(inputs: ConsolidationInputs, settings: Settings) -> YearTables:
     taken from it, so a late file re-matches and re-links only its own kab/kota. New
     sentra get the ids :func:`plan_sentra_ids` plans; nothing is registered here.
     """
-    from datetime import UTC
-
-    import pandas as pd
-
-    from sentra.matching.copies import copy_rows
-    from sentra.matching.incremental import match_year
-    from sentra.status import derive
     from sentra.warehouse.tables import conform
 
     census_year = inputs.census_year
+    staged, is_usable = _staged(inputs)
+    # Exact copy rows are matched too: they merge into the row they copy (not lost).
+    records = staged[(staged["accepted"].astype(bool) | copy_rows(staged)) & is_usable]
+    records = records.reset_index(drop=True)
+    link = _match_and_link(inputs, records, settings)
+    census = _one_row_per_sentra(link)
+    status, census_table, sentra_table, history = _status_tables(
+        inputs, census, link.register, settings
+    )
+    verdict, submission_rows = _row_verdicts(staged, is_usable, link.clusters, census_year)
+    candidates = candidates_table(
+        link.match.dedup.candidates,
+        records,
+        census_year,
+        link.match.linked.uncertain,
+        link.register,
+    )
+    office_of = {s.submission_id: s.office_code for s in inputs.current}
+    metrics = inputs.quality_metrics.assign(
+        office_code=inputs.quality_metrics["submission_id"].map(office_of)
+    )
+    memo = {
+        f"{MEMO_PREFIX}{name}": table
+        for name, table in link.match.memo(link.cluster_sentra).to_tables().items()
+    }
+    tables = {
+        "sentra_census": conform("sentra_census", public(census_table)),
+        "sentra_status_history": conform("sentra_status_history", history),
+        "submissions": conform("submissions", _submissions_table(inputs, submission_rows)),
+        "submission_rows": conform("submission_rows", public(submission_rows)),
+        "duplicate_candidates": conform("duplicate_candidates", candidates),
+        "quality_metrics": conform("quality_metrics", metrics),
+    }
+    match_stats = link.match.stats
+    stats = {
+        "submissions": len(inputs.current),
+        "rows": len(staged),
+        "rows_accepted": int((verdict == "accepted").sum()),
+        "rows_merged": int((verdict == "merged").sum()),
+        "rows_rejected": int((verdict == "rejected").sum()),
+        "rows_held": int((verdict == "held").sum()),
+        "rows_in_rejected_files": sum(
+            s.rows_total or 0 for s in inputs.current if s.status == SubmissionStatus.REJECTED
+        ),
+        "sentra": len(census_table),
+        "new_sentra": len(link.ledger.register_entries),
+        "register": len(sentra_table),
+        "status_counts": status.current["status"].value_counts().sort_index().to_dict(),
+        "matching_units": match_stats["units"],
+        "matching_units_recomputed": match_stats["units_recomputed"],
+        "records_rematched": match_stats["records_rematched"],
+    }
+    return YearTables(
+        tables=tables,
+        register=conform("sentra", public(sentra_table)),
+        memo=memo,
+        ledger=link.ledger,
+        stats=stats,
+    )
+
+
+def _staged(inputs: ConsolidationInputs) -> tuple[pd.DataFrame, pd.Series]:
+    """The staged rows with their keys and arrival, and which ones may be consolidated."""
     current = inputs.current
-    now = inputs.now or datetime.now(UTC)
     by_id = {s.submission_id: s for s in current}
     usable_ids = {s.submission_id for s in current if s.status in CONSOLIDATED_STATUSES}
     staged = inputs.staged.astype({"source_row": "int64"})
     staged["record_key"] = record_keys(staged)
     staged["received_at"] = staged["submission_id"].map(lambda i: by_id[i].received_at)
-    is_usable = staged["submission_id"].isin(usable_ids)
-    # Exact copy rows are matched too: they merge into the row they copy (not lost).
-    accepted_mask = (staged["accepted"].astype(bool) | copy_rows(staged)) & is_usable
-    records = staged[accepted_mask].reset_index(drop=True)
+    return staged, staged["submission_id"].isin(usable_ids)
 
+
+@dataclass
+class _Linked:
+    """Matching's outcome with the planned ids filled in (internal to :func:`compute`)."""
+
+    match: Any  # sentra.matching.incremental.YearMatch
+    links: pd.DataFrame  # one row per cluster: its sentra_id, method, score, evidence
+    clusters: pd.DataFrame  # one row per record: its cluster and sentra_id
+    cluster_sentra: dict[str, str]
+    register: pd.DataFrame  # the register as it will be once the new entries are in
+    ledger: LedgerWrites
+
+
+def _match_and_link(
+    inputs: ConsolidationInputs, records: pd.DataFrame, settings: Settings
+) -> _Linked:
+    """Deduplicate and link the records; plan ids for new sentra; the ledger writes."""
+    from datetime import UTC
+
+    import pandas as pd
+
+    from sentra.matching.incremental import match_year
+
+    census_year = inputs.census_year
+    now = inputs.now or datetime.now(UTC)
     match = match_year(
         records,
         inputs.register,
@@ -214,7 +295,6 @@ def compute(inputs: ConsolidationInputs, settings: Settings) -> YearTables:
         existing_links=inputs.links,
         previous=inputs.memo,
     )
-    dedup, linked = match.dedup, match.linked
     log.info(
         "census %s: matched %d of %d kab/kota groups again (%d records), %d taken as they were",
         census_year,
@@ -223,10 +303,10 @@ def compute(inputs: ConsolidationInputs, settings: Settings) -> YearTables:
         match.stats["records_rematched"],
         match.stats["units_reused"],
     )
-    links = linked.links.copy()
-
+    links = match.linked.links.copy()
     # Ids for new sentra, deterministically ordered: planned now, registered on publication.
-    new = linked.new_entries.sort_values(["region_code", "cluster_key"]).reset_index(drop=True)
+    new = match.linked.new_entries.sort_values(["region_code", "cluster_key"])
+    new = new.reset_index(drop=True)
     new_ids = plan_sentra_ids(inputs.register, new)
     entries = new.assign(
         sentra_id=new["cluster_key"].map(new_ids),
@@ -237,13 +317,16 @@ def compute(inputs: ConsolidationInputs, settings: Settings) -> YearTables:
     )
     if "province_code" not in entries or entries["province_code"].isna().any():
         entries["province_code"] = entries["region_code"].str[:2]
-    entries = entries[list(inputs.register.columns)] if len(inputs.register.columns) else entries
+    if len(inputs.register.columns):
+        entries = entries[list(inputs.register.columns)]
     links["sentra_id"] = links["sentra_id"].where(
         links["sentra_id"].notna(), links["cluster_key"].map(new_ids)
     )
     links.loc[links["cluster_key"].isin(new_ids.keys()), "method"] = "new"
     cluster_sentra = dict(zip(links["cluster_key"], links["sentra_id"], strict=True))
-    clusters = dedup.clusters.assign(sentra_id=dedup.clusters["cluster_key"].map(cluster_sentra))
+    clusters = match.dedup.clusters.assign(
+        sentra_id=match.dedup.clusters["cluster_key"].map(cluster_sentra)
+    )
     link_rows = clusters.merge(
         links[["cluster_key", "method", "score", "evidence"]], on="cluster_key", how="left"
     )
@@ -266,7 +349,6 @@ def compute(inputs: ConsolidationInputs, settings: Settings) -> YearTables:
         ),
         contacts=contacts_of(records, clusters),
     )
-    # The register as it will be once the publication registers the new entries.
     register = (
         pd.concat([inputs.register, _plain(entries)], ignore_index=True)
         .sort_values("sentra_id")
@@ -274,15 +356,30 @@ def compute(inputs: ConsolidationInputs, settings: Settings) -> YearTables:
         if len(entries)
         else inputs.register
     )
+    return _Linked(match, links, clusters, cluster_sentra, register, ledger)
 
-    # One row per sentra for this year: the survivor's attributes.
-    survivors = dedup.survivors.drop(columns=["sentra_id", "method", "score"], errors="ignore")
+
+def _one_row_per_sentra(link: _Linked) -> pd.DataFrame:
+    """One row per sentra for this year: the survivor's attributes and its link."""
+    survivors = link.match.dedup.survivors.drop(
+        columns=["sentra_id", "method", "score"], errors="ignore"
+    )
     survivors = survivors.merge(
-        links[["cluster_key", "sentra_id", "method", "score"]], on="cluster_key", how="left"
+        link.links[["cluster_key", "sentra_id", "method", "score"]], on="cluster_key", how="left"
     )
     survivors = survivors.sort_values(["sentra_id", "score"], ascending=[True, False])
-    census = survivors.drop_duplicates("sentra_id", keep="first").reset_index(drop=True)
+    return survivors.drop_duplicates("sentra_id", keep="first").reset_index(drop=True)
 
+
+def _status_tables(
+    inputs: ConsolidationInputs, census: pd.DataFrame, register: pd.DataFrame, settings: Settings
+) -> tuple[Any, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Status from every year's observations → census rows, the register table, history."""
+    import pandas as pd
+
+    from sentra.status import derive
+
+    census_year = inputs.census_year
     prior = inputs.prior_census
     prior = prior[prior["census_year"] < census_year] if len(prior) else prior
     obs_cols = [
@@ -312,7 +409,6 @@ def compute(inputs: ConsolidationInputs, settings: Settings) -> YearTables:
         settings,
         kept_open=inputs.kept_open,
     )
-
     cur = status.current.set_index("sentra_id")
     census_table = census.assign(
         census_year=census_year,
@@ -338,9 +434,15 @@ def compute(inputs: ConsolidationInputs, settings: Settings) -> YearTables:
     ):
         if col in latest.columns:
             sentra_table[col] = sentra_table["sentra_id"].map(latest[col])
-    history = status.history.assign(census_year=census_year)
+    return status, census_table, sentra_table, status.history.assign(census_year=census_year)
 
-    # Every source row of every current submission with its verdict.
+
+def _row_verdicts(
+    staged: pd.DataFrame, is_usable: pd.Series, clusters: pd.DataFrame, census_year: int
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Every source row of every current submission with its verdict (row conservation)."""
+    import pandas as pd
+
     verdict = pd.Series("rejected", index=staged.index, dtype="object")
     verdict[~is_usable & staged["accepted"].astype(bool)] = "held"
     row_cluster = clusters.set_index("record_key")
@@ -355,15 +457,21 @@ def compute(inputs: ConsolidationInputs, settings: Settings) -> YearTables:
         sentra_id=keys.map(row_cluster["sentra_id"]),
         cluster_key=keys.map(row_cluster["cluster_key"]),
     )
-    file_rows = sum(s.rows_total or 0 for s in current if s.status == "rejected")
+    return verdict, submission_rows
+
+
+def _submissions_table(inputs: ConsolidationInputs, submission_rows: pd.DataFrame) -> pd.DataFrame:
+    """Every submission of the year with its counts, merged rows included."""
+    import pandas as pd
+
     rows_merged = submission_rows.groupby("submission_id")["verdict"].apply(
         lambda v: int((v == "merged").sum())
     )
-    submissions = pd.DataFrame(
+    return pd.DataFrame(
         [
             {
                 "submission_id": s.submission_id,
-                "census_year": census_year,
+                "census_year": inputs.census_year,
                 "office_code": s.office_code,
                 "file_name": s.file_name,
                 "content_sha256": s.content_sha256,
@@ -379,49 +487,6 @@ def compute(inputs: ConsolidationInputs, settings: Settings) -> YearTables:
             }
             for s in inputs.all_submissions
         ]
-    )
-    candidates = candidates_table(
-        dedup.candidates, records, census_year, linked.uncertain, register
-    )
-    office_of = {s.submission_id: s.office_code for s in current}
-    metrics = inputs.quality_metrics.assign(
-        office_code=inputs.quality_metrics["submission_id"].map(office_of)
-    )
-
-    memo = {
-        f"{MEMO_PREFIX}{name}": table
-        for name, table in match.memo(cluster_sentra).to_tables().items()
-    }
-    tables = {
-        "sentra_census": conform("sentra_census", public(census_table)),
-        "sentra_status_history": conform("sentra_status_history", history),
-        "submissions": conform("submissions", submissions),
-        "submission_rows": conform("submission_rows", public(submission_rows)),
-        "duplicate_candidates": conform("duplicate_candidates", candidates),
-        "quality_metrics": conform("quality_metrics", metrics),
-    }
-    stats = {
-        "submissions": len(current),
-        "rows": len(staged),
-        "rows_accepted": int((verdict == "accepted").sum()),
-        "rows_merged": int((verdict == "merged").sum()),
-        "rows_rejected": int((verdict == "rejected").sum()),
-        "rows_held": int((verdict == "held").sum()),
-        "rows_in_rejected_files": file_rows,
-        "sentra": len(census_table),
-        "new_sentra": len(new_ids),
-        "register": len(sentra_table),
-        "status_counts": status.current["status"].value_counts().sort_index().to_dict(),
-        "matching_units": match.stats["units"],
-        "matching_units_recomputed": match.stats["units_recomputed"],
-        "records_rematched": match.stats["records_rematched"],
-    }
-    return YearTables(
-        tables=tables,
-        register=conform("sentra", public(sentra_table)),
-        memo=memo,
-        ledger=ledger,
-        stats=stats,
     )
 
 

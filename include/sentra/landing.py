@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING
 
 from sentra.config import Settings
+from sentra.filesystems import filesystem
+from sentra.schema import SubmissionStatus
 
 if TYPE_CHECKING:
     import pyarrow.fs as pafs
@@ -75,13 +77,6 @@ class DiscoveryResult:
             f"{len(self.superseded)} superseded, {len(self.problems)} with problems, "
             f"{len(self.ignored)} ignored"
         )
-
-
-def filesystem(settings: Settings, uri: str) -> tuple[pafs.FileSystem, str]:
-    """The pyarrow filesystem and in-filesystem path for a local path or ``s3://`` URI."""
-    from sentra.staging import _filesystem
-
-    return _filesystem(settings, uri)
 
 
 def _is_local(uri: str) -> bool:
@@ -245,7 +240,7 @@ def _record(settings: Settings, census_year: int, files: list[DiscoveredFile]) -
                 sha256=f.sha256 or _problem_digest(f),
                 size_bytes=f.size_bytes,
                 modified_at=f.modified_at,
-                status="rejected" if f.problem else "received",
+                status=SubmissionStatus.REJECTED if f.problem else SubmissionStatus.RECEIVED,
                 error_code=f.problem,
                 error_message=reason(f.problem).render("id", value=f.detail) if f.problem else None,
             )

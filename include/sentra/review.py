@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sentra.schema import SubmissionStatus
+
 if TYPE_CHECKING:
     from sentra.config import Settings
     from sentra.reports.delivery import Transport
@@ -102,7 +104,7 @@ def held_submissions(settings: Settings, census_year: int) -> list[HeldSubmissio
             select(Submission)
             .where(
                 Submission.census_year == census_year,
-                Submission.status == "needs_review",
+                Submission.status == SubmissionStatus.NEEDS_REVIEW,
                 Submission.submission_id.not_in(decided),
             )
             .order_by(Submission.received_at, Submission.submission_id)
@@ -191,7 +193,7 @@ def decide_submission(
         sub = session.get(Submission, submission_id)
         if sub is None:
             raise ReviewError(f"submission {submission_id} is not in the ledger")
-        if sub.status != "needs_review":
+        if sub.status != SubmissionStatus.NEEDS_REVIEW:
             raise ReviewError(f"submission {submission_id} is {sub.status}, not held for review")
         review = SubmissionReview(
             submission_id=submission_id,
@@ -204,7 +206,7 @@ def decide_submission(
         session.flush()
         review_id = review.id
         if decision == "approve":
-            sub.status = "staged"
+            sub.status = SubmissionStatus.STAGED
         census_year, office_code, file_name = sub.census_year, sub.office_code, sub.file_name
     log.info("submission %s: %s by %s", submission_id, decision, decided_by)
     outcome = {"submission_id": submission_id, "decision": decision, "census_year": census_year}

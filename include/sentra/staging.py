@@ -20,25 +20,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from sentra.config import Settings
+from sentra.filesystems import filesystem
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.fs as pafs
-
-
-def _filesystem(settings: Settings, uri: str) -> tuple[pafs.FileSystem, str]:
-    import pyarrow.fs as pafs
-
-    if uri.startswith("s3://"):
-        fs = pafs.S3FileSystem(
-            access_key=settings.s3_access_key_id or None,
-            secret_key=settings.s3_secret_access_key or None,
-            endpoint_override=settings.s3_endpoint or None,
-            region=settings.s3_region,
-        )
-        return fs, uri.removeprefix("s3://")
-    return pafs.LocalFileSystem(), uri.removeprefix("file://")
 
 
 def staged_path(settings: Settings, census_year: int, submission_id: str) -> str:
@@ -131,7 +117,7 @@ def write_staged(
 
     table = to_staged_table(split_contacts(settings, submission_id, rows))
     path = staged_path(settings, census_year, submission_id)
-    fs, fs_path = _filesystem(settings, path)
+    fs, fs_path = filesystem(settings, path)
     fs.create_dir(fs_path.rsplit("/", 1)[0], recursive=True)
     tmp = f"{fs_path}.tmp"
     pq.write_table(table, tmp, filesystem=fs, compression="zstd")
@@ -149,7 +135,7 @@ def read_staged(settings: Settings, census_year: int, submission_ids: Iterable[s
     tables = []
     for submission_id in sorted(set(submission_ids)):
         path = staged_path(settings, census_year, submission_id)
-        fs, fs_path = _filesystem(settings, path)
+        fs, fs_path = filesystem(settings, path)
         if fs.get_file_info(fs_path).type.name == "NotFound":
             raise FileNotFoundError(
                 f"staged rows of submission {submission_id} are missing at {path}; "
@@ -163,5 +149,5 @@ def read_staged(settings: Settings, census_year: int, submission_ids: Iterable[s
 
 def has_staged(settings: Settings, census_year: int, submission_id: str) -> bool:
     path = staged_path(settings, census_year, submission_id)
-    fs, fs_path = _filesystem(settings, path)
+    fs, fs_path = filesystem(settings, path)
     return fs.get_file_info(fs_path).type.name != "NotFound"

@@ -365,3 +365,19 @@ def test_a_failed_audit_hands_out_no_sentra_id(fresh):
         mine = [i for i in new_ids if i.startswith(prefix)]
         first = repo.sentra_seq(max(old)) + 1 if old else 1
         assert [repo.sentra_seq(i) for i in mine] == list(range(first, first + len(mine)))
+
+
+def test_publish_retried_after_it_committed_changes_nothing(fresh):
+    """Airflow may retry publish after its commit (a lost heartbeat): nothing twice."""
+    settings, reference, _ = fresh
+    _round(settings, steps=("ingest",))
+    written = consolidate_tasks.consolidate(YEAR, settings)
+    consolidate_tasks.audit(YEAR, written, settings)
+    first = consolidate_tasks.publish(YEAR, written, settings)
+    ledger = _ledger_writes(settings)
+    again = consolidate_tasks.publish(YEAR, written, settings)
+    assert (again["version"], again["content_hash"]) == (first["version"], first["content_hash"])
+    assert again["new_sentra"] == 0
+    assert _ledger_writes(settings) == ledger
+    report_tasks.send_reports(YEAR, settings)
+    assert _state(settings) == reference

@@ -405,3 +405,17 @@ def test_the_column_mapping_used_is_stored_with_the_submission(ledger):
         assert repo.current_submissions(session, 2026)[0].column_mapping == mapping
         with pytest.raises(LookupError):
             repo.record_column_mapping(session, "no-such-id", mapping)
+
+
+def test_the_daily_prepare_migrates_only_a_ledger_behind_the_code(settings, monkeypatch):
+    """Migration is the deploy's job; a task only checks the revision."""
+    from sentra.ledger import db
+
+    assert db.ensure_migrated(settings) is True, "a fresh ledger is brought to head"
+    assert db.current_revision(settings) == db.head_revision()
+
+    def refuse(_settings=None):
+        raise AssertionError("migrated a ledger already at head")
+
+    monkeypatch.setattr(db, "migrate", refuse)
+    assert db.ensure_migrated(settings) is False

@@ -213,6 +213,19 @@ def migrate(settings: Settings | None = None) -> None:
         _upgrade(conn)
 
 
+def ensure_migrated(settings: Settings | None = None) -> bool:
+    """Migrate only when the ledger is behind this code; True when it migrated.
+
+    The schema is migrated once per deploy (``sentra ledger migrate`` in the stack's
+    init); a daily task only checks the revision (one small query) and migrates only
+    an embedded ledger that was never initialised or a deploy whose init was skipped.
+    """
+    if current_revision(settings) == head_revision():
+        return False
+    migrate(settings)
+    return True
+
+
 def current_revision(settings: Settings | None = None) -> str | None:
     """The Alembic revision the ledger is at (None before the first migration)."""
     from alembic.runtime.migration import MigrationContext

@@ -29,7 +29,7 @@ from sentra.ledger.models import (
     Submission,
     SubmissionContact,
 )
-from sentra.schema import REGISTER_ATTRIBUTES
+from sentra.schema import REGISTER_ATTRIBUTES, SubmissionStatus
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,11 +52,10 @@ def _aware(value: datetime | None) -> datetime | None:
 
 def _insert(session: Session, model: Any):
     """The dialect's INSERT construct (it carries ON CONFLICT for SQLite and PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model)
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
 
 
 def _upsert(
@@ -155,7 +154,7 @@ def record_discovered(
     sha256: str,
     size_bytes: int,
     modified_at: datetime | None,
-    status: str = "received",
+    status: str = SubmissionStatus.RECEIVED,
     error_code: str | None = None,
     error_message: str | None = None,
 ) -> tuple[Submission, bool]:
@@ -211,12 +210,13 @@ def apply_supersession(session: Session, census_year: int, office_code: str) -> 
     changed = []
     for sub in subs:
         if sub is newest:
-            if sub.status == "superseded":  # an older file became newest again: restore it
-                sub.status = "received"
+            # An older file became newest again: restore it.
+            if sub.status == SubmissionStatus.SUPERSEDED:
+                sub.status = SubmissionStatus.RECEIVED
                 sub.superseded_by = None
             continue
-        if sub.status != "superseded" or sub.superseded_by != newest.submission_id:
-            sub.status = "superseded"
+        if sub.status != SubmissionStatus.SUPERSEDED or sub.superseded_by != newest.submission_id:
+            sub.status = SubmissionStatus.SUPERSEDED
             sub.superseded_by = newest.submission_id
             changed.append(sub.submission_id)
     return changed
@@ -262,7 +262,10 @@ def current_submissions(session: Session, census_year: int) -> list[Submission]:
     return list(
         session.scalars(
             select(Submission)
-            .where(Submission.census_year == census_year, Submission.status != "superseded")
+            .where(
+                Submission.census_year == census_year,
+                Submission.status != SubmissionStatus.SUPERSEDED,
+            )
             .order_by(Submission.office_code)
         ).all()
     )
@@ -282,8 +285,9 @@ def mark_processed(
     sub = session.get(Submission, submission_id)
     if sub is None:
         raise LookupError(f"submission {submission_id} is not in the ledger")
-    if sub.status == "superseded":  # a newer file arrived meanwhile: keep it superseded
-        status = "superseded"
+    # A newer file arrived meanwhile: keep it superseded.
+    if sub.status == SubmissionStatus.SUPERSEDED:
+        status = SubmissionStatus.SUPERSEDED
     sub.status = status
     sub.rows_total = rows_total
     sub.rows_accepted = rows_accepted
@@ -305,7 +309,7 @@ def submitted_offices_by_year(session: Session) -> dict[int, set[str]]:
     """Offices whose current submission was usable (staged or held), per census year."""
     rows = session.execute(
         select(Submission.census_year, Submission.office_code).where(
-            Submission.status.in_(("staged", "needs_review"))
+            Submission.status.in_((SubmissionStatus.STAGED, SubmissionStatus.NEEDS_REVIEW))
         )
     ).all()
     out: dict[int, set[str]] = {}
@@ -514,7 +518,7 @@ def _register_problems(frame: pd.DataFrame, source: str) -> list[str]:
     index = regions()
     problems: list[str] = []
 
-    def bad(i: int, column: str, value: Any, why: str) -> None:
+    def bad(i: Any, column: str, value: Any, why: str) -> None:
         problems.append(f"{source}, line {i + 2}, column {column!r}, value {value!r}: {why}")
 
     ids = frame["sentra_id"]
@@ -609,10 +613,11 @@ def save_links(session: Session, df: pd.DataFrame) -> int:
     """Upsert links by record_key: a rerun rewrites the same rows."""
     import json
 
+    import pandas as pd
+
     frame = df.copy()
-    frame["evidence"] = [
-        e if isinstance(e, dict | type(None)) else json.loads(e) for e in frame["evidence"]
-    ]
+    evidence = [e if isinstance(e, dict | type(None)) else json.loads(e) for e in frame["evidence"]]
+    frame["evidence"] = pd.Series(evidence, index=frame.index, dtype=object)
     rows = _records(frame, LINK_COLUMNS)
     _upsert(session, RecordLink, rows, ["record_key"])
     return len(rows)
@@ -759,7 +764,7 @@ def kept_open(session: Session) -> dict[int, set[str]]:
     """Per census year, the sentra a reviewer kept from being declared inactive."""
     reviews = load_status_reviews(session)
     reviews = reviews[reviews["decision"] == "keep_open"]
-    return {int(y): set(g["sentra_id"]) for y, g in reviews.groupby("census_year")}
+    return {int(str(y)): set(g["sentra_id"]) for y, g in reviews.groupby("census_year")}
 
 
 # ------------------------------------------------------------------- offices

@@ -371,6 +371,15 @@ def publish(
     with _year_lock(census_year, settings), session_scope(settings) as session:
         run = session.get(Consolidation, consolidation["consolidation_id"])
         latest = repo.latest_consolidation(session, census_year)
+        if run is not None and run.status == "published":  # a retry after it committed
+            previous = repo.previous_published_hash(session, census_year, run.version)
+            return {
+                "census_year": census_year,
+                "changed": previous != run.content_hash,
+                "version": run.version,
+                "content_hash": run.content_hash,
+                "new_sentra": 0,
+            }
         if run is None or latest is None or latest.id != run.id or run.status != "written":
             raise StaleConsolidation(
                 f"census {census_year}: consolidation version {consolidation['version']} is "

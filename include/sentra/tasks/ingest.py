@@ -8,25 +8,58 @@ one mapped task per submission) → ``pending_changes`` (anything new to consoli
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, TypedDict
 
 from sentra.config import Settings
 from sentra.consolidation import AuditError
 from sentra.ledger.repository import SubmissionInfo
+from sentra.schema import SubmissionStatus
 from sentra.tasks.common import consolidation_inputs_hash, resolve_settings
 
 log = logging.getLogger(__name__)
 
 
-def prepare(settings: Settings | None = None) -> dict[str, Any]:
-    """Migrate the ledger and create missing warehouse tables (cheap when up to date)."""
-    from sentra.ledger.db import migrate
+class Prepared(TypedDict):
+    ledger: str  # "migrated" or "current"
+    warehouse: str
+
+
+class PendingChanges(TypedDict):
+    census_year: int
+    changed: bool  # the ledger holds inputs the last publication has not seen
+    inputs_hash: str
+
+
+class ProcessedCheck(TypedDict):
+    census_year: int
+    by_status: dict[str, int]
+
+
+class SubmissionOutcome(TypedDict, total=False):
+    """What one ``process_submission`` did (an XCom): its status and row counts."""
+
+    submission_id: str
+    status: str  # a SubmissionStatus value
+    skipped: bool
+    error_code: str
+    rows: int
+    accepted: int
+    rejected: int
+
+
+def prepare(settings: Settings | None = None) -> Prepared:
+    """Check the ledger is at this code's schema and the warehouse tables exist.
+
+    Migration belongs to the deploy (``sentra ledger migrate`` at start-up); here it
+    is only a revision check, and a migration only when the ledger is behind.
+    """
+    from sentra.ledger.db import ensure_migrated
     from sentra.warehouse import Warehouse
 
     settings = resolve_settings(settings)
-    migrate(settings)
+    migrated = ensure_migrated(settings)
     Warehouse(settings).ensure_tables()
-    return {"ledger": "migrated", "warehouse": "ready"}
+    return {"ledger": "migrated" if migrated else "current", "warehouse": "ready"}
 
 
 # -------------------------------------------------------------------------- discover
@@ -48,7 +81,10 @@ def collect_mail(census_year: int, settings: Settings | None = None) -> dict[str
     if not settings.intake_address:
         return {"census_year": census_year, "skipped": "SENTRA_INTAKE_ADDRESS is not set"}
     with ImapHook(imap_conn_id=settings.imap_conn_id) as hook:
-        summary = collect_from_client(settings, hook.mail_client, census_year)
+        client = hook.mail_client
+        if client is None:  # ImapHook.__enter__ logs in; None means it did not
+            raise RuntimeError(f"IMAP connection {settings.imap_conn_id!r} did not log in")
+        summary = collect_from_client(settings, client, census_year)
     return summary.as_dict()
 
 
@@ -70,13 +106,16 @@ def discover(census_year: int, settings: Settings | None = None) -> list[str]:
     with session_scope(settings) as session:
         pending = session.scalars(
             select(Submission.submission_id)
-            .where(Submission.census_year == census_year, Submission.status == "received")
+            .where(
+                Submission.census_year == census_year,
+                Submission.status == SubmissionStatus.RECEIVED,
+            )
             .order_by(Submission.office_code, Submission.submission_id)
         ).all()
     return list(pending)
 
 
-def pending_changes(census_year: int, settings: Settings | None = None) -> dict[str, Any]:
+def pending_changes(census_year: int, settings: Settings | None = None) -> PendingChanges:
     """Whether the ledger holds submissions the last publication has not seen yet."""
     from sentra.ledger import repository as repo
     from sentra.ledger.db import session_scope
@@ -89,7 +128,7 @@ def pending_changes(census_year: int, settings: Settings | None = None) -> dict[
     return {"census_year": census_year, "changed": changed, "inputs_hash": inputs_hash}
 
 
-def check_all_processed(census_year: int, settings: Settings | None = None) -> dict[str, Any]:
+def check_all_processed(census_year: int, settings: Settings | None = None) -> ProcessedCheck:
     """Fail loudly if a submission is still unprocessed after its task gave up.
 
     Mapped tasks fail alone so other offices go ahead; this check makes the run red so
@@ -104,7 +143,8 @@ def check_all_processed(census_year: int, settings: Settings | None = None) -> d
     with session_scope(settings) as session:
         stuck = session.execute(
             select(Submission.submission_id, Submission.file_name).where(
-                Submission.census_year == census_year, Submission.status == "received"
+                Submission.census_year == census_year,
+                Submission.status == SubmissionStatus.RECEIVED,
             )
         ).all()
         counts = dict(
@@ -125,7 +165,7 @@ def check_all_processed(census_year: int, settings: Settings | None = None) -> d
 # ------------------------------------------------------------------ one submission
 
 
-def process_submission(submission_id: str, settings: Settings | None = None) -> dict[str, Any]:
+def process_submission(submission_id: str, settings: Settings | None = None) -> SubmissionOutcome:
     """Read, normalise, validate and stage one submission; record the verdict in the ledger.
 
     Bad input never raises: an unreadable file becomes a rejected submission with a
@@ -148,8 +188,12 @@ def process_submission(submission_id: str, settings: Settings | None = None) -> 
             raise LookupError(f"submission {submission_id} is not in the ledger")
         info = SubmissionInfo.of(sub)
         sub.attempts = (sub.attempts or 0) + 1
-    if info.status == "superseded":
-        return {"submission_id": submission_id, "status": "superseded", "skipped": True}
+    if info.status == SubmissionStatus.SUPERSEDED:
+        return {
+            "submission_id": submission_id,
+            "status": SubmissionStatus.SUPERSEDED.value,
+            "skipped": True,
+        }
 
     if info.size_bytes > settings.max_file_bytes:
         return _reject_file(
@@ -180,7 +224,7 @@ def process_submission(submission_id: str, settings: Settings | None = None) -> 
             repo.mark_processed(
                 session,
                 submission_id,
-                status="rejected",
+                status=SubmissionStatus.REJECTED,
                 rows_total=len(parsed.rows),
                 rows_accepted=0,
                 rows_rejected=len(parsed.rows),
@@ -191,7 +235,11 @@ def process_submission(submission_id: str, settings: Settings | None = None) -> 
                 session, info.census_year, submission_id, [("file_rejected", err.code, 1.0)]
             )
         log.warning("submission %s rejected as a whole: %s", submission_id, _file_error_text(err))
-        return {"submission_id": submission_id, "status": "rejected", "error_code": err.code}
+        return {
+            "submission_id": submission_id,
+            "status": SubmissionStatus.REJECTED.value,
+            "error_code": err.code,
+        }
 
     result = validate(
         parsed.rows, office_code=info.office_code, census_year=info.census_year, settings=settings
@@ -207,7 +255,7 @@ def process_submission(submission_id: str, settings: Settings | None = None) -> 
     _publish_data_docs(settings, result, submission_id)
     # A reviewer's approval stands when the same file is processed again.
     held = result.held and not review.approved(settings, submission_id)
-    status = "needs_review" if held else "staged"
+    status = SubmissionStatus.NEEDS_REVIEW if held else SubmissionStatus.STAGED
     metrics = [(m.metric, m.column, float(m.value)) for m in result.metrics] + skip_metrics
     with session_scope(settings) as session:
         repo.mark_processed(
@@ -228,7 +276,7 @@ def process_submission(submission_id: str, settings: Settings | None = None) -> 
         )
     return {
         "submission_id": submission_id,
-        "status": status,
+        "status": status.value,
         "rows": len(rows),
         "accepted": accepted,
         "rejected": rejected,
@@ -252,7 +300,7 @@ def _publish_data_docs(settings: Settings, result: Any, submission_id: str) -> N
 
 def _reject_file(
     settings: Settings, info: SubmissionInfo, code: str, detail: str
-) -> dict[str, Any]:
+) -> SubmissionOutcome:
     """Record a whole-file rejection decided before reading (e.g. over the size limit)."""
     from sentra.ledger import repository as repo
     from sentra.ledger.db import session_scope
@@ -262,7 +310,7 @@ def _reject_file(
         repo.mark_processed(
             session,
             info.submission_id,
-            status="rejected",
+            status=SubmissionStatus.REJECTED,
             rows_total=0,
             rows_accepted=0,
             rows_rejected=0,
@@ -272,7 +320,11 @@ def _reject_file(
         repo.replace_quality_metrics(
             session, info.census_year, info.submission_id, [("file_rejected", code, 1.0)]
         )
-    return {"submission_id": info.submission_id, "status": "rejected", "error_code": code}
+    return {
+        "submission_id": info.submission_id,
+        "status": SubmissionStatus.REJECTED.value,
+        "error_code": code,
+    }
 
 
 def _file_error_text(err: Any) -> str:

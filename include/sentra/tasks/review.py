@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from sentra.review import (
@@ -80,7 +81,7 @@ def apply_inactive_answer(batch: dict[str, Any], answer: dict[str, Any]) -> dict
 def years_to_consolidate(
     submissions: list[dict[str, Any]],
     pairs: list[dict[str, Any]],
-    inactive: list[dict[str, Any]] = (),
+    inactive: Sequence[dict[str, Any]] = (),
 ) -> list[int]:
     """Census years whose consolidation inputs the applied decisions changed.
 
