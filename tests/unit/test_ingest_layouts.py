@@ -210,6 +210,7 @@ DIY = regions().kabkota_of("34")
 LAYOUT = st.fixed_dictionaries(
     {
         "title": st.booleans(),
+        "two_row_header": st.booleans(),
         "numbers": st.sampled_from([None, "paren", "roman", "letter"]),
         "totals": st.booleans(),
         "notes": st.sampled_from([None, "catatan", "signature", "recap"]),
@@ -218,7 +219,7 @@ LAYOUT = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from(spellings_of("sentra_name")),
     st.sampled_from(spellings_of("region_code")),
@@ -241,6 +242,11 @@ def test_same_rows_come_out_whatever_the_spellings_and_layout(
         grid += [["DATA SENTRA IKM D.I. YOGYAKARTA"], ["TAHUN 2026"], []]
     grid.append(headers)
     header_line = len(grid)
+    merges = []
+    if layout["two_row_header"]:  # "Jumlah" merged over "Unit Usaha" | "Tenaga Kerja"
+        grid[-1] = [name_h, region_h, "Komoditas", "Jumlah", None, status_h]
+        grid.append([None, None, None, "Unit Usaha", "Tenaga Kerja", None])
+        merges = [f"D{header_line}:E{header_line}"]
     marks = {"paren": [f"({i})" for i in range(1, 7)], "roman": ["I", "II", "III", "IV", "V",
              "VI"], "letter": list("abcdef")}  # fmt: skip
     if layout["numbers"]:
@@ -257,7 +263,7 @@ def test_same_rows_come_out_whatever_the_spellings_and_layout(
     if layout["notes"]:
         grid += notes[layout["notes"]]
     if layout["xlsx"]:
-        data_bytes, name = xlsx_bytes({"Data": grid}), "a.xlsx"
+        data_bytes, name = xlsx_bytes({"Data": grid}, {"Data": merges}), "a.xlsx"
     else:
         data_bytes, name = csv_bytes([[("" if c is None else c) for c in r] for r in grid]), "a.csv"
     result = read(data_bytes, name, office="34")
