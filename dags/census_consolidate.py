@@ -34,7 +34,9 @@ Unchanged inputs make a rerun a no-op (no new snapshot).
 
 **When it fails:** an `audit` failure is a bug or bad data that slipped through; it is
 not retried and nothing was published — read the message, fix, clear `consolidate`.
-A `publish` failure leaves the previous publication visible; clear it to retry.
+A `publish` failure leaves the previous publication visible and the ledger as it was;
+clear it to retry. If it says the register changed (another year registered sentra in
+the same kab/kota meanwhile) or a newer consolidation exists, clear `consolidate`.
 """
 
 # An audit failure is deterministic: retrying cannot help, so fail at once.
