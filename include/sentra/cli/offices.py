@@ -35,7 +35,11 @@ def validate_cmd(path: Path) -> None:
 @offices.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_cmd(path: Path) -> None:
-    """Validate and load the directory into the ledger (offices no longer listed: inactive)."""
+    """Add the CSV's e-mail addresses to the directory (every Kemendagri office is in it).
+
+    A listed office gets exactly the addresses of its line; offices the CSV does not
+    list keep theirs. Names stay the official ones.
+    """
     from sentra.config import get_settings
     from sentra.ledger.db import migrate
     from sentra.offices import import_directory
@@ -44,7 +48,7 @@ def import_cmd(path: Path) -> None:
     settings = get_settings()
     migrate(settings)
     n = import_directory(settings, path)
-    click.echo(f"imported {n} offices from {path}")
+    click.echo(f"addresses of {n} offices imported from {path}")
 
 
 @offices.command("list")
