@@ -335,6 +335,13 @@ def _score_chunk(
 
     ln, rn = left["name_norm"].to_numpy()[li], right["name_norm"].to_numpy()[ri]
     name = (_fuzzy(ln, rn, fuzz.token_set_ratio) + _fuzzy(ln, rn, fuzz.token_sort_ratio)) / 2
+    # Split and joined words (Tempe Tanon / Tempetanon): the names without spaces.
+    joined = _fuzzy(
+        np.array([x.replace(" ", "") for x in ln], dtype=object),
+        np.array([x.replace(" ", "") for x in rn], dtype=object),
+        fuzz.ratio,
+    )
+    name = np.maximum(name, joined)
 
     la, ra = left["address_norm"].to_numpy()[li], right["address_norm"].to_numpy()[ri]
     has_addr = (la != "") & (ra != "")
