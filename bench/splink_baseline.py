@@ -32,9 +32,16 @@ def run_splink(records: pd.DataFrame, settings: Settings, *, seed: int = 1) -> p
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-    from sentra.matching.engine import GRID_DEG, prepare
+    from sentra.matching.engine import GRID_DEG, _column, prepare
+    from sentra.matching.normalise import prepare_names
 
     prep = prepare(records.reset_index(drop=True))
+    # Names as compared before place resolution: the product's names lose the words of
+    # their resolved kecamatan/desa (its place codes carry them), which Splink's
+    # comparisons here do not see; without those words it would merge every sentra of
+    # one product in a kecamatan.
+    recs = records.reset_index(drop=True)
+    plain = prepare_names(_column(recs, "sentra_name"), _column(recs, "region_code"))
     lat, lon = prep["latitude"].to_numpy(), prep["longitude"].to_numpy()
     has_xy = ~np.isnan(lat) & ~np.isnan(lon)
     cell = np.where(
@@ -54,9 +61,9 @@ def run_splink(records: pd.DataFrame, settings: Settings, *, seed: int = 1) -> p
         {
             "unique_id": records["record_key"].astype(str).to_numpy(),
             "region_code": text(prep["region_code"]),
-            "name": text(prep["name_norm"]),
-            "name_key": text(prep["name_key"]),
-            "phon_key": text(prep["phon_key"]),
+            "name": text(plain["name_norm"]),
+            "name_key": text(plain["name_key"]),
+            "phon_key": text(plain["phon_key"]),
             "commodity": text(prep["commodity_norm"]),
             "kecamatan_code": text(prep["kecamatan_code"]),
             "grid": text(cell),

@@ -289,3 +289,20 @@ def test_every_synthetic_respelling_merges_with_its_original():
         if cluster_of(result, a) != cluster_of(result, b)
     ]
     assert not missed
+
+
+def test_same_desa_units_and_commodity_corroborate_a_rewritten_name():
+    def row(key: str, name: str, units: int) -> dict:
+        return place(
+            key, name, TABANAN, "Penebel", "Buruan", commodity="anyaman lidi",
+            units=units, latitude=None, longitude=None,
+        )  # fmt: skip
+
+    rows = frame(
+        row("2", "Sentra Anyaman Lidi Buruan", 6),
+        row("3", "Sentra Kerajinan Tangan Ibu PKK Buruan", 6),
+        row("4", "Sentra Kerajinan Tangan Ibu PKK Buruan", 30),  # units say otherwise
+    )
+    result = deduplicate(rows, settings=SETTINGS)
+    assert cluster_of(result, "2") == cluster_of(result, "3")
+    assert cluster_of(result, "4") != cluster_of(result, "2")

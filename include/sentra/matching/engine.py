@@ -56,6 +56,11 @@ NEUTRAL_WHEN_MISSING = frozenset({"desa"})
 # perfect pair below the clerical band; a different kecamatan (offices get it wrong
 # more often than the desa) only into it.
 AGAINST: dict[str, float] = {"desa": 0.6, "kecamatan": 0.7, "marks": 0.6}
+# Independent corroboration: the same desa (from the desa columns), unit counts within
+# 10 %, the same commodity (or its family term) and no distance against it (≤ NEAR_M
+# or unknown), with no evidence against: a rewritten name does not undo that. Such a
+# pair scores at least CORROBORATED (a match at the default thresholds).
+CORROBORATED = 0.9
 
 # A component missing on either side (no coordinates, no address) counts as a coin
 # flip (0.5) with MISSING_WEIGHT of its weight: thin evidence pulls a pair towards the
@@ -330,6 +335,13 @@ def _score_chunk(
 
     ln, rn = left["name_norm"].to_numpy()[li], right["name_norm"].to_numpy()[ri]
     name = (_fuzzy(ln, rn, fuzz.token_set_ratio) + _fuzzy(ln, rn, fuzz.token_sort_ratio)) / 2
+    # Split and joined words (Tempe Tanon / Tempetanon): the names without spaces.
+    joined = _fuzzy(
+        np.array([x.replace(" ", "") for x in ln], dtype=object),
+        np.array([x.replace(" ", "") for x in rn], dtype=object),
+        fuzz.ratio,
+    )
+    name = np.maximum(name, joined)
 
     la, ra = left["address_norm"].to_numpy()[li], right["address_norm"].to_numpy()[ri]
     has_addr = (la != "") & (ra != "")
@@ -408,6 +420,16 @@ def _score_chunk(
     score = np.where(other_desa, score * AGAINST["desa"], score)
     score = np.where(other_kecamatan, score * AGAINST["kecamatan"], score)
     score = np.where(other_marks, score * AGAINST["marks"], score)
+    with np.errstate(invalid="ignore"):
+        corroborated = (
+            (desa == 1.0)
+            & (units >= 0.9)
+            & (commodity >= 0.8)
+            & (np.isnan(dist) | (dist <= NEAR_M))
+            & ~other_marks
+            & ~other_kecamatan
+        )
+    score = np.where(corroborated, np.maximum(score, CORROBORATED), score)
     return pd.DataFrame(
         {
             "score": np.round(score, 4),

@@ -172,10 +172,11 @@ def desa_in_name(region: str, kecamatan: str | None, words: list[str]) -> str | 
     three of its words whose key is exactly one desa of the kecamatan (else of the
     kab/kota). Exact keys only: a guess here would be evidence made up."""
     scope = _desa_scope(kecamatan) if kecamatan else _desa_scope(region)
+    mods = [modern(w) for w in words]
     found: set[str] = set()
     for size in (3, 2, 1):
-        for start in range(len(words) - size + 1):
-            key = "".join(modern(w) for w in words[start : start + size])
+        for start in range(len(mods) - size + 1):
+            key = "".join(mods[start : start + size])
             codes = scope.by_key.get(key)
             if codes is not None and len(key) >= 4:
                 found |= codes
