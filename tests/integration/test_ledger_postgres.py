@@ -153,3 +153,29 @@ def test_bulk_upserts_on_postgres(pg_settings):
     assert set(loaded["sentra_id"]) == {"S340200002"}
     assert loaded.loc["2026-34.02-abc#1", "method"] == "decision"
     assert loaded.loc["2026-34.02-abc#7", "evidence"] == {"name": 0.9}
+
+
+def test_a_snapshot_session_does_not_see_what_ingest_commits_meanwhile(pg_settings):
+    """A consolidation's load must not see a submission staged between two of its reads."""
+    from sqlalchemy import func, select
+
+    from sentra.ledger.db import migrate, session_scope
+    from sentra.ledger.models import Office
+
+    migrate(pg_settings)
+
+    def offices(session) -> int:
+        return session.scalar(select(func.count()).select_from(Office))
+
+    with session_scope(pg_settings) as session:
+        before = offices(session)
+    with session_scope(pg_settings, snapshot=True) as load:
+        assert offices(load) == before
+        with session_scope(pg_settings) as ingest:  # another task commits meanwhile
+            ingest.add(Office(office_code="34.02", office_name="Kab. Bantul", province_code="34"))
+        assert offices(load) == before, "the load's second read saw a later commit"
+    with session_scope(pg_settings) as plain:
+        first = offices(plain)
+        with session_scope(pg_settings) as ingest:
+            ingest.add(Office(office_code="34.04", office_name="Kab. Sleman", province_code="34"))
+        assert offices(plain) == first + 1, "READ COMMITTED sees it: the race the snapshot closes"

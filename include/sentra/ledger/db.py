@@ -75,11 +75,22 @@ def engine_for(settings: Settings | None = None) -> Engine:
 
 
 @contextmanager
-def session_scope(settings: Settings | None = None) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error."""
+def session_scope(settings: Settings | None = None, *, snapshot: bool = False) -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error.
+
+    ``snapshot=True`` makes every query of the session see the same committed state:
+    a consolidation's load reads submissions, their row counts and the register in
+    several statements while ingest tasks keep committing, and under PostgreSQL's
+    default READ COMMITTED two of them could disagree (the audit then finds more rows
+    declared than staged). PostgreSQL gets REPEATABLE READ; SQLite's transactions are
+    serializable already.
+    """
     from sqlalchemy.orm import Session
 
-    session = Session(engine_for(settings), expire_on_commit=False)
+    engine = engine_for(settings)
+    if snapshot and engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="REPEATABLE READ")
+    session = Session(engine, expire_on_commit=False)
     try:
         yield session
         session.commit()

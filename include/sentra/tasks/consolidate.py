@@ -149,8 +149,9 @@ def _consolidate_locked(census_year: int, settings: Settings) -> ConsolidationRe
     from sentra.ledger import repository as repo
     from sentra.ledger.db import session_scope
 
-    # Load: the one read of the ledger (which also records the run as started).
-    with session_scope(settings) as session:
+    # Load: the one read of the ledger (which also records the run as started), from
+    # one snapshot, so ingest tasks committing meanwhile cannot split it.
+    with session_scope(settings, snapshot=True) as session:
         inputs_hash = consolidation_inputs_hash(session, census_year)
         last = repo.latest_consolidation(session, census_year)
         if last is not None and last.status == "running":
