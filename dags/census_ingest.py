@@ -5,7 +5,14 @@ from __future__ import annotations
 from airflow.sdk import dag, task
 
 from sentra.assets import STAGED_SUBMISSIONS
-from sentra.orchestration import OWNER, TAGS, census_year_param, census_year_task, dag_settings
+from sentra.orchestration import (
+    INGEST_PARALLEL,
+    OWNER,
+    TAGS,
+    census_year_param,
+    census_year_task,
+    dag_settings,
+)
 
 DOC_MD = f"""
 # census_ingest
@@ -14,9 +21,12 @@ Reads the re-census files regional offices drop in
 `landing/<census_year>/<office_code>/`, records each new file in the ledger (content
 hash: the same bytes twice are one submission; a newer file from the same office
 supersedes the older one; files e-mailed to the intake mailbox are filed there first
-by `collect_mail`, see `sentra.intake`), and processes **each submission in its own mapped task**:
-read → normalise → validate with the Great Expectations suites in `expectations/` →
-stage every row with its verdict. A broken file fails (or is rejected) alone.
+by `collect_mail`, see `sentra.intake`), and processes them in **mapped tasks of up to
+32 files** (`process_batch`): each file is read → normalised → validated with the Great
+Expectations suites in `expectations/` → staged with every row's verdict, alone; the
+batch shares one ledger read, one ledger write and one Data Docs build. A broken file
+is rejected (bad input) or fails (infrastructure) alone: the others are recorded, then
+the task fails naming it and its retry processes the batch again (idempotent).
 
 When anything changed, it emits the `sentra_staged_submissions` asset with the census
 year, which triggers `census_consolidate`.
@@ -24,10 +34,10 @@ year, which triggers `census_consolidate`.
 **Owner:** {OWNER}. **Runs** daily during a round; trigger manually with
 `census_year` to (re)process a given year.
 
-**When it fails:** open the failed `process_submission` instance; its log names the
-file, row and column. Infrastructure faults are retried; fix the cause and clear the
-task — reprocessing is idempotent. A rejected *file* is not a failure: it is recorded
-on the submission and reported to the office.
+**When it fails:** open the failed `process_batch` instance; its log names the
+file (and the row and column where the data is at fault). Infrastructure faults are
+retried; fix the cause and clear the task — reprocessing is idempotent. A rejected
+*file* is not a failure: it is recorded on the submission and reported to the office.
 """
 
 
@@ -53,16 +63,16 @@ def census_ingest() -> None:
         return ingest.collect_mail(census_year)
 
     @task
-    def discover(census_year: int) -> list[str]:
+    def discover(census_year: int) -> list[list[str]]:
         from sentra.tasks import ingest
 
-        return ingest.discover(census_year)
+        return ingest.discover_batches(census_year)
 
-    @task(pool="sentra_ingest", max_active_tis_per_dagrun=4)
-    def process_submission(submission_id: str) -> dict:
+    @task(pool="sentra_ingest", max_active_tis_per_dagrun=INGEST_PARALLEL)
+    def process_batch(submission_ids: list[str]) -> list[dict]:
         from sentra.tasks import ingest
 
-        return ingest.process_submission(submission_id)
+        return ingest.process_batch(submission_ids)
 
     @task(trigger_rule="all_done", outlets=[STAGED_SUBMISSIONS])
     def announce_staged(census_year: int, *, outlet_events=None) -> dict:
@@ -87,7 +97,7 @@ def census_ingest() -> None:
     mail = collect_mail(year)
     submissions = discover(year)
     ready >> mail >> submissions
-    processed = process_submission.expand(submission_id=submissions)
+    processed = process_batch.expand(submission_ids=submissions)
     processed >> [announce_staged(year), check_all_processed(year)]
 
 

@@ -57,8 +57,23 @@ smtp = {
         "retry_limit": 3,
     },
 }
+connections = {"smtp_default": smtp}
+# The census mailbox, only where e-mail intake is configured (SENTRA_INTAKE_ADDRESS):
+# an IMAPS login that sentra.intake reads unseen replies from.
+if os.environ.get("SENTRA_INTAKE_ADDRESS") and os.environ.get("INIT_IMAP_HOST"):
+    connections["sentra_imap"] = {
+        "conn_type": "imap",
+        "host": os.environ["INIT_IMAP_HOST"],
+        "port": int(os.environ.get("INIT_IMAP_PORT") or 993),
+        "login": os.environ.get("INIT_IMAP_USER") or None,
+        "password": os.environ.get("INIT_IMAP_PASSWORD") or None,
+        "extra_dejson": {"use_ssl": True},
+    }
+elif os.environ.get("SENTRA_INTAKE_ADDRESS"):
+    sys.exit("sentra init: SENTRA_INTAKE_ADDRESS is set but SENTRA_IMAP_HOST is empty")
+print("sentra init: connections " + ", ".join(sorted(connections)))
 with open(sys.argv[1], "w") as fh:
-    json.dump({"smtp_default": smtp}, fh)
+    json.dump(connections, fh)
 PY
 airflow connections import --overwrite "${connections}"
 

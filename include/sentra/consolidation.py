@@ -498,13 +498,38 @@ def public(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def contacts_of(records: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
-    """Contact person per sentra (PII), from the survivor: goes to the restricted ledger table."""
+    """Where each sentra's contact person is: the survivor's row, by its ledger key.
+
+    Only the key (submission, sheet, row), never the name or phone: these frames go
+    to the pending folder in the object store. The publication copies the contact from
+    the restricted ``submission_contact`` table to ``sentra_contact`` by this key.
+    """
+    import pandas as pd
+
     survivors = clusters[clusters["is_survivor"].astype(bool)][["record_key", "sentra_id"]]
     merged = survivors.merge(
-        records[["record_key", "submission_id", "contact_name", "contact_phone"]], on="record_key"
+        records[
+            [
+                "record_key",
+                "submission_id",
+                "source_sheet",
+                "source_row",
+                "contact_name",
+                "contact_phone",
+            ]
+        ],
+        on="record_key",
     )
     has_contact = merged["contact_name"].notna() | merged["contact_phone"].notna()
-    return merged[has_contact][["sentra_id", "contact_name", "contact_phone", "submission_id"]]
+    keys = merged[has_contact]
+    return pd.DataFrame(
+        {
+            "sentra_id": keys["sentra_id"].astype(str).to_numpy(),
+            "submission_id": keys["submission_id"].astype(str).to_numpy(),
+            "source_sheet": keys["source_sheet"].astype("string").fillna("").to_numpy(),
+            "source_row": pd.to_numeric(keys["source_row"]).astype("int64").to_numpy(),
+        }
+    )
 
 
 def candidates_table(

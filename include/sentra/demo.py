@@ -82,8 +82,9 @@ def load_reference(settings: Any, cfg: DemoConfig) -> dict[str, int]:
 
 def run_demo(cfg: DemoConfig, console: Any) -> dict[str, Any]:
     """``sentra synth`` + ``sentra run``: generate the census, then run it like real files."""
+    from sentra.cli.rounds import prepare_environment, run_rounds
     from sentra.config import get_settings
-    from sentra.own_files import LandingPlan, prepare_environment, run_rounds
+    from sentra.own_files import LandingPlan
 
     started = time.perf_counter()
     settings = get_settings().model_copy(update={"data_dir": cfg.data_dir}).resolved()

@@ -27,6 +27,8 @@ import email.policy
 import hashlib
 import logging
 import re
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -37,11 +39,16 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import imaplib
 
+    from sqlalchemy.orm import Session
+
     from sentra.config import Settings
     from sentra.offices import OfficeInfo
     from sentra.reports.delivery import Transport
 
 log = logging.getLogger(__name__)
+
+# Opens one ledger transaction: the task passes a factory of ledger sessions.
+LedgerSessions = Callable[[], "AbstractContextManager[Session]"]
 
 REPLY_KINDS = {
     "unknown_sender": (
@@ -195,11 +202,15 @@ def handle_message(
     offices: list[OfficeInfo],
     transport: Transport,
     summary: IntakeSummary,
+    ledger: LedgerSessions,
 ) -> str:
-    """File one raw message and answer its sender; returns its verdict."""
+    """File one raw message and answer its sender; returns its verdict.
+
+    ``ledger()`` opens a ledger transaction: one to see whether the message is already
+    filed, one to record it once its attachments are landed.
+    """
     from sqlalchemy.exc import IntegrityError
 
-    from sentra.ledger.db import session_scope
     from sentra.ledger.models import IntakeMessage
     from sentra.reports import delivery as dl
     from sentra.reports.render import message_id
@@ -207,7 +218,7 @@ def handle_message(
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
     key = message_key(message, raw)
-    with session_scope(settings) as session:
+    with ledger() as session:
         if session.get(IntakeMessage, key) is not None:
             summary.already_recorded += 1
             return "already_recorded"
@@ -233,7 +244,7 @@ def handle_message(
             files.append({"name": a.name, "sha256": a.sha256, "taken": True, "stored": uri})
         files += [{"name": a.name, "sha256": a.sha256, "taken": False} for a in refused]
     try:
-        with session_scope(settings) as session:
+        with ledger() as session:
             session.add(
                 IntakeMessage(
                     message_key=key,
@@ -305,11 +316,17 @@ def collect_from_client(
     settings: Settings,
     client: imaplib.IMAP4,
     census_year: int,
+    ledger: LedgerSessions,
     *,
     transport: Transport | None = None,
     mailbox: str = "INBOX",
 ) -> IntakeSummary:
-    """Handle every unseen message of an authenticated IMAP client's mailbox."""
+    """Handle every unseen message of an authenticated IMAP client's mailbox.
+
+    ``ledger`` opens a ledger transaction (the task passes ``session_scope``): each
+    message is recorded in its own, after its files are landed, so a crash mid-mailbox
+    keeps what was filed and the message stays unseen until it is recorded.
+    """
     from sentra.offices import list_offices
     from sentra.reports import delivery as dl
 
@@ -329,6 +346,6 @@ def collect_from_client(
         if status != "OK" or raw is None:
             log.warning("IMAP message uid %s could not be fetched: %r", uid, parts)
             continue
-        handle_message(settings, raw, census_year, offices, transport, summary)
+        handle_message(settings, raw, census_year, offices, transport, summary, ledger)
         client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
     return summary

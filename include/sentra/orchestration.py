@@ -11,6 +11,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 OWNER = "sentra-data-engineering"
+# census_ingest batches processed at once in one run (and the least number of batches
+# a round is split into, so a small round still uses every slot).
+INGEST_PARALLEL = 4
 
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": OWNER,

@@ -1,4 +1,4 @@
-"""Run a census round on the files offices actually sent (``sentra run``).
+"""Place the files offices actually sent into the landing layout (``sentra run``).
 
 Two layouts are accepted. The landing layout ``<folder>/<census_year>/<office_code>/<file>``
 (local or ``s3://``) is used where it lies: discovery reads it as production does. A
@@ -6,7 +6,8 @@ flat folder of files, with one ``--year``, is placed into the embedded landing f
 first: each file goes under the office its folder name, its content or its file name
 points to. A file no rule can place safely refuses the whole run, naming the file and
 why, before anything is copied: guessing an office would send its report to the wrong
-Dinas and count its sentra in the wrong area.
+Dinas and count its sentra in the wrong area. The round itself is driven by
+:mod:`sentra.cli.rounds`.
 
 Placement prefers the content: the kab/kota column of the rows says which area the
 file covers (one kab/kota, or several of one province → that province's office). The
@@ -25,7 +26,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pyarrow.fs as pafs
-    from rich.console import Console
 
     from sentra.config import Settings
 
@@ -187,7 +187,7 @@ def offices_in_name(file_name: str) -> set[str]:
     kabupaten "Bogor". A name that is both a province and a kota ("Bengkulu") yields
     both, and the caller treats that as ambiguous.
     """
-    from sentra.reference import _fold, regions
+    from sentra.reference import fold, regions
 
     index = regions()
     stem = file_name.rsplit(".", 1)[0]
@@ -195,7 +195,7 @@ def offices_in_name(file_name: str) -> set[str]:
     for a, b in CODE_IN_NAME.findall(stem):
         if index.is_office(f"{a}.{b}"):
             found.add(f"{a}.{b}")
-    words = _fold(re.sub(r"[_\-.]+", " ", stem)).split()
+    words = fold(re.sub(r"[_\-.]+", " ", stem)).split()
     mentions: list[tuple[int, int, str]] = []
     for size in (4, 3, 2, 1):
         for i in range(len(words) - size + 1):
@@ -298,160 +298,3 @@ def _read(fs: pafs.FileSystem, path: str) -> bytes:
 
 
 # ----------------------------------------------------------------- the run itself
-
-
-@dataclass
-class Progress:
-    """What the live line shows: the stage and what the ledger says so far."""
-
-    census_year: int
-    stage: str = "starting"
-    files: int = 0
-    files_done: int = 0
-    rows: int = 0
-    rejected_files: int = 0
-    reports: int = 0
-
-    def line(self, seconds: float) -> str:
-        return (
-            f"census {self.census_year} · {self.stage} · files read {self.files_done}/"
-            f"{self.files} ({self.rejected_files} rejected) · rows {self.rows:,} · "
-            f"reports {self.reports} · {seconds:,.0f} s"
-        )
-
-
-def poll_progress(settings: Settings, progress: Progress) -> None:
-    """Refresh ``progress`` from the ledger (the tasks write it as they go)."""
-    from sqlalchemy import func, select
-
-    from sentra.ledger.db import session_scope
-    from sentra.ledger.models import ReportDelivery, Submission
-
-    with session_scope(settings) as session:
-        rows = session.execute(
-            select(
-                Submission.status, func.count(), func.coalesce(func.sum(Submission.rows_total), 0)
-            )
-            .where(Submission.census_year == progress.census_year)
-            .group_by(Submission.status)
-        ).all()
-        reports = session.scalar(
-            select(func.count()).where(ReportDelivery.census_year == progress.census_year)
-        )
-    progress.files = sum(n for _, n, _ in rows)
-    progress.files_done = sum(n for status, n, _ in rows if status != "received")
-    progress.rejected_files = sum(n for status, n, _ in rows if status == "rejected")
-    progress.rows = int(sum(r for _, _, r in rows))
-    progress.reports = int(reports or 0)
-
-
-def run_rounds(plan: LandingPlan, settings: Settings, console: Console) -> list[dict]:
-    """Each census year of the plan through census_ingest → consolidate → reports.
-
-    The Airflow home and the SENTRA_* environment must already be configured (see
-    :func:`prepare_environment`). Years run in order: a year's register links are what
-    the next year's round links to.
-    """
-    runs: list[dict] = []
-    for year in plan.years:
-        if plan.placed:
-            written = place_files(plan, settings, year)
-            console.print(
-                f"   placed {len(plan.placed)} file(s) under {plan.landing_uri}/{year}/ "
-                f"({len(written)} copied):",
-                markup=False,
-                soft_wrap=True,
-            )
-            for f in plan.placed:
-                console.print(
-                    f"     {f.name} → {f.office_code} ({f.how})", markup=False, soft_wrap=True
-                )
-        console.print(f"[bold]Census {year}[/] through Airflow (dag.test):")
-        runs.extend(_run_year(year, settings, console))
-    return runs
-
-
-def _run_year(year: int, settings: Settings, console: Console) -> list[dict]:
-    """One year's three DAG runs under a live line redrawn from the ledger.
-
-    ``dag.test()`` runs the tasks in this process; a background thread polls the
-    ledger every half second (files read, rows, reports) and redraws the line.
-    """
-    import logging
-    import threading
-    import time
-
-    from rich.live import Live
-    from rich.text import Text
-
-    from sentra.runner import run_dag
-
-    progress = Progress(year)
-    started = time.perf_counter()
-    stop = threading.Event()
-    runs: list[dict] = []
-    with Live(Text(progress.line(0)), console=console, transient=True) as live:
-
-        def refresh() -> None:
-            while not stop.wait(0.5):
-                try:
-                    poll_progress(settings, progress)
-                except Exception:  # a busy ledger must never stop the run
-                    logging.getLogger(__name__).debug("progress poll failed", exc_info=True)
-                    continue
-                live.update(Text(progress.line(time.perf_counter() - started)))
-
-        thread = threading.Thread(target=refresh, name="sentra-progress", daemon=True)
-        thread.start()
-        try:
-            for dag_id in ("census_ingest", "census_consolidate", "census_reports"):
-                progress.stage = dag_id
-                result = run_dag(dag_id, {"census_year": year})
-                poll_progress(settings, progress)
-                states = ", ".join(f"{n} {s}" for s, n in sorted(result.task_states.items()))
-                live.console.print(
-                    f"   {result.dag_id:<20} {result.state:<8} tasks: {states}  "
-                    f"[dim]{progress.line(time.perf_counter() - started)}[/]"
-                )
-                runs.append({"census_year": year, "dag_id": dag_id, "state": result.state})
-                if not result.ok:
-                    raise RuntimeError(
-                        f"{dag_id} for census {year} ended {result.state}: {result.task_states}"
-                    )
-        finally:
-            stop.set()
-            thread.join()
-    return runs
-
-
-def prepare_environment(settings: Settings, landing_uri: str | None = None) -> Settings:
-    """Point this process (and the tasks it runs) at one data folder and landing folder.
-
-    Every ``sentra`` command reads the same settings (``SENTRA_DATA_DIR``,
-    ``SENTRA_CONFIG``); the run writes the resolved data folder back to the environment
-    so the tasks ``dag.test()`` executes see exactly what the command saw.
-    """
-    import os
-
-    from sentra.config import get_settings
-    from sentra.runner import configure_airflow, migrate_airflow_db
-
-    os.environ["SENTRA_DATA_DIR"] = str(settings.data_dir)
-    if landing_uri:
-        os.environ["SENTRA_LANDING_URI"] = landing_uri
-    airflow_home = settings.data_dir / "airflow"
-    configure_airflow(airflow_home)
-    migrate_airflow_db(airflow_home)
-    return get_settings()
-
-
-def prepare_ledger(settings: Settings) -> dict[str, int]:
-    """Migrate the ledger and make sure every Kemendagri office is in the directory."""
-    from sentra.ledger.db import migrate
-    from sentra.offices import seed_directory
-
-    migrate(settings)
-    added = seed_directory(settings)
-    from sentra.offices import list_offices
-
-    return {"offices": len(list_offices(settings)), "offices_added": added}

@@ -55,7 +55,7 @@ def normalise_code(raw: object) -> str | None:
     return ".".join(parts)
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Case-, accent- and punctuation-insensitive key for region names."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = re.sub(r"[^a-z0-9 ]+", " ", text.lower())
@@ -97,10 +97,10 @@ class RegionIndex:
 
     @staticmethod
     def _name_keys(region: Region) -> set[str]:
-        full = _fold(region.name)
+        full = fold(region.name)
         keys = {full}
         if region.level == 2:
-            short = _fold(region.short_name)
+            short = fold(region.short_name)
             kind = "kota" if full.startswith("kota ") else "kabupaten"
             keys |= {short, f"{kind} {short}", f"kab {short}" if kind == "kabupaten" else full}
         else:
@@ -134,7 +134,7 @@ class RegionIndex:
             return [region] if region else []
         if raw is None:
             return []
-        key = _fold(str(raw))
+        key = fold(str(raw))
         words = key.split(" ")
         if len(words) >= 2 and words[-1] in _PREFIXES and _PREFIXES[words[-1]]:
             words = [words[-1], *words[:-1]]  # "Pekalongan Kota" -> "kota pekalongan"
@@ -154,7 +154,7 @@ class RegionIndex:
             return self.provinces.get(code)
         if raw is None:
             return None
-        key = _fold(str(raw))
+        key = fold(str(raw))
         found = [r for r in self._by_name.get(key, []) if r.level == 1]
         return found[0] if len(found) == 1 else None
 
@@ -244,7 +244,7 @@ def normalise_commodity(raw: object) -> str | None:
     """Folded commodity text (``"  Kain  BATIK "`` → ``"kain batik"``); None when blank."""
     if raw is None:
         return None
-    key = _fold(str(raw))
+    key = fold(str(raw))
     return key or None
 
 

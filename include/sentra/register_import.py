@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sqlalchemy.orm import Session
 
     from sentra.config import Settings
 
@@ -242,12 +243,15 @@ def possible_duplicates(rows: pd.DataFrame, settings: Settings) -> list[Possible
     return sorted(out, key=lambda d: (d.row_a, d.row_b))
 
 
-def import_register_file(settings: Settings, path: Path) -> RegisterImportReport:
-    """Read, link and write the register file in one ledger transaction; the report."""
+def import_register_file(session: Session, settings: Settings, path: Path) -> RegisterImportReport:
+    """Read, link and write the register file in the caller's ledger transaction; the report.
+
+    The caller (``sentra register import``) opens the session, so the whole file lands or
+    nothing does.
+    """
     import pandas as pd
 
     from sentra.ledger import repository as repo
-    from sentra.ledger.db import session_scope
     from sentra.matching.link import link_to_register
 
     started = time.perf_counter()
@@ -259,33 +263,32 @@ def import_register_file(settings: Settings, path: Path) -> RegisterImportReport
         report.seconds = time.perf_counter() - started
         return report
     rows = rows.assign(cluster_key=[f"register#{r}" for r in rows["source_row"]])
-    with session_scope(settings) as session:
-        register = repo.load_register(session)
-        own_id = rows["sentra_id"].notna() & ~rows["sentra_id"].isin(register["sentra_id"])
-        linked = link_to_register(rows[~own_id], register, settings=settings)
-        report.uncertain = int(linked.uncertain["cluster_key"].nunique())
-        links = linked.links.set_index("cluster_key")["sentra_id"]
-        rows["sentra_id"] = [
-            sid if own else links.get(key)
-            for sid, own, key in zip(rows["sentra_id"], own_id, rows["cluster_key"], strict=True)
-        ]
-        existing = rows[rows["sentra_id"].isin(register["sentra_id"])]
-        changed = _changed(existing, register)
-        report.updated = len(changed)
-        report.unchanged = len(existing) - len(changed)
-        if len(changed):
-            _update_entries(session, changed)
-        new = rows[~rows["sentra_id"].isin(register["sentra_id"])].copy()
-        fresh = new["sentra_id"].isna()
-        for region, group in new[fresh].groupby("region_code", sort=True):
-            ids = repo.allocate_sentra_ids(session, str(region), len(group))
-            new.loc[group.index, "sentra_id"] = ids
-        if len(new):
-            new["created_by"] = "register"
-            new["created_at"] = pd.Timestamp.now(tz="UTC").to_pydatetime()
-            new["province_code"] = new["region_code"].str[:2]
-            repo.add_register_entries(session, new)
-        report.new = len(new)
+    register = repo.load_register(session)
+    own_id = rows["sentra_id"].notna() & ~rows["sentra_id"].isin(register["sentra_id"])
+    linked = link_to_register(rows[~own_id], register, settings=settings)
+    report.uncertain = int(linked.uncertain["cluster_key"].nunique())
+    links = linked.links.set_index("cluster_key")["sentra_id"]
+    rows["sentra_id"] = [
+        sid if own else links.get(key)
+        for sid, own, key in zip(rows["sentra_id"], own_id, rows["cluster_key"], strict=True)
+    ]
+    existing = rows[rows["sentra_id"].isin(register["sentra_id"])]
+    changed = _changed(existing, register)
+    report.updated = len(changed)
+    report.unchanged = len(existing) - len(changed)
+    if len(changed):
+        _update_entries(session, changed)
+    new = rows[~rows["sentra_id"].isin(register["sentra_id"])].copy()
+    fresh = new["sentra_id"].isna()
+    for region, group in new[fresh].groupby("region_code", sort=True):
+        ids = repo.allocate_sentra_ids(session, str(region), len(group))
+        new.loc[group.index, "sentra_id"] = ids
+    if len(new):
+        new["created_by"] = "register"
+        new["created_at"] = pd.Timestamp.now(tz="UTC").to_pydatetime()
+        new["province_code"] = new["region_code"].str[:2]
+        repo.add_register_entries(session, new)
+    report.new = len(new)
     report.seconds = time.perf_counter() - started
     return report
 

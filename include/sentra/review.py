@@ -136,36 +136,6 @@ def held_submissions(settings: Settings, census_year: int) -> list[HeldSubmissio
     return out
 
 
-def approved(settings: Settings, submission_id: str) -> bool:
-    """Whether the latest decision on a submission is to approve it."""
-    latest = _latest_review(settings, submission_id)
-    return latest is not None and latest["decision"] == "approve"
-
-
-def _latest_review(settings: Settings, submission_id: str) -> dict[str, Any] | None:
-    from sqlalchemy import select
-
-    from sentra.ledger.db import session_scope
-    from sentra.ledger.models import SubmissionReview
-
-    with session_scope(settings) as session:
-        row = session.scalars(
-            select(SubmissionReview)
-            .where(SubmissionReview.submission_id == submission_id)
-            .order_by(SubmissionReview.decided_at.desc(), SubmissionReview.id.desc())
-            .limit(1)
-        ).first()
-        if row is None:
-            return None
-        return {
-            "decision": row.decision,
-            "comment": row.comment,
-            "decided_by": row.decided_by,
-            "decided_at": row.decided_at,
-            "id": row.id,
-        }
-
-
 def decide_submission(
     settings: Settings,
     submission_id: str,

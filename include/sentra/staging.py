@@ -7,8 +7,8 @@ folder by default and any ``pyarrow.fs`` URI (``s3://…``) in production, so Ce
 workers on different machines share it.
 
 Staging never holds personal data: :func:`split_contacts` takes the contact columns
-(``PII_COLUMNS``) off the rows before the write and stores them in the ledger's
-restricted ``submission_contact`` table; :func:`read_staged` joins them back by
+(``PII_COLUMNS``) off the rows before the write (the task stores them in the ledger's
+restricted ``submission_contact`` table); :func:`read_staged` joins them back by
 (submission, sheet, row), so the pipeline sees the same rows as before while the object
 store, which more people and tools can reach, never sees a name or phone number.
 """
@@ -54,32 +54,32 @@ def _contact_keys(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def split_contacts(settings: Settings, submission_id: str, rows: pd.DataFrame) -> pd.DataFrame:
-    """Store the rows' contact persons in the ledger; the rows without them are returned."""
-    from sentra.ledger import repository as repo
-    from sentra.ledger.db import session_scope
+def split_contacts(submission_id: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows without their contact columns, and those contacts keyed by sheet and row.
+
+    The caller stores the contacts in the ledger (``repository.replace_submission_contacts``)
+    in the same transaction that records the submission as processed.
+    """
     from sentra.schema import PII_COLUMNS
 
-    contacts = _contact_keys(rows).drop(columns="submission_id")
+    contacts = _contact_keys(rows.assign(submission_id=submission_id)).drop(columns="submission_id")
     for name in PII_COLUMNS:
         contacts[name] = rows[name].astype(object).where(rows[name].notna(), None).to_numpy()
-    with session_scope(settings) as session:
-        repo.replace_submission_contacts(session, submission_id, contacts)
-    return rows.drop(columns=list(PII_COLUMNS))
+    return rows.drop(columns=list(PII_COLUMNS)), contacts
 
 
-def _join_contacts(settings: Settings, table: pa.Table) -> pa.Table:
-    """The staged rows with their contact columns, from the ledger (null where none)."""
+def join_contacts(table: pa.Table, contacts: pd.DataFrame) -> pa.Table:
+    """The staged rows with their contact columns (null where the ledger has none).
+
+    ``contacts`` is ``repository.load_submission_contacts`` for these submissions, read
+    by the caller in the session it reads everything else from.
+    """
     import pyarrow as pa
 
-    from sentra.ledger import repository as repo
-    from sentra.ledger.db import session_scope
     from sentra.schema import PII_COLUMNS, staged_arrow_schema
 
     keys = _contact_keys(table.select(["submission_id", "source_sheet", "source_row"]).to_pandas())
-    with session_scope(settings) as session:
-        contacts = repo.load_submission_contacts(session, keys["submission_id"].unique())
-    contacts["source_row"] = contacts["source_row"].astype("int64")
+    contacts = contacts.assign(source_row=contacts["source_row"].astype("int64"))
     joined = keys.merge(contacts, how="left", on=list(keys.columns), validate="many_to_one")
     schema = staged_arrow_schema()
     columns = []
@@ -111,11 +111,16 @@ def write_staged(
 ) -> str:
     """Write (replace) the staged rows of one submission; returns the path written.
 
-    The contact columns go to the ledger first (:func:`split_contacts`), never to the file.
+    ``rows`` must come without their contact columns (:func:`split_contacts`): a frame
+    that still has them is refused, so no caller can put a phone number in staging.
     """
     import pyarrow.parquet as pq
 
-    table = to_staged_table(split_contacts(settings, submission_id, rows))
+    from sentra.schema import PII_COLUMNS
+
+    if leaked := sorted(set(PII_COLUMNS) & set(rows.columns)):
+        raise ValueError(f"{submission_id}: contact columns {leaked} must not be staged")
+    table = to_staged_table(rows)
     path = staged_path(settings, census_year, submission_id)
     fs, fs_path = filesystem(settings, path)
     fs.create_dir(fs_path.rsplit("/", 1)[0], recursive=True)
@@ -125,8 +130,16 @@ def write_staged(
     return path
 
 
-def read_staged(settings: Settings, census_year: int, submission_ids: Iterable[str]) -> pa.Table:
-    """The staged rows of the given submissions with their contacts (empty table if none)."""
+def read_staged(
+    settings: Settings,
+    census_year: int,
+    submission_ids: Iterable[str],
+    contacts: pd.DataFrame,
+) -> pa.Table:
+    """The staged rows of the given submissions with their ``contacts`` joined back.
+
+    An empty table (staged schema) when there are none.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -144,7 +157,7 @@ def read_staged(settings: Settings, census_year: int, submission_ids: Iterable[s
         tables.append(pq.read_table(fs_path, filesystem=fs, schema=stored_schema()))
     if not tables:
         return staged_arrow_schema().empty_table()
-    return _join_contacts(settings, pa.concat_tables(tables))
+    return join_contacts(pa.concat_tables(tables), contacts)
 
 
 def has_staged(settings: Settings, census_year: int, submission_id: str) -> bool:

@@ -73,7 +73,9 @@ def test_ledger_migrates_idempotently_and_concurrently(tmp_path, pg_url):
         assert pool.map(_migrate, [(str(tmp_path), pg_url)] * 2) == [True, True]
     settings = _settings(tmp_path, pg_url)
     migrate(settings)
-    assert current_revision(settings) == head_revision() == "0002_status_review"
+    # get_current_head() refuses a branched chain, so this also says it is linear;
+    # which revision is the head is test_ledger's business, not this test's.
+    assert current_revision(settings) == head_revision() is not None
     assert check_migrations_match_models(settings) == [], "models and migrations agree"
 
 

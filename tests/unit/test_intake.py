@@ -33,8 +33,6 @@ def test_attachments_include_inline_files_but_not_the_body():
 
 
 def test_the_census_form_asks_offices_to_reply_to_the_intake_mailbox(settings, monkeypatch):
-    import dataclasses
-
     from sentra import census_round as cr
     from sentra.ledger.db import migrate
     from sentra.offices import OfficeInfo
@@ -45,6 +43,6 @@ def test_the_census_form_asks_offices_to_reply_to_the_intake_mailbox(settings, m
     args = {"kind": "template", "key": "k", "subject": "Formulir", "body": "isi",
             "attachment": None}  # fmt: skip
     assert cr._message(settings, office, calendar, **args)["Reply-To"] is None
-    with_mailbox = dataclasses.replace(settings, intake_address="sensus@kemenperin.go.id")
+    with_mailbox = settings.model_copy(update={"intake_address": "sensus@kemenperin.go.id"})
     msg = cr._message(with_mailbox, office, calendar, **args)
     assert msg["Reply-To"] == "sensus@kemenperin.go.id"

@@ -21,6 +21,14 @@ def ledger(settings):
     return settings
 
 
+def _import(settings, path):
+    """As ``sentra register import`` does: one session, one transaction."""
+    from sentra.ledger.db import session_scope
+
+    with session_scope(settings) as session:
+        return import_register_file(session, settings, path)
+
+
 def _entries(settings) -> dict[str, dict]:
     from sentra.ledger import repository as repo
     from sentra.ledger.db import session_scope
@@ -31,7 +39,7 @@ def _entries(settings) -> dict[str, dict]:
 
 
 def test_messy_register_becomes_entries_with_reasons_for_the_rest(ledger):
-    report = import_register_file(ledger, FIXTURES / "register.xlsx")
+    report = _import(ledger, FIXTURES / "register.xlsx")
     assert (report.rows_read, report.new, len(report.rejected)) == (8, 6, 2)
     assert [(r.row, r.reasons) for r in report.rejected] == [
         (10, ("missing_required",)),
@@ -51,12 +59,12 @@ def test_messy_register_becomes_entries_with_reasons_for_the_rest(ledger):
 
 
 def test_reimport_is_idempotent_and_an_update_links_instead_of_duplicating(ledger):
-    import_register_file(ledger, FIXTURES / "register.xlsx")
+    _import(ledger, FIXTURES / "register.xlsx")
     first = _entries(ledger)
-    again = import_register_file(ledger, FIXTURES / "register.xlsx")
+    again = _import(ledger, FIXTURES / "register.xlsx")
     assert (again.new, again.updated, again.unchanged) == (0, 0, 6)
     assert _entries(ledger) == first
-    updated = import_register_file(ledger, FIXTURES / "register_updated.csv")
+    updated = _import(ledger, FIXTURES / "register_updated.csv")
     assert (updated.new, updated.updated, updated.unchanged) == (1, 1, 5)
     after = _entries(ledger)
     assert set(first) < set(after), "every id survives; one sentra added"
@@ -75,7 +83,7 @@ def test_ministry_ids_in_the_file_are_kept_and_malformed_ones_rejected(ledger, t
         w.writerow(["S340200042", "Sentra Batik Giriloyo", "Bantul", "Batik", "40"])
         w.writerow(["S330100001", "Sentra Gerabah Kasongan", "Bantul", "Gerabah", "50"])
         w.writerow(["X-1", "Sentra Kulit Manding", "Bantul", "Kulit", "20"])
-    report = import_register_file(ledger, path)
+    report = _import(ledger, path)
     assert report.new == 1
     assert sorted(_entries(ledger)) == ["S340200042"]
     assert [(r.row, r.reasons) for r in report.rejected] == [
@@ -88,7 +96,7 @@ def test_ministry_ids_in_the_file_are_kept_and_malformed_ones_rejected(ledger, t
         "Nama Sentra,Kab/Kota,Komoditas,Jumlah Unit Usaha\nSentra Keris Baru,Bantul,Keris,9\n",
         encoding="utf-8",
     )
-    import_register_file(ledger, more)
+    _import(ledger, more)
     assert sorted(_entries(ledger)) == ["S340200042", "S340200043"]
 
 
@@ -96,5 +104,5 @@ def test_a_file_without_the_needed_columns_is_refused_whole(ledger, tmp_path):
     path = tmp_path / "register.csv"
     path.write_text("Nama Sentra,Alamat\nSentra A,Jl. Mawar\n", encoding="utf-8")
     with pytest.raises(RegisterFileError, match=r"register\.csv"):
-        import_register_file(ledger, path)
+        _import(ledger, path)
     assert _entries(ledger) == {}

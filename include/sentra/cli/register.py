@@ -23,14 +23,16 @@ def import_cmd(path: Path, details: Path | None) -> None:
     changes nothing and an updated file updates its entries. Prints what was imported,
     each rejected row with its reasons, and possible duplicates inside the file.
     """
+    from sentra.cli.rounds import prepare_ledger
     from sentra.config import get_settings
-    from sentra.own_files import prepare_ledger
+    from sentra.ledger.db import session_scope
     from sentra.register_import import RegisterFileError, import_register_file
 
     settings = get_settings()
     prepare_ledger(settings)
     try:
-        report = import_register_file(settings, path)
+        with session_scope(settings) as session:  # the import is one transaction
+            report = import_register_file(session, settings, path)
     except RegisterFileError as exc:
         raise click.ClickException(str(exc)) from exc
     for line in report.lines():

@@ -38,15 +38,10 @@ def run(landing: str, years: list[int]) -> None:
 
     from rich.console import Console
 
+    from sentra.cli.rounds import prepare_environment, prepare_ledger, run_rounds
     from sentra.config import get_settings
     from sentra.demo import print_summary, summarise
-    from sentra.own_files import (
-        PlacementError,
-        plan_landing,
-        prepare_environment,
-        prepare_ledger,
-        run_rounds,
-    )
+    from sentra.own_files import PlacementError, plan_landing
 
     console = Console()
     started = time.perf_counter()

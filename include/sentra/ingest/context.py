@@ -23,9 +23,9 @@ CONTENT_SAMPLE = 500  # distinct cells looked at per column
 
 
 def _words(text: str) -> str:
-    from sentra.reference import _fold
+    from sentra.reference import fold
 
-    return f" {_fold(text)} "
+    return f" {fold(text)} "
 
 
 def region_in_text(text: str, office_code: str) -> Region | None:

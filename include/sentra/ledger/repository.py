@@ -28,6 +28,7 @@ from sentra.ledger.models import (
     StatusReview,
     Submission,
     SubmissionContact,
+    SubmissionReview,
 )
 from sentra.schema import REGISTER_ATTRIBUTES, SubmissionStatus
 
@@ -303,6 +304,29 @@ def record_column_mapping(session: Session, submission_id: str, mapping: Mapping
     if sub is None:
         raise LookupError(f"submission {submission_id} is not in the ledger")
     sub.column_mapping = dict(mapping)
+
+
+def approved_submissions(session: Session, submission_ids: Iterable[str]) -> set[str]:
+    """Those of the submissions whose latest review decision is to approve them."""
+    ids = sorted(set(submission_ids))
+    latest = (
+        select(
+            SubmissionReview.submission_id,
+            SubmissionReview.decision,
+            func.row_number()
+            .over(
+                partition_by=SubmissionReview.submission_id,
+                order_by=(SubmissionReview.decided_at.desc(), SubmissionReview.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(SubmissionReview.submission_id.in_(ids))
+        .subquery()
+    )
+    rows = session.execute(
+        select(latest.c.submission_id).where(latest.c.rank == 1, latest.c.decision == "approve")
+    ).scalars()
+    return set(rows)
 
 
 def submitted_offices_by_year(session: Session) -> dict[int, set[str]]:
@@ -623,9 +647,23 @@ def save_links(session: Session, df: pd.DataFrame) -> int:
     return len(rows)
 
 
-def save_contacts(session: Session, df: pd.DataFrame, census_year: int) -> int:
-    """Contact persons (personal data) into the restricted table, one per sentra."""
-    frame = df.drop_duplicates("sentra_id", keep="first").assign(census_year=census_year)
+def save_contacts(session: Session, keys: pd.DataFrame, census_year: int) -> int:
+    """Contact persons (personal data) into the restricted table, one per sentra.
+
+    ``keys`` says which row holds each sentra's contact (``sentra_id`` and the
+    submission, sheet and row); the names and phones are copied from
+    ``submission_contact`` here, in the ledger, so they never travel through files.
+    """
+    if not len(keys):
+        return 0
+    stored = load_submission_contacts(session, keys["submission_id"].unique())
+    stored["source_row"] = stored["source_row"].astype("int64")
+    frame = (
+        keys.astype({"source_row": "int64"})
+        .merge(stored, on=list(SUBMISSION_CONTACT_KEYS), how="inner")
+        .drop_duplicates("sentra_id", keep="first")
+        .assign(census_year=census_year)
+    )
     rows = _records(
         frame, ("sentra_id", "contact_name", "contact_phone", "census_year", "submission_id")
     )

@@ -225,12 +225,15 @@ def _consolidate_locked(census_year: int, settings: Settings) -> ConsolidationRe
 
 def _read_ledger(session: Session, census_year: int) -> dict[str, Any]:
     """Everything the consolidation needs from the ledger, in the load's one session."""
+    from sentra.consolidation import STAGED_STATUSES
     from sentra.ledger import repository as repo
 
+    current = [repo.SubmissionInfo.of(s) for s in repo.current_submissions(session, census_year)]
+    staged_ids = [s.submission_id for s in current if s.status in STAGED_STATUSES]
     return {
-        "current": [
-            repo.SubmissionInfo.of(s) for s in repo.current_submissions(session, census_year)
-        ],
+        "current": current,
+        # the staged rows' contact persons, from the same snapshot as the rest
+        "contacts": repo.load_submission_contacts(session, staged_ids),
         "all_submissions": repo.all_submissions(session, census_year),
         "decisions": repo.load_decisions(session),
         "register": repo.load_register(session),
@@ -253,7 +256,11 @@ def _load_inputs(
 
     current: list[SubmissionInfo] = ledger["current"]
     staged_ids = [s.submission_id for s in current if s.status in STAGED_STATUSES]
-    staged = read_staged(settings, census_year, staged_ids).to_pandas(types_mapper=pd.ArrowDtype)
+    ledger = dict(ledger)
+    contacts = ledger.pop("contacts")
+    staged = read_staged(settings, census_year, staged_ids, contacts).to_pandas(
+        types_mapper=pd.ArrowDtype
+    )
     prior = Warehouse(settings).scan("sentra_census").to_pandas()
     return ConsolidationInputs(
         census_year=census_year,

@@ -1,13 +1,15 @@
 """census_ingest's tasks: landing files → ledger submissions → validated, staged rows.
 
-``prepare`` → ``discover`` → ``process_submission`` (read, normalise, validate, stage;
-one mapped task per submission) → ``pending_changes`` (anything new to consolidate?) and
-``check_all_processed`` (nothing left behind).
+``prepare`` → ``collect_mail`` → ``discover_batches`` → ``process_batch`` (read,
+normalise, validate, stage; one mapped task per batch of files, each file judged alone)
+→ ``pending_changes`` (anything new to consolidate?) and ``check_all_processed``
+(nothing left behind).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from sentra.config import Settings
@@ -86,6 +88,7 @@ def collect_mail(census_year: int, settings: Settings | None = None) -> dict[str
     from airflow.providers.imap.hooks.imap import ImapHook
 
     from sentra.intake import collect_from_client
+    from sentra.ledger.db import session_scope
 
     settings = resolve_settings(settings)
     if not settings.intake_address:
@@ -94,7 +97,9 @@ def collect_mail(census_year: int, settings: Settings | None = None) -> dict[str
         client = hook.mail_client
         if client is None:  # ImapHook.__enter__ logs in; None means it did not
             raise RuntimeError(f"IMAP connection {settings.imap_conn_id!r} did not log in")
-        summary = collect_from_client(settings, client, census_year)
+        summary = collect_from_client(
+            settings, client, census_year, lambda: session_scope(settings)
+        )
     return summary.as_dict()
 
 
@@ -172,84 +177,227 @@ def check_all_processed(census_year: int, settings: Settings | None = None) -> P
     return {"census_year": census_year, "by_status": counts}
 
 
-# ------------------------------------------------------------------ one submission
+# ------------------------------------------------------------------ batches of files
+
+# A round is hundreds of small files (a kab/kota office sends ~20 rows): as one task
+# each, Airflow's per-task start-up, not the data, was the round (#28). A batch is a
+# mapped task of several files, each still processed and judged alone inside it. The
+# bounds keep a batch's memory and retry cost small; docs/architecture.md has the
+# measurements behind them.
+BATCH_MAX_FILES = 32
+BATCH_MAX_BYTES = 16 * 1024 * 1024
+
+
+def discover_batches(census_year: int, settings: Settings | None = None) -> list[list[str]]:
+    """:func:`discover`, grouped by :func:`plan_batches`: what census_ingest maps over."""
+    from sentra.orchestration import INGEST_PARALLEL
+
+    settings = resolve_settings(settings)
+    return plan_batches(discover(census_year, settings), settings, min_batches=INGEST_PARALLEL)
+
+
+def plan_batches(
+    submission_ids: list[str],
+    settings: Settings | None = None,
+    *,
+    max_files: int = BATCH_MAX_FILES,
+    max_bytes: int = BATCH_MAX_BYTES,
+    min_batches: int = 1,
+) -> list[list[str]]:
+    """Group submissions into batches of at most ``max_files`` files and ``max_bytes``.
+
+    Files are taken in discovery order (office by office) and sized from the ledger; a
+    file larger than ``max_bytes`` gets a batch of its own. ``min_batches`` (the
+    ingest pool's slots) spreads a small round over several workers instead of one.
+    """
+    import math
+
+    from sqlalchemy import select
+
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import Submission
+
+    if not submission_ids:
+        return []
+    settings = resolve_settings(settings)
+    with session_scope(settings) as session:
+        sizes = dict(
+            session.execute(
+                select(Submission.submission_id, Submission.size_bytes).where(
+                    Submission.submission_id.in_(submission_ids)
+                )
+            ).all()
+        )
+    per_batch = max(1, min(max_files, math.ceil(len(submission_ids) / max(1, min_batches))))
+    batches: list[list[str]] = []
+    current: list[str] = []
+    current_bytes = 0
+    for sid in submission_ids:
+        size = int(sizes.get(sid) or 0)
+        if current and (len(current) >= per_batch or current_bytes + size > max_bytes):
+            batches.append(current)
+            current, current_bytes = [], 0
+        current.append(sid)
+        current_bytes += size
+    if current:
+        batches.append(current)
+    return batches
+
+
+@dataclass
+class _Verdict:
+    """What processing one file decided; written to the ledger with the batch's others."""
+
+    info: SubmissionInfo
+    status: SubmissionStatus
+    rows_total: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    error_code: str | None = None
+    error_message: str | None = None
+    metrics: list[tuple[str, str | None, float]] = field(default_factory=list)
+    column_mapping: dict[str, str] | None = None
+    contacts: Any = None  # the rows' contact persons (DataFrame), for the restricted table
+    validation: Any = None  # the ValidationResult, for the Data Docs page
+
+    def outcome(self) -> SubmissionOutcome:
+        out: SubmissionOutcome = {"submission_id": self.info.submission_id}
+        out["status"] = self.status.value
+        if self.error_code is not None:
+            out["error_code"] = self.error_code
+        if self.validation is not None or self.status != SubmissionStatus.REJECTED:
+            out["rows"] = self.rows_total
+            out["accepted"] = self.rows_accepted
+            out["rejected"] = self.rows_rejected
+        return out
 
 
 def process_submission(submission_id: str, settings: Settings | None = None) -> SubmissionOutcome:
-    """Read, normalise, validate and stage one submission; record the verdict in the ledger.
+    """Process one submission (:func:`process_batch` of one file)."""
+    return process_batch([submission_id], settings)[0]
+
+
+def process_batch(
+    submission_ids: list[str], settings: Settings | None = None
+) -> list[SubmissionOutcome]:
+    """Read, normalise, validate and stage each submission; record the verdicts in the ledger.
 
     Bad input never raises: an unreadable file becomes a rejected submission with a
-    reason, a bad row becomes a rejected row. Only infrastructure faults raise, and
-    then only this submission's task fails (and retries).
+    reason, a bad row becomes a rejected row. An infrastructure fault in one file is
+    logged with its name and the batch goes on; the others' verdicts are recorded and
+    then the first fault is raised (naming every failed file) so the task is retried.
+    The ledger is read once before the files and written once after them.
     """
-    from sentra import review
-    from sentra.ingest import read_submission
-    from sentra.landing import open_file
     from sentra.ledger import repository as repo
     from sentra.ledger.db import session_scope
     from sentra.ledger.models import Submission
-    from sentra.quality import validate
-    from sentra.staging import write_staged
 
     settings = resolve_settings(settings)
     with session_scope(settings) as session:
-        sub = session.get(Submission, submission_id)
-        if sub is None:
-            raise LookupError(f"submission {submission_id} is not in the ledger")
-        info = SubmissionInfo.of(sub)
-        sub.attempts = (sub.attempts or 0) + 1
-    if info.status == SubmissionStatus.SUPERSEDED:
-        return {
-            "submission_id": submission_id,
-            "status": SubmissionStatus.SUPERSEDED.value,
-            "skipped": True,
-        }
+        infos: list[SubmissionInfo] = []
+        for sid in submission_ids:
+            sub = session.get(Submission, sid)
+            if sub is None:
+                raise LookupError(f"submission {sid} is not in the ledger")
+            sub.attempts = (sub.attempts or 0) + 1
+            infos.append(SubmissionInfo.of(sub))
+        approved = repo.approved_submissions(session, submission_ids)
 
+    outcomes: dict[str, SubmissionOutcome] = {}
+    verdicts: list[_Verdict] = []
+    failed: list[tuple[SubmissionInfo, BaseException]] = []
+    for info in infos:
+        if info.status == SubmissionStatus.SUPERSEDED:
+            outcomes[info.submission_id] = {
+                "submission_id": info.submission_id,
+                "status": SubmissionStatus.SUPERSEDED.value,
+                "skipped": True,
+            }
+            continue
+        try:
+            verdict = _judge(settings, info, approved=info.submission_id in approved)
+        except Exception as exc:  # an infrastructure fault: this file only
+            log.exception("submission %s (%s) failed", info.submission_id, info.file_name)
+            failed.append((info, exc))
+            continue
+        verdicts.append(verdict)
+        outcomes[info.submission_id] = verdict.outcome()
+
+    _publish_data_docs(settings, [v.validation for v in verdicts if v.validation is not None])
+    with session_scope(settings) as session:
+        for v in verdicts:
+            sid = v.info.submission_id
+            if v.column_mapping is not None:
+                repo.record_column_mapping(session, sid, v.column_mapping)
+            if v.contacts is not None:
+                repo.replace_submission_contacts(session, sid, v.contacts)
+            repo.mark_processed(
+                session,
+                sid,
+                status=v.status,
+                rows_total=v.rows_total,
+                rows_accepted=v.rows_accepted,
+                rows_rejected=v.rows_rejected,
+                error_code=v.error_code,
+                error_message=v.error_message,
+            )
+            repo.replace_quality_metrics(session, v.info.census_year, sid, v.metrics)
+    if failed:
+        first = failed[0][1]
+        names = ", ".join(f"{i.submission_id} ({i.file_name})" for i, _ in failed)
+        first.add_note(f"{len(failed)} of {len(infos)} files in this batch failed: {names}")
+        raise first
+    return [outcomes[sid] for sid in submission_ids]
+
+
+def _judge(settings: Settings, info: SubmissionInfo, *, approved: bool) -> _Verdict:
+    """One file's verdict: read, validate, stage its rows (the only write)."""
+    from sentra.ingest import read_submission
+    from sentra.landing import open_file
+    from sentra.quality import validate
+    from sentra.schema import reason
+    from sentra.staging import split_contacts, write_staged
+
+    sid = info.submission_id
     if info.size_bytes > settings.max_file_bytes:
-        return _reject_file(
-            settings,
+        code = "file_too_large"
+        detail = f"{info.size_bytes:,} > {settings.max_file_bytes:,} bytes"
+        return _Verdict(
             info,
-            "file_too_large",
-            f"{info.size_bytes:,} > {settings.max_file_bytes:,} bytes",
+            SubmissionStatus.REJECTED,
+            error_code=code,
+            error_message=reason(code).render("id", value=detail),
+            metrics=[("file_rejected", code, 1.0)],
         )
-    data = open_file(settings, info.file_uri)
     parsed = read_submission(
-        data,
+        open_file(settings, info.file_uri),
         file_name=info.file_name,
         office_code=info.office_code,
         census_year=info.census_year,
-        submission_id=submission_id,
+        submission_id=sid,
         settings=settings,
     )
-    with session_scope(settings) as session:  # the mapping used, kept with the submission
-        repo.record_column_mapping(session, submission_id, parsed.header_mapping)
+    mapping = dict(parsed.header_mapping)
     skipped: dict[str, int] = {}
     for row in parsed.skipped_rows:
         skipped[row.kind] = skipped.get(row.kind, 0) + 1
-    skip_metrics = [(f"rows_skipped_{kind}", None, float(n)) for kind, n in sorted(skipped.items())]
+    skip_metrics: list[tuple[str, str | None, float]] = [
+        (f"rows_skipped_{kind}", None, float(n)) for kind, n in sorted(skipped.items())
+    ]
 
     if parsed.file_error is not None:
         err = parsed.file_error
-        with session_scope(settings) as session:
-            repo.mark_processed(
-                session,
-                submission_id,
-                status=SubmissionStatus.REJECTED,
-                rows_total=len(parsed.rows),
-                rows_accepted=0,
-                rows_rejected=len(parsed.rows),
-                error_code=err.code,
-                error_message=_file_error_text(err),
-            )
-            repo.replace_quality_metrics(
-                session, info.census_year, submission_id, [("file_rejected", err.code, 1.0)]
-            )
-        log.warning("submission %s rejected as a whole: %s", submission_id, _file_error_text(err))
-        return {
-            "submission_id": submission_id,
-            "status": SubmissionStatus.REJECTED.value,
-            "error_code": err.code,
-        }
+        log.warning("submission %s rejected as a whole: %s", sid, _file_error_text(err))
+        return _Verdict(
+            info,
+            SubmissionStatus.REJECTED,
+            rows_total=len(parsed.rows),
+            rows_rejected=len(parsed.rows),
+            error_code=err.code,
+            error_message=_file_error_text(err),
+            metrics=[("file_rejected", err.code, 1.0)],
+            column_mapping=mapping,
+        )
 
     result = validate(
         parsed.rows, office_code=info.office_code, census_year=info.census_year, settings=settings
@@ -258,83 +406,49 @@ def process_submission(submission_id: str, settings: Settings | None = None) -> 
     accepted = int(rows["accepted"].sum())
     rejected = len(rows) - accepted
     if accepted + rejected != len(parsed.rows):  # row conservation, checked at the source
-        raise AuditError(
-            f"{submission_id}: validation returned {len(rows)} rows for {len(parsed.rows)} read"
-        )
-    write_staged(settings, info.census_year, submission_id, rows)
-    _publish_data_docs(settings, result, submission_id)
+        raise AuditError(f"{sid}: validation returned {len(rows)} rows for {len(parsed.rows)} read")
+    staged, contacts = split_contacts(sid, rows)
+    write_staged(settings, info.census_year, sid, staged)
+    result.submission_id = sid
     # A reviewer's approval stands when the same file is processed again.
-    held = result.held and not review.approved(settings, submission_id)
-    status = SubmissionStatus.NEEDS_REVIEW if held else SubmissionStatus.STAGED
-    metrics = [(m.metric, m.column, float(m.value)) for m in result.metrics] + skip_metrics
-    with session_scope(settings) as session:
-        repo.mark_processed(
-            session,
-            submission_id,
-            status=status,
-            rows_total=len(rows),
-            rows_accepted=accepted,
-            rows_rejected=rejected,
-        )
-        repo.replace_quality_metrics(session, info.census_year, submission_id, metrics)
+    held = result.held and not approved
     if held:
         log.warning(
             "submission %s held for review: %.1f%% of rows rejected (threshold %.0f%%)",
-            submission_id,
+            sid,
             100 * result.rejected_share,
             100 * settings.reject_share_threshold,
         )
-    return {
-        "submission_id": submission_id,
-        "status": status.value,
-        "rows": len(rows),
-        "accepted": accepted,
-        "rejected": rejected,
-    }
+    return _Verdict(
+        info,
+        SubmissionStatus.NEEDS_REVIEW if held else SubmissionStatus.STAGED,
+        rows_total=len(rows),
+        rows_accepted=accepted,
+        rows_rejected=rejected,
+        metrics=[(m.metric, m.column, float(m.value)) for m in result.metrics] + skip_metrics,
+        column_mapping=mapping,
+        contacts=contacts,
+        validation=result,
+    )
 
 
-def _publish_data_docs(settings: Settings, result: Any, submission_id: str) -> None:
-    """The submission's Great Expectations Data Docs page, which its report links to.
+def _publish_data_docs(settings: Settings, results: list[Any]) -> None:
+    """The submissions' Great Expectations Data Docs pages, which their reports link to.
 
-    Docs are a view for people, not part of the verdict: a failure to render them is
-    logged and the submission goes on (the report then has no link for it).
+    Built once per batch (the site index is rewritten once, not once per file). Docs
+    are a view for people, not part of the verdict: a failure to render them is logged
+    and the submissions go on (their reports then have no link).
     """
     from sentra.quality import build_data_docs
 
-    result.submission_id = submission_id
+    if not results:
+        return
     try:
-        build_data_docs(settings, result)
+        build_data_docs(settings, *results)
     except Exception:
-        log.exception("submission %s: Data Docs could not be built", submission_id)
-
-
-def _reject_file(
-    settings: Settings, info: SubmissionInfo, code: str, detail: str
-) -> SubmissionOutcome:
-    """Record a whole-file rejection decided before reading (e.g. over the size limit)."""
-    from sentra.ledger import repository as repo
-    from sentra.ledger.db import session_scope
-    from sentra.schema import reason
-
-    with session_scope(settings) as session:
-        repo.mark_processed(
-            session,
-            info.submission_id,
-            status=SubmissionStatus.REJECTED,
-            rows_total=0,
-            rows_accepted=0,
-            rows_rejected=0,
-            error_code=code,
-            error_message=reason(code).render("id", value=detail),
+        log.exception(
+            "Data Docs could not be built for %s", ", ".join(r.submission_id for r in results)
         )
-        repo.replace_quality_metrics(
-            session, info.census_year, info.submission_id, [("file_rejected", code, 1.0)]
-        )
-    return {
-        "submission_id": info.submission_id,
-        "status": SubmissionStatus.REJECTED.value,
-        "error_code": code,
-    }
 
 
 def _file_error_text(err: Any) -> str:
