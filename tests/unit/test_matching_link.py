@@ -212,3 +212,42 @@ def test_a_late_submission_touches_only_its_own_records():
     members = dedup2.clusters.groupby("cluster_key")["record_key"].agg(set)
     for cluster_key in new_clusters:  # new ids only for clusters made of late records alone
         assert members[cluster_key] <= late_keys
+
+
+def test_a_register_entry_without_its_kecamatan_still_links_by_its_full_name():
+    """The register says "Sentra Lurik Pedan" in Klaten and nothing about the kecamatan;
+    the office's row says the same name in kecamatan Pedan. Dropping "Pedan" from the
+    row's name only (its place is known) must not make the same name look different."""
+    register = pd.DataFrame(
+        [
+            {
+                "sentra_id": "S331000001",
+                "region_code": "33.10",
+                "sentra_name": "Sentra Lurik Pedan",
+                "commodity": "Kain tenun lurik",
+                "commodity_group": None,
+                "kecamatan_code": None,
+                "address": None,
+                "latitude": None,
+                "longitude": None,
+                "units": 20,
+            }
+        ]
+    )
+    row = record(
+        "5",
+        "Sentra Lurik Pedan",
+        office_code="33.10",
+        region_code="33.10",
+        kecamatan_code="33.10.12",  # Pedan
+        commodity="Kain tenun lurik",
+        commodity_group=None,
+        units=22,
+        address=None,
+        latitude=None,
+        longitude=None,
+    )
+    _, linked = links_after(frame(row), register=register)
+    link = linked.links.iloc[0]
+    assert (link["sentra_id"], link["method"]) == ("S331000001", "match")
+    assert json.loads(link["evidence"])["scores"]["name_score"] == 1.0

@@ -93,6 +93,7 @@ PREPARED_COLUMNS = (
     "name_key",
     "phon_key",
     "name_marks",
+    "name_full",
     "address_norm",
     "commodity_norm",
     "commodity_family",
@@ -150,6 +151,7 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
             "name_key": names["name_key"].to_numpy(),
             "phon_key": names["phon_key"].to_numpy(),
             "name_marks": names["name_marks"].to_numpy(),
+            "name_full": names["name_full"].to_numpy(),
             "address_norm": prepare_addresses(_column(frame, "address")),
             "commodity_norm": commodity,
             "commodity_family": family,
@@ -342,6 +344,18 @@ def _score_chunk(
         fuzz.ratio,
     )
     name = np.maximum(name, joined)
+    # Place words dropped on one side only (a register entry without its kecamatan
+    # keeps "Pedan" in "Sentra Lurik Pedan", the census row drops it): the names as
+    # written are then the fairer comparison. Where both sides dropped theirs, the
+    # reduced names stay the only comparison ("Tahu Buruan" / "Tempe Buruan").
+    lf_, rf_ = left["name_full"].to_numpy()[li], right["name_full"].to_numpy()[ri]
+    differs = (lf_ != ln) ^ (rf_ != rn)
+    if differs.any():
+        full = (
+            _fuzzy(lf_[differs], rf_[differs], fuzz.token_set_ratio)
+            + _fuzzy(lf_[differs], rf_[differs], fuzz.token_sort_ratio)
+        ) / 2
+        name[differs] = np.maximum(name[differs], full)
 
     la, ra = left["address_norm"].to_numpy()[li], right["address_norm"].to_numpy()[ri]
     has_addr = (la != "") & (ra != "")

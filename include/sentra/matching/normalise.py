@@ -148,7 +148,9 @@ def prepare_names(
     Returns a frame aligned with ``names`` with columns ``name_norm`` (identifying
     words in order, what fuzzy scores compare), ``name_key`` (sorted distinct words:
     word order does not matter), ``phon_key`` and ``name_marks`` (the name's
-    discriminating tokens, see :func:`name_marks`). ``kecamatan``/``desa`` are the
+    discriminating tokens, see :func:`name_marks`) and ``name_full`` (the words before
+    place words are dropped: a side whose place is unknown, such as a register without
+    kecamatan, keeps them, so both forms are compared). ``kecamatan``/``desa`` are the
     rows' *resolved* place codes (None where unresolved): the words of a resolved
     place are dropped from the name, since the code already carries that evidence and
     offices add, drop and re-spell place names freely. Folding and generic-word
@@ -177,7 +179,7 @@ def prepare_names(
     region_tokens = [
         _region_tokens(str(r)) if isinstance(r, str) and r else () for r in region_uniques
     ]
-    quads = np.empty((len(combos), 4), dtype=object)
+    quads = np.empty((len(combos), 5), dtype=object)
     for i, combo in enumerate(combos.tolist()):
         rest, place = divmod(combo, width_p)
         rest, region = divmod(rest, width_r)
@@ -187,14 +189,17 @@ def prepare_names(
         tokens = (_strip_sequence(words, seq) if seq else words) or fold_uniques[fold_i].split()
         kec_code, desa_code = place_uniques[place].split("|")
         kec_words = _place_words(kec_code)
+        quads[i, 4] = " ".join(canonical_tokens(tokens))
         tokens = canonical_tokens(_drop_place_words(tokens, kec_words | _place_words(desa_code)))
         quads[i, 0] = " ".join(tokens)
         quads[i, 1] = " ".join(sorted(set(tokens)))
         quads[i, 2] = phonetic_key(tokens)
         quads[i, 3] = name_marks(fold_uniques[fold_i].split(), kec_words)
-    out = quads[inverse.reshape(-1)] if len(combos) else np.empty((0, 4), dtype=object)
+    out = quads[inverse.reshape(-1)] if len(combos) else np.empty((0, 5), dtype=object)
     return pd.DataFrame(
-        out, index=names.index, columns=["name_norm", "name_key", "phon_key", "name_marks"]
+        out,
+        index=names.index,
+        columns=["name_norm", "name_key", "phon_key", "name_marks", "name_full"],
     )
 
 
