@@ -395,6 +395,9 @@ def _round_state(api: str, token: str) -> dict[str, list[str]]:
     }
 
 
+BUSY_STATES = ("scheduled", "queued", "running", "up_for_retry", "up_for_reschedule", "restarting")
+
+
 def _review_waits_or_succeeded(api: str, token: str) -> list[str]:
     """States of census_review runs; a running one counts only if a person is asked."""
     states = []
@@ -407,10 +410,12 @@ def _review_waits_or_succeeded(api: str, token: str) -> list[str]:
                 f"{api}/api/v2/dags/census_review/dagRuns/{run['dag_run_id']}/taskInstances",
                 token,
             )["task_instances"]
-            open_tis = {t["task_id"] for t in tis if t["state"] not in ("success", "skipped")}
-            asking = all(t.startswith("review_") for t in open_tis) and any(
-                t["state"] == "deferred" for t in tis
-            )
+            # A person is asked when a review_* task waits for input (Airflow 3.3 parks a
+            # human-in-the-loop task as awaiting_input; earlier releases: deferred) and
+            # nothing else is at work; the tasks after the answer have no state yet.
+            waiting = {t["task_id"] for t in tis if t["state"] in ("awaiting_input", "deferred")}
+            busy = [t for t in tis if t["state"] in BUSY_STATES]
+            asking = bool(waiting) and all(w.startswith("review_") for w in waiting) and not busy
             states.append("waiting_for_review" if asking else "running")
         else:
             states.append(run["state"])
@@ -459,8 +464,9 @@ def test_census_round_through_the_running_stack(stack):
             if failed:
                 raise RuntimeError(f"DAG runs failed: {failed}")
             settled = {"success", "waiting_for_review"}
-            done = all(s and set(s) <= settled for s in states.values())
-            return states if done else {}
+            if not all(s and set(s) <= settled for s in states.values()):
+                raise AssertionError(f"not settled yet: {states}")  # shown on timeout
+            return states
 
         try:
             states = _wait(
