@@ -411,6 +411,13 @@ def stage_yardstick(size: dict, work: Path) -> dict[str, Any]:
     return result
 
 
+def stage_national(size: dict, work: Path) -> dict[str, Any]:
+    """The yardstick's 514 office files per year through ``sentra run`` (``bench/national.py``)."""
+    from bench.national import run
+
+    return run(size["yardstick"], work)
+
+
 def stage_late(size: dict, work: Path) -> dict[str, Any]:
     """One kab/kota office's late 1,000-row file after a national round is consolidated.
 
@@ -715,6 +722,7 @@ STAGES: dict[str, Callable[[dict, Path], dict[str, Any]]] = {
     "validate": stage_validate,
     "match": stage_match,
     "yardstick": stage_yardstick,
+    "national": stage_national,
     "late": stage_late,
     "publish": stage_publish,
     "status": stage_status,

@@ -34,9 +34,9 @@ class BoomError(RuntimeError):
 
 
 def _round(settings, *, steps: tuple[str, ...] = ("ingest", "consolidate", "reports")) -> None:
-    if "ingest" in steps:
-        for sid in ingest_tasks.discover(YEAR, settings):
-            ingest_tasks.process_submission(sid, settings)
+    if "ingest" in steps:  # as census_ingest maps it: batch by batch
+        for batch in ingest_tasks.discover_batches(YEAR, settings):
+            ingest_tasks.process_batch(batch, settings)
         ingest_tasks.check_all_processed(YEAR, settings)
     if "consolidate" in steps:
         written = consolidate_tasks.consolidate(YEAR, settings)
@@ -145,6 +145,43 @@ def test_crash_mid_parse_fails_one_submission_only(fresh, monkeypatch):
         ingest_tasks.check_all_processed(YEAR, settings)
     _round(settings)  # the task retry / rerun picks up exactly what is left
     assert _state(settings) == reference
+
+
+def test_a_crash_in_one_file_of_a_batch_records_the_others_and_names_it(fresh, monkeypatch):
+    settings, reference, _ = fresh
+    from sentra import ingest
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import Submission
+
+    _fail_once(monkeypatch, ingest, "read_submission", after=2)
+    ids = ingest_tasks.discover(YEAR, settings)
+    assert len(ids) > 3
+    with pytest.raises(BoomError) as raised:
+        ingest_tasks.process_batch(ids, settings)
+    with session_scope(settings) as session:
+        by_id = {s.submission_id: s for s in session.query(Submission)}
+        left = [sid for sid in ids if by_id[sid].status == "received"]
+        failed_name = by_id[ids[2]].file_name
+    assert left == [ids[2]], "the batch's other files were recorded"
+    note = " ".join(getattr(raised.value, "__notes__", []))
+    assert f"1 of {len(ids)} files" in note
+    assert ids[2] in note
+    assert failed_name in note
+    _round(settings)  # the retry processes what is left
+    assert _state(settings) == reference
+
+
+def test_batches_are_bounded_and_spread_over_the_ingest_slots(fresh):
+    settings, _, _ = fresh
+    ids = ingest_tasks.discover(YEAR, settings)
+    batches = ingest_tasks.plan_batches(ids, settings, max_files=5, min_batches=1)
+    assert [sid for b in batches for sid in b] == ids, "every file once, in order"
+    assert max(len(b) for b in batches) == 5
+    spread = ingest_tasks.plan_batches(ids, settings, max_files=1000, min_batches=4)
+    assert len(spread) == 4, "a small round still uses every slot"
+    tiny = ingest_tasks.plan_batches(ids, settings, max_bytes=1)
+    assert [len(b) for b in tiny] == [1] * len(ids), "a file over the byte bound goes alone"
+    assert ingest_tasks.plan_batches([], settings) == []
 
 
 def test_crash_after_validation_before_staging(fresh, monkeypatch):

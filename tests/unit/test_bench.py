@@ -20,7 +20,7 @@ def test_bench_harness_tiny(tmp_path):
             "--size",
             "tiny",
             "--only",
-            "read_csv,validate,publish,status,reports,match,late,dag_parse",
+            "read_csv,validate,match,late,dag_parse",
             "--out",
             str(out),
         ],
@@ -33,7 +33,9 @@ def test_bench_harness_tiny(tmp_path):
     report = json.loads(out.read_text())
     assert report["size"] == "tiny"
     assert report["machine"]["cpus"] >= 1
-    for name in ("read_csv", "validate", "publish", "status", "reports", "match", "late"):
+    # A sample of the stages (each runs in its own process, ~8 s apiece): the harness's
+    # bookkeeping is the same for all; `make bench` runs every stage.
+    for name in ("read_csv", "validate", "match", "late"):
         stage = report["stages"][name]
         assert stage["rows"] > 0
         assert stage["ours"]["median_s"] > 0

@@ -127,14 +127,23 @@ def _run_year(year: int, settings: Settings, console: Console) -> list[dict]:
         try:
             for dag_id in ("census_ingest", "census_consolidate", "census_reports"):
                 progress.stage = dag_id
+                dag_started = time.perf_counter()
                 result = run_dag(dag_id, {"census_year": year})
+                seconds = time.perf_counter() - dag_started
                 poll_progress(settings, progress)
                 states = ", ".join(f"{n} {s}" for s, n in sorted(result.task_states.items()))
                 live.console.print(
                     f"   {result.dag_id:<20} {result.state:<8} tasks: {states}  "
                     f"[dim]{progress.line(time.perf_counter() - started)}[/]"
                 )
-                runs.append({"census_year": year, "dag_id": dag_id, "state": result.state})
+                runs.append(
+                    {
+                        "census_year": year,
+                        "dag_id": dag_id,
+                        "state": result.state,
+                        "seconds": round(seconds, 2),
+                    }
+                )
                 if not result.ok:
                     raise RuntimeError(
                         f"{dag_id} for census {year} ended {result.state}: {result.task_states}"
