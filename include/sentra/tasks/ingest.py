@@ -228,18 +228,24 @@ def plan_batches(
                 )
             ).all()
         )
-    per_batch = max(1, min(max_files, math.ceil(len(submission_ids) / max(1, min_batches))))
+    # As many batches as the file bound needs, at least min_batches (never more than
+    # files), the files dealt out evenly; then any batch over the byte bound is cut.
+    count = min(len(submission_ids), max(min_batches, math.ceil(len(submission_ids) / max_files)))
+    base, extra = divmod(len(submission_ids), count)
     batches: list[list[str]] = []
-    current: list[str] = []
-    current_bytes = 0
-    for sid in submission_ids:
-        size = int(sizes.get(sid) or 0)
-        if current and (len(current) >= per_batch or current_bytes + size > max_bytes):
-            batches.append(current)
-            current, current_bytes = [], 0
-        current.append(sid)
-        current_bytes += size
-    if current:
+    start = 0
+    for i in range(count):
+        group = submission_ids[start : start + base + (i < extra)]
+        start += len(group)
+        current: list[str] = []
+        current_bytes = 0
+        for sid in group:
+            size = int(sizes.get(sid) or 0)
+            if current and current_bytes + size > max_bytes:
+                batches.append(current)
+                current, current_bytes = [], 0
+            current.append(sid)
+            current_bytes += size
         batches.append(current)
     return batches
 
