@@ -38,10 +38,10 @@ from sentra.own_files import plan_landing
 landing, out = sys.argv[1], Path(sys.argv[2])
 settings = get_settings()
 started = time.perf_counter()
-settings = prepare_environment(settings, None)
+plan = plan_landing(landing, settings)
+settings = prepare_environment(settings, plan.landing_uri)
 prepare_ledger(settings)
 ready = time.perf_counter() - started
-plan = plan_landing(landing, settings)
 runs = run_rounds(plan, settings, Console(file=sys.stderr))
 out.write_text(json.dumps({"setup_s": ready, "runs": runs}))
 """
