@@ -48,13 +48,18 @@ out.write_text(json.dumps({"setup_s": ready, "runs": runs}))
 
 
 def _landing(folder: Path, work: Path) -> Path:
-    """The set's year folders as a landing folder (its truth files stay outside)."""
+    """The set's year folders copied into a landing folder (its truth files stay outside).
+
+    Copied, not linked: discovery refuses a file that resolves outside the landing
+    folder (``outside_landing``), as it should.
+    """
+    import shutil
+
     landing = work / "landing"
     landing.mkdir(parents=True, exist_ok=True)
     for year in sorted(p for p in folder.iterdir() if p.is_dir() and p.name.isdigit()):
-        link = landing / year.name
-        if not link.exists():
-            link.symlink_to(year.resolve(), target_is_directory=True)
+        if not (landing / year.name).exists():
+            shutil.copytree(year, landing / year.name)
     return landing
 
 
