@@ -20,7 +20,7 @@ def test_bench_harness_tiny(tmp_path):
             "--size",
             "tiny",
             "--only",
-            "read_csv,validate,match,late,dag_parse",
+            "read_csv,validate,publish,match,late,dag_parse",
             "--out",
             str(out),
         ],
@@ -35,7 +35,7 @@ def test_bench_harness_tiny(tmp_path):
     assert report["machine"]["cpus"] >= 1
     # A sample of the stages (each runs in its own process, ~8 s apiece): the harness's
     # bookkeeping is the same for all; `make bench` runs every stage.
-    for name in ("read_csv", "validate", "match", "late"):
+    for name in ("read_csv", "validate", "publish", "match", "late"):
         stage = report["stages"][name]
         assert stage["rows"] > 0
         assert stage["ours"]["median_s"] > 0
