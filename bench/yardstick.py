@@ -264,7 +264,7 @@ def run(
     *,
     folder: Path | None = None,
     splink: bool = True,
-    pass_statuses: frozenset[str] = frozenset({"unknown_status"}),
+    pass_statuses: frozenset[str] = frozenset(),
     read_cache: Path | None = None,
 ) -> dict[str, Any]:
     """Product, naive baselines and Splink on one yardstick set, scored the same way.
@@ -324,7 +324,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", nargs="?", type=Path, help="a generated yardstick set")
     parser.add_argument("--size", choices=sorted(SETS), default="quick")
     parser.add_argument("--no-splink", action="store_true")
-    parser.add_argument("--strict", action="store_true", help="no reason code passed through")
+    parser.add_argument(
+        "--pass",
+        dest="passed",
+        default="",
+        help="comma-separated reason codes that alone do not keep a row from matching "
+        "(to measure matching apart from a validation gap); default: none, every row counts",
+    )
     parser.add_argument("--read-cache", type=Path, help="pickle of the read rows (reused)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="sentra-yardstick-") as tmp:
@@ -333,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
             Path(tmp),
             folder=args.folder,
             splink=not args.no_splink,
-            pass_statuses=frozenset() if args.strict else frozenset({"unknown_status"}),
+            pass_statuses=frozenset(c for c in args.passed.split(",") if c),
             read_cache=args.read_cache,
         )
     print(table(result))

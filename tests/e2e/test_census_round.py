@@ -23,11 +23,11 @@ YEARS = (2025, 2026)
 
 def _run_demo(data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SENTRA_"))}
-    env["COLUMNS"] = "160"
+    # As `make demo` after `export SENTRA_DATA_DIR=…`: the demo must honour it (#27).
+    env |= {"COLUMNS": "160", "SENTRA_DATA_DIR": str(data_dir)}
     cmd = [
         str(Path(sys.executable).with_name("sentra")),
         "demo",
-        "--data-dir", str(data_dir),
         "--sentra", "150",
         "--seed", "11",
         "--years", ",".join(map(str, YEARS)),
@@ -62,7 +62,9 @@ def _truth(data_dir: Path, year: int) -> pd.DataFrame:
 
 
 def test_every_dag_run_succeeded(demo_round):
-    _, proc = demo_round
+    data_dir, proc = demo_round
+    assert (data_dir / "ledger.sqlite").exists(), "the demo wrote where SENTRA_DATA_DIR says"
+    assert f"Data in {data_dir}" in proc.stdout
     for year in YEARS:
         assert f"Census {year}" in proc.stdout
     for dag_id in ("census_ingest", "census_consolidate", "census_reports"):

@@ -159,13 +159,6 @@ def test_flat_folder_refused_naming_the_file_then_placed_and_run(tmp_path):
     assert sorted(r["office_code"] for r in offices) == ["34.01", "34.71"]
 
 
-def test_demo_honours_sentra_data_dir(tmp_path):
-    data_dir = tmp_path / "demo"
-    sentra(data_dir, "demo", "--sentra", "40", "--years", "2026", "--provinces", "34")
-    assert (data_dir / "ledger.sqlite").exists()
-    assert query(data_dir, "SELECT count(*) AS n FROM sentra_census")[0]["n"] > 0
-
-
 def test_synth_then_run_then_sql_follow_sentra_config(tmp_path):
     """SENTRA_CONFIG alone (no SENTRA_DATA_DIR): every command uses its data_dir."""
     data_dir = tmp_path / "elsewhere"
