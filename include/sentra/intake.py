@@ -123,8 +123,8 @@ def attachments(message: EmailMessage) -> list[Attachment]:
         name = part.get_filename()
         if not name:
             continue
-        data = part.get_payload(decode=True) or b""
-        found.append(Attachment(str(name), data))
+        data = part.get_payload(decode=True)
+        found.append(Attachment(str(name), data if isinstance(data, bytes) else b""))
     return found
 
 
@@ -336,10 +336,10 @@ def collect_from_client(
     status, _ = client.select(mailbox)
     if status != "OK":
         raise RuntimeError(f"IMAP mailbox {mailbox!r} cannot be selected")
-    status, data = client.uid("SEARCH", None, "UNSEEN")
+    status, data = client.uid("SEARCH", "UNSEEN")
     if status != "OK":
         raise RuntimeError(f"IMAP search failed: {data!r}")
-    uids = (data[0] or b"").split()
+    uids = [u.decode() for u in (data[0] or b"").split()]
     for uid in uids:
         status, parts = client.uid("FETCH", uid, "(BODY.PEEK[])")
         raw = next((p[1] for p in parts if isinstance(p, tuple)), None)

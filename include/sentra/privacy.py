@@ -137,8 +137,8 @@ def _spans(text: str) -> list[tuple[int, int, str]]:
             add(m.start(), m.end(), EMAIL_LABEL)
     for m in NIK.finditer(text):
         add(m.start(), m.end(), NIK_LABEL)
-    for m in phonenumbers.PhoneNumberMatcher(text, "ID", leniency=_valid()):
-        add(m.start, m.end, PHONE_LABEL)
+    for found in phonenumbers.PhoneNumberMatcher(text, "ID", leniency=_valid()):
+        add(found.start, found.end, PHONE_LABEL)
     for m in MOBILE.finditer(text):
         add(m.start(), m.end(), PHONE_LABEL)
     return sorted(spans)

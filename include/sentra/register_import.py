@@ -232,8 +232,8 @@ def possible_duplicates(rows: pd.DataFrame, settings: Settings) -> list[Possible
         a, b = int(cands.left[k]), int(cands.right[k])
         out.append(
             PossibleDuplicate(
-                int(rows["source_row"].iat[a]),
-                int(rows["source_row"].iat[b]),
+                int(str(rows["source_row"].iat[a])),
+                int(str(rows["source_row"].iat[b])),
                 str(rows["sentra_name"].iat[a]),
                 str(rows["sentra_name"].iat[b]),
                 str(rows["region_code"].iat[a]),

@@ -74,6 +74,7 @@ def sql(
                 param_hint="--view",
             )
         query = f"SELECT * FROM {view}"  # a known view name, not user text
+    assert query is not None  # one of QUERY or --view, checked above
     try:
         result = Warehouse().sql(query, params=_parse_params(params), as_of=as_of)
     except QueryRefused as exc:

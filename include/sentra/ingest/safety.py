@@ -14,7 +14,7 @@ import re
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from sentra.config import Settings
 
@@ -150,7 +150,7 @@ def _check_sheet_grids(zf: zipfile.ZipFile, file_name: str, settings: Settings) 
         raise _damaged(file_name, exc) from exc
 
 
-def part_extent(part: BinaryIO, piece_bytes: int = _SCAN_BYTES) -> tuple[int, int]:
+def part_extent(part: IO[bytes], piece_bytes: int = _SCAN_BYTES) -> tuple[int, int]:
     """:func:`far_corner` of a whole part, read ``piece_bytes`` at a time (bounded memory)."""
     rows, columns, text = 0, 0, b""
     while piece := part.read(piece_bytes):

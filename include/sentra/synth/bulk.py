@@ -88,7 +88,10 @@ def write_single_file(
         raise ValueError(f"{len(rows):,} rows do not fit one XLSX sheet ({XLSX_MAX_ROWS:,})")
     office = str(rows["office_code"].iloc[0])
     rng = np.random.default_rng([seed, census_year, 11])
-    name = regions().get(office).name
+    region = regions().get(office)
+    if region is None:
+        raise ValueError(f"office {office!r} is not a Kemendagri region")
+    name = region.name
     with_ids = bool(rows["sentra_id"].notna().any())
     style = choose_style(fmt, name, census_year, with_ids=with_ids, rng=rng, mess=Messiness())
     if not title_block:

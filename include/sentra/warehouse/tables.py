@@ -486,7 +486,7 @@ def _cast_each(table: str, col: Column, values: Any) -> pa.Array:
     import pandas as pd
 
     items = values.to_pylist() if isinstance(values, pa.ChunkedArray) else list(values)
-    out = []
+    out: list[Any] = []
     for row, raw in enumerate(items):
         if raw is None or (not isinstance(raw, (list, tuple)) and _is_missing(raw, pd)):
             out.append(None)
