@@ -240,7 +240,10 @@ def test_commodity_spellings_and_family_terms_share_one_vocabulary():
     assert commodity_terms("kripik singkong")[0] == "keripik singkong"
     assert commodity_terms("keripik pisang")[0] != commodity_terms("keripik singkong")[0]
     assert commodity_terms("meubel")[:2] == ("mebel", "furnitur")
-    assert commodity_terms("makanan olahan") == ("makanan", "makanan", True)
+    assert commodity_terms("makanan olahan") == ("makanan minuman", "makanan minuman", True)
+    # The ministry's makanan_minuman group: "makanan dan minuman" is the family of kopi.
+    assert commodity_terms("makanan minuman")[1] == commodity_terms("kopi bubuk")[1]
+    assert commodity_terms("songkok")[0] == commodity_terms("kopiah")[0] == "peci"
     assert commodity_terms("barang antik") == ("", "", False)
 
 
@@ -264,6 +267,54 @@ def test_a_province_copy_with_the_family_as_commodity_merges_and_tahu_tempe_do_n
     result = deduplicate(rows, settings=SETTINGS)
     assert cluster_of(result, "2") == cluster_of(result, "3")
     assert cluster_of(result, "4") != cluster_of(result, "2")
+
+
+def test_a_commodity_written_more_precisely_merges_and_another_product_does_not():
+    """``Tahu``/``Tahu Putih`` and ``Sablon Kaos``/``Kaos Sablon`` are one product;
+    ``Tempe``/``Keripik Tempe`` and ``Kerupuk``/``Kerupuk Kulit`` are two sentra of one
+    desa (the added word names a product itself), even at the same spot."""
+
+    def row(key: str, name: str, commodity: str, units: int = 12) -> dict:
+        return place(
+            key, name, TABANAN, "Penebel", "Buruan", commodity=commodity,
+            units=units, latitude=-8.4000, longitude=115.1500,
+        )  # fmt: skip
+
+    rows = frame(
+        row("2", "Sentra Tahu Buruan", "Tahu"),
+        row("3", "Sentra Pembuatan Tahu Putih Buruan", "Tahu Putih"),
+        row("4", "Sentra Sablon Kaos Buruan", "Sablon Kaos"),
+        row("5", "Sentra Kaos Sablon Buruan", "kaos sablon"),
+        row("6", "Sentra Tempe Buruan", "Tempe"),
+        row("7", "Sentra Keripik Tempe Buruan", "Keripik Tempe"),
+        row("8", "Sentra Kerupuk Buruan", "Kerupuk"),
+        row("9", "Sentra Kerupuk Kulit Buruan", "Kerupuk Kulit", units=20),
+    )
+    result = deduplicate(rows, settings=SETTINGS)
+    assert cluster_of(result, "2") == cluster_of(result, "3")
+    assert cluster_of(result, "4") == cluster_of(result, "5")
+    assert cluster_of(result, "6") != cluster_of(result, "7")
+    assert cluster_of(result, "8") != cluster_of(result, "9")
+
+
+def test_industri_kecil_menengah_is_a_size_class_not_a_mark_against_a_merge():
+    """ "Kecil" tells Desa X Kecil from X Besar, but in "Sentra Industri Kecil Menengah"
+    it is the IKM class: the spelled-out and abbreviated forms are one sentra, also
+    where the name carries a mark of its own (the II of Sungai Kuruk II)."""
+    common = {"commodity": "tahu", "units": 20, "latitude": None, "longitude": None}
+    rows = frame(
+        place("2", "Sentra IKM Tahu Sungai Kuruk II", ACEH_TAMIANG, "Seruway", None, **common),
+        place(
+            "3",
+            "Sentra Industri Kecil dan Menengah Tahu Sungai Kuruk II",
+            ACEH_TAMIANG,
+            "Seruway",
+            None,
+            **common,
+        ),
+    )
+    result = deduplicate(rows, settings=SETTINGS)
+    assert cluster_of(result, "2") == cluster_of(result, "3")
 
 
 # ------------------------------------------------------------------ synth noise classes

@@ -306,6 +306,25 @@ def _fuzzy(left: np.ndarray, right: np.ndarray, scorer) -> np.ndarray:
 SCORE_CHUNK = 500_000  # pairs scored at a time: bounds the temporary string lists
 
 
+def _word_relation(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """1.0 where two commodity texts have the same words; 0.8 where one adds only words
+    that name no product of their own (``tahu``/``tahu putih``, not ``tempe``/``keripik
+    tempe`` nor ``kerupuk``/``kerupuk kulit``); else 0. Once per distinct pair of texts.
+    """
+    from sentra.matching.normalise import commodity_vocabulary
+
+    products = {v for v in commodity_vocabulary() if " " not in v}
+    codes, uniques = pd.factorize(pd.Series(left + "|" + right, dtype=object))
+    relation = np.zeros(len(uniques))
+    for i, pair in enumerate(uniques):
+        a, b = (set(side.split()) for side in pair.split("|"))
+        if a == b:
+            relation[i] = 1.0
+        elif (a < b and not (b - a) & products) or (b < a and not (a - b) & products):
+            relation[i] = 0.8
+    return relation[codes]
+
+
 def score_pairs(
     left: pd.DataFrame, right: pd.DataFrame, li: np.ndarray, ri: np.ndarray
 ) -> pd.DataFrame:
@@ -382,13 +401,20 @@ def _score_chunk(
         [1.0, 0.8, 0.3, 0.0, 0.6],
         default=0.0,
     )
-    # A typo in the commodity (``tenuh ikat``) is the same commodity.
+    # A typo in the commodity (``tenuh ikat``) is the same commodity; the same words in
+    # another order (``kaos sablon``/``sablon kaos``) too; one naming the other more
+    # precisely (``tahu``/``tahu putih``, ``batik cap``/``batik cap tradisional``) is
+    # compatible, as a family term is with its product.
     near = (commodity < 1.0) & (lc != "") & (rc != "")
     if near.any():
         from rapidfuzz import fuzz as _fuzz
 
+        where = np.flatnonzero(near)
         close = _fuzzy(lc[near], rc[near], _fuzz.ratio) >= COMMODITY_TYPO
-        commodity[np.flatnonzero(near)[close]] = 1.0
+        commodity[where[close]] = 1.0
+        where = where[~close]
+        if len(where):
+            commodity[where] = np.maximum(commodity[where], _word_relation(lc[where], rc[where]))
     commodity[(lc == "") | (rc == "")] = np.nan
 
     dist = haversine_m(

@@ -31,8 +31,15 @@ GENERIC_NAME_WORDS: frozenset[str] = _words(
     sentra sntr sent stra snt industri industry ind indst kerajinan krj kraj kerajian
     ikm ukm umkm kelompok klp kel kelp pokja usaha ush usah desa ds dusun dsn dukuh dk
     kampung kp kmp kelurahan kelur kec kecamatan kabupaten kab kota prov provinsi
-    pusat produksi produk pengrajin perajin pengolahan home dan the rt rw no
+    pusat produksi produk pengrajin perajin pengolahan pembuatan home dan the rt rw no
     """
+)
+# Spelled-out forms of IKM/UKM/UMKM: their "kecil" is a size class, not the direction-like
+# "Kecil" that tells "Desa X Kecil" from "Desa X Besar", so the phrase goes as a whole
+# before the name's discriminating marks are read.
+_SIZE_PHRASE = (
+    r"\b(industri|ind|usaha)( mikro)? kecil( dan)?( menengah)?\b"
+    r"|\bmikro kecil( dan)? menengah\b|\bkecil( dan)? menengah\b"
 )
 
 # Address words that carry no identity ("Jl.", "RT 03", "Dusun", "Desa").
@@ -160,7 +167,11 @@ def prepare_names(
     n = len(names)
     kecamatan = np.full(n, None, dtype=object) if kecamatan is None else kecamatan
     desa = np.full(n, None, dtype=object) if desa is None else desa
-    folded = fold_array(names)
+    import pyarrow.compute as pc
+
+    folded = pc.utf8_trim_whitespace(
+        pc.replace_substring_regex(fold_array(names), _SIZE_PHRASE, "ikm")
+    )
     kept = drop_words_array(folded, GENERIC_NAME_WORDS)
     kept_codes, kept_uniques = pd.factorize(kept.to_numpy(zero_copy_only=False))
     fold_codes, fold_uniques = pd.factorize(folded.to_numpy(zero_copy_only=False))
