@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sentra.matching.copies import copy_rows
+from sentra.matching.places import codes_where_resolved
 from sentra.schema import SubmissionStatus
 
 if TYPE_CHECKING:
@@ -306,7 +307,7 @@ def _match_and_link(
     links = match.linked.links.copy()
     # Ids for new sentra, deterministically ordered: planned now, registered on publication.
     new = match.linked.new_entries.sort_values(["region_code", "cluster_key"])
-    new = new.reset_index(drop=True)
+    new = codes_where_resolved(new.reset_index(drop=True))
     new_ids = plan_sentra_ids(inputs.register, new)
     entries = new.assign(
         sentra_id=new["cluster_key"].map(new_ids),

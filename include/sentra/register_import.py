@@ -129,6 +129,7 @@ class RegisterImportReport:
 def read_register(path: Path, settings: Settings) -> tuple[pd.DataFrame, list[Rejected]]:
     """The file's rows in canonical columns (plus ``source_row``), and the rejected ones."""
     from sentra.ingest import read_submission
+    from sentra.matching.places import codes_where_resolved
     from sentra.schema import column_label, reason
 
     data = Path(path).read_bytes()
@@ -178,6 +179,7 @@ def read_register(path: Path, settings: Settings) -> tuple[pd.DataFrame, list[Re
         else:
             keep.append(i)
     good = rows.iloc[keep].drop(columns=["problems"]).reset_index(drop=True)
+    good = codes_where_resolved(good)
     good["sentra_id"] = [_text(v) or None for v in good["sentra_id"]]
     return good, rejected
 

@@ -516,15 +516,16 @@ CENSUS_FIELDS: tuple[Field, ...] = (
         "kecamatan_code",
         pa.string(),
         "Kode Kecamatan",
-        "Kecamatan code (32.76.01).",
-        "Kode kecamatan (32.76.01).",
+        "Kecamatan code (32.76.01); the name as written where no code was given or found.",
+        "Kode kecamatan (32.76.01); nama seperti ditulis bila kode tidak ada atau tak dikenali.",
     ),
     Field(
         "desa_code",
         pa.string(),
         "Kode Desa/Kelurahan",
-        "Desa code (32.76.01.1001).",
-        "Kode desa/kelurahan (32.76.01.1001).",
+        "Desa code (32.76.01.1001); the name as written where no code was given or found.",
+        "Kode desa/kelurahan (32.76.01.1001); nama seperti ditulis bila kode tidak ada"
+        " atau tak dikenali.",
     ),
     Field(
         "sentra_name",

@@ -155,6 +155,62 @@ def test_bulk_upserts_on_postgres(pg_settings):
     assert loaded.loc["2026-34.02-abc#7", "evidence"] == {"name": 0.9}
 
 
+def test_what_offices_write_out_in_full_is_stored_not_refused(pg_settings):
+    """PostgreSQL enforces column lengths that SQLite ignores.
+
+    A kecamatan and desa that resolve to no code stay as the office wrote them, a long
+    sentra name, a phone cell with two numbers: the publication once failed on
+    ``StringDataRightTruncation`` (varchar(16)) for the whole year on such a row.
+    """
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import migrate, session_scope
+    from sentra.ledger.models import SentraContact
+
+    migrate(pg_settings)
+    entry = {
+        "sentra_id": "S340200001",
+        "region_code": "34.02",
+        "province_code": "34",
+        "sentra_name": "Sentra Industri Kecil dan Menengah Kerajinan Gerabah " * 8,
+        "commodity": "gerabah hias, guci, pot bunga, celengan dan souvenir tanah liat " * 4,
+        "commodity_group": "kerajinan",
+        "kecamatan_code": "Kecamatan Kasihan (pemekaran 2024, belum ada kode)",
+        "desa_code": "Dusun Kasongan RT 04 / RW 12, Desa Bangunjiwo",
+        "address": "Jl. Kasongan",
+        "latitude": -7.8466,
+        "longitude": 110.3421,
+        "units": 40,
+        "first_census_year": 2026,
+        "last_census_year": 2026,
+        "created_at": datetime(2026, 5, 1, tzinfo=UTC),
+        "created_by": "2026-34.02-abc",
+    }
+    where = {"submission_id": "2026-34.02-abc", "source_sheet": "", "source_row": 7}
+    contact = {
+        **where,
+        "contact_name": "Bapak Haji Muhammad Sutrisno Wiryo Hadinegoro, S.E., M.M. " * 5,
+        "contact_phone": "0812-2745-1234 / 0274-512345 (kantor) / +62 813 9876 5432",
+    }
+    with session_scope(pg_settings) as s:
+        repo.replace_submission_contacts(s, "2026-34.02-abc", pd.DataFrame([contact]))
+        repo.record_consolidation(
+            s,
+            2026,
+            register_entries=pd.DataFrame([entry]),
+            links=pd.DataFrame(),
+            contacts=pd.DataFrame([{"sentra_id": "S340200001", **where}]),
+        )
+    with session_scope(pg_settings) as s:
+        stored = repo.load_register(s).iloc[0]
+        person = s.get(SentraContact, "S340200001")
+        assert (person.contact_name, person.contact_phone) == (
+            contact["contact_name"],
+            contact["contact_phone"],
+        )
+    for column in ("sentra_name", "commodity", "kecamatan_code", "desa_code"):
+        assert stored[column] == entry[column], column
+
+
 def test_a_snapshot_session_does_not_see_what_ingest_commits_meanwhile(pg_settings):
     """A consolidation's load must not see a submission staged between two of its reads."""
     from sqlalchemy import func, select

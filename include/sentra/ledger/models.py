@@ -119,11 +119,14 @@ class RegisteredSentra(Base):
     sentra_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     region_code: Mapped[str] = mapped_column(String(16), index=True)
     province_code: Mapped[str] = mapped_column(String(2))
-    sentra_name: Mapped[str] = mapped_column(String(300))
-    commodity: Mapped[str | None] = mapped_column(String(200))
+    # What offices write is Text: PostgreSQL enforces a varchar length (SQLite does not),
+    # and a name or a kecamatan written out in full must never fail a publication.
+    sentra_name: Mapped[str] = mapped_column(Text)
+    commodity: Mapped[str | None] = mapped_column(Text)
     commodity_group: Mapped[str | None] = mapped_column(String(32))
-    kecamatan_code: Mapped[str | None] = mapped_column(String(16))
-    desa_code: Mapped[str | None] = mapped_column(String(20))
+    # The Kemendagri code where the office's code or name resolves, else as written.
+    kecamatan_code: Mapped[str | None] = mapped_column(Text)
+    desa_code: Mapped[str | None] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(Text)
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
@@ -142,8 +145,8 @@ class SentraContact(Base):
     sentra_id: Mapped[str] = mapped_column(
         ForeignKey("sentra_register.sentra_id"), primary_key=True
     )
-    contact_name: Mapped[str | None] = mapped_column(String(200))
-    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    contact_name: Mapped[str | None] = mapped_column(Text)
+    contact_phone: Mapped[str | None] = mapped_column(Text)  # may list several numbers
     census_year: Mapped[int] = mapped_column(Integer)
     submission_id: Mapped[str | None] = mapped_column(String(64))
 

@@ -253,3 +253,32 @@ def resolve_places(
         kec[todo[got]] = [c.rsplit(".", 1)[0] for c in hit[got]]
         inferred[todo[got]] = True
     return kec, des, inferred
+
+
+def codes_where_resolved(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``kecamatan_code``/``desa_code`` as Kemendagri codes where they resolve.
+
+    Offices often write the kecamatan and desa by name in the code columns. The register
+    keeps the code where one is found (what analysts join on, and what the next round
+    resolves directly) and the text as the office wrote it where none is: a place that
+    cannot be resolved is kept, never dropped. No desa is read from the sentra's name
+    here: that is matching evidence, not something the office stated.
+    """
+    if "region_code" not in frame.columns or not len(frame):
+        return frame
+    empty = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    kecamatan = frame["kecamatan_code"] if "kecamatan_code" in frame.columns else empty
+    desa = frame["desa_code"] if "desa_code" in frame.columns else empty
+    kec, des, _ = resolve_places(frame["region_code"], kecamatan, desa)
+    out = frame.copy()
+    for column, found, written in (("kecamatan_code", kec, kecamatan), ("desa_code", des, desa)):
+        kept = written.to_numpy(dtype=object)
+        out[column] = pd.Series(
+            [
+                f if pd.notna(f) else (w if pd.notna(w) else None)
+                for f, w in zip(found, kept, strict=True)
+            ],
+            index=frame.index,
+            dtype=object,
+        )
+    return out
