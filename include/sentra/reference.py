@@ -240,6 +240,61 @@ _GROUP_KEYWORDS: tuple[tuple[str, CommodityGroup], ...] = (
 )
 
 
+COMMODITY_TABLE = "commodities.csv"
+
+
+@cache
+def commodity_vocabulary() -> dict[str, tuple[str, str]]:
+    """Folded spelling → (canonical product, product family), from ``commodities.csv``
+    (a maintained table in this package; its header says where it comes from)."""
+    import csv
+    from importlib.resources import files
+
+    text = files("sentra").joinpath(COMMODITY_TABLE).read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    table: dict[str, tuple[str, str]] = {}
+    for row in csv.DictReader(lines):
+        table[fold(row["variant"])] = (fold(row["canonical"]), fold(row["group"]))
+    return table
+
+
+def commodity_in_name(name: object) -> str | None:
+    """The product a sentra's name names, else None.
+
+    ``Sentra Tenun Ikat Troso`` → ``tenun ikat``; ``Sentra Kripik Tempe Sanan`` →
+    ``makanan minuman`` (two products of one family); ``Krupuk Rambak`` → ``kerupuk
+    kulit`` (one product written more precisely); ``Sentra Batik Kayu Putih`` → None
+    (batik, and a place that is also a material).
+
+    Offices leave Komoditas empty when the name already says it. The longest known
+    phrase is taken at each position; names naming products of two families, or none,
+    give None (the row then lacks its commodity as before). Products of one family
+    give the family term, as a province office would write it.
+    """
+    if name is None:
+        return None
+    words = fold(str(name)).split()
+    vocab = commodity_vocabulary()
+    found: list[tuple[str, str]] = []
+    i = 0
+    while i < len(words):
+        for size in (3, 2, 1):
+            phrase = " ".join(words[i : i + size])
+            if i + size <= len(words) and phrase in vocab:
+                found.append(vocab[phrase])
+                i += size
+                break
+        else:
+            i += 1
+    products = {product for product, _ in found}
+    # One product may be the other written more precisely (krupuk + rambak).
+    widest = max(products, key=lambda p: len(p.split()), default=None)
+    if widest is not None and all(set(p.split()) <= set(widest.split()) for p in products):
+        return widest
+    families = {family for _, family in found}
+    return families.pop() if len(families) == 1 else None
+
+
 def normalise_commodity(raw: object) -> str | None:
     """Folded commodity text (``"  Kain  BATIK "`` → ``"kain batik"``); None when blank."""
     if raw is None:

@@ -340,6 +340,13 @@ REASONS: dict[str, ReasonCode] = {
             "Gunakan nama komoditas dari daftar pada templat.",
         ),
         _r(
+            "commodity_from_name",
+            W,
+            "Commodity is empty; taken from the sentra name: '{value}'.",
+            "Komoditas kosong; diambil dari nama sentra: '{value}'.",
+            "Isi kolom Komoditas (mis. '{value}') agar tidak bergantung pada nama sentra.",
+        ),
+        _r(
             "formula_in_cell",
             R,
             "{column} holds a spreadsheet formula; formulas are not accepted.",

@@ -53,7 +53,8 @@ CASES = [
     (2, row(), []),
     (3, row(Nama_Sentra=""), ["missing_required"]),
     (4, row(**{"Kab/Kota": "31.71"}), ["region_mismatch"]),
-    (5, row(Komoditas=""), ["missing_required"]),
+    # A name that names no product: nothing to take the commodity from.
+    (5, row(Komoditas="", Nama_Sentra="Sentra IKM Sidomulyo"), ["missing_required"]),
     (6, row(Jumlah_Unit_Usaha="-3"), ["negative_value"]),
     (7, row(Jumlah_Unit_Usaha="20000", Tenaga_Kerja="30000"), ["value_over_cap"]),
     (8, row(Jumlah_Unit_Usaha="30", Tenaga_Kerja="12"), ["workers_below_units"]),
@@ -97,6 +98,31 @@ def test_each_expectation_gives_its_reason_on_its_row(settings):
     assert result.accepted + result.rejected == len(CASES), "row conservation"
     dup = result.rows[result.rows["source_row"] == 20].iloc[0]["problems"]
     assert dup[-1]["value"] == "19", "the duplicate names the row it repeats"
+
+
+def test_an_empty_commodity_is_read_from_a_name_that_names_one_product(settings):
+    """Offices leave Komoditas empty when the name says it: the row stays, with a warning
+    telling the office what was taken and to fill it in; a name naming no product, or
+    two of different families, still lacks its commodity."""
+    cases = [
+        (2, row(Komoditas="", Nama_Sentra="SENTRA TENUN IKAT TROSO"), []),
+        (3, row(Komoditas="", Nama_Sentra="Sentra Krupuk Rambak Sukoharjo"), []),
+        (4, row(Komoditas="", Nama_Sentra="Sentra Batik Kayu Putih"), ["missing_required"]),
+        (5, row(Komoditas="  ", Nama_Sentra="Sentra Desa Wisata Mulyo"), ["missing_required"]),
+    ]
+    result = validate(_rows(cases), office_code="34.02", census_year=2026, settings=settings)
+    rows = result.rows.set_index(result.rows["source_row"].astype(int))
+    assert {n: list(rows.loc[n, "reason_codes"]) for n, *_ in cases} == {
+        n: codes for n, _, codes in cases
+    }
+    assert list(rows.loc[[2, 3], "commodity"]) == ["tenun ikat", "kerupuk kulit"]
+    warned = [
+        (p["code"], p["column"], p["value"])
+        for p in rows.loc[2, "problems"]
+        if p["code"] == "commodity_from_name"
+    ]
+    assert warned == [("commodity_from_name", "commodity", "tenun ikat")]
+    assert not any(p["code"] == "commodity_from_name" for p in rows.loc[4, "problems"])
 
 
 def test_held_when_the_rejected_share_is_over_the_threshold(settings):

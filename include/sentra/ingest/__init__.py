@@ -398,6 +398,7 @@ def _normalise_rows(
 
     # Formulas and markup first: the row is rejected and the cell blanked before any
     # parser sees it, so the text is neither stored nor echoed (sentra.ingest.hostile).
+    blanked: dict[str, Any] = {}  # cells emptied here: the office did not leave them empty
     for col, raw in list(columns.items()):
         formula, markup = hostile_masks(col, raw)
         found_formula, found_markup = pc.any(formula).as_py(), pc.any(markup).as_py()
@@ -406,7 +407,8 @@ def _normalise_rows(
                 problems.add_where(col, "formula_in_cell", formula, none)
             if found_markup:
                 problems.add_where(col, "markup_in_cell", markup, none)
-            columns[col] = blank_where(raw, pc.or_(formula, markup))
+            blanked[col] = pc.or_(formula, markup)
+            columns[col] = blank_where(raw, blanked[col])
 
     out: dict[str, Any] = {}
     for col in TEXT_COLUMNS:
@@ -450,7 +452,22 @@ def _normalise_rows(
         out[col], codes = n.parse_unique(raw, parser, type_)
         problems.add(col, codes, raw)
     out["province_code"] = pc.utf8_slice_codeunits(out["region_code"], 0, 2)
-    results, index = n.by_unique(column("commodity"), n.parse_commodity)
+    commodity = column("commodity")
+    # An empty Komoditas whose sentra name names one product takes that product, with a
+    # warning telling the office to fill it in: the row is not lost for a cell its own
+    # name answers.
+    commodity = n.clean_text_column(commodity)
+    from_name = pc.and_(pc.is_null(commodity), pc.is_valid(out["sentra_name"]))
+    if "commodity" in blanked:
+        from_name = pc.and_(from_name, pc.invert(pc.fill_null(blanked["commodity"], False)))
+    if pc.any(from_name).as_py():
+        named, where = n.by_unique(out["sentra_name"], n.commodity_from_name)
+        named = pc.take(pa.array([r[0] for r in named], pa.string()), where)
+        from_name = pc.fill_null(pc.and_(from_name, pc.is_valid(named)), False)
+        if pc.any(from_name).as_py():
+            problems.add_where("commodity", "commodity_from_name", from_name, named)
+            commodity = pc.if_else(from_name, named, commodity)
+    results, index = n.by_unique(commodity, n.parse_commodity)
     out["commodity"] = pc.take(pa.array([r[0][0] for r in results], pa.string()), index)
     out["commodity_group"] = pc.take(pa.array([r[0][1] for r in results], pa.string()), index)
 

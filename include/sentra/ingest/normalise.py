@@ -17,7 +17,13 @@ import unicodedata
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sentra.reference import commodity_group_of, normalise_code, normalise_commodity, regions
+from sentra.reference import (
+    commodity_group_of,
+    commodity_in_name,
+    normalise_code,
+    normalise_commodity,
+    regions,
+)
 from sentra.schema import CommodityGroup, ReportedStatus
 
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\x00-\x08\x0b-\x1f\x7f]")
@@ -776,6 +782,11 @@ def parse_subregion(value: Any) -> tuple[str | None, str | None]:
         return None, None
     code = normalise_code(value if isinstance(value, int | float) else clean_text(value))
     return (code, None) if code else (clean_text(value), None)
+
+
+def commodity_from_name(name: Any) -> tuple[str | None, None]:
+    """The product a sentra's name names, for an empty Komoditas (see the caller)."""
+    return commodity_in_name(name), None
 
 
 def parse_commodity(value: Any) -> tuple[tuple[str | None, str | None], str | None]:

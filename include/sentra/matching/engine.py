@@ -311,7 +311,7 @@ def _word_relation(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     that name no product of their own (``tahu``/``tahu putih``, not ``tempe``/``keripik
     tempe`` nor ``kerupuk``/``kerupuk kulit``); else 0. Once per distinct pair of texts.
     """
-    from sentra.matching.normalise import commodity_vocabulary
+    from sentra.reference import commodity_vocabulary
 
     products = {v for v in commodity_vocabulary() if " " not in v}
     codes, uniques = pd.factorize(pd.Series(left + "|" + right, dtype=object))

@@ -19,6 +19,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from sentra.reference import commodity_vocabulary
+
 
 # Words that say "this is a sentra" rather than which one. Abbreviations as offices
 # write them (with the dot removed by folding): "Sntr.", "Ind.", "Krj.", "Kel.".
@@ -259,24 +261,6 @@ def prepare_addresses(addresses: pd.Series) -> np.ndarray:
     return drop_words_array(fold_array(addresses), GENERIC_ADDRESS_WORDS).to_numpy(
         zero_copy_only=False
     )
-
-
-COMMODITY_TABLE = "commodities.csv"
-
-
-@cache
-def commodity_vocabulary() -> dict[str, tuple[str, str]]:
-    """Folded spelling → (canonical product, product family), from ``commodities.csv``
-    (a maintained table in this package; its header says where it comes from)."""
-    import csv
-    from importlib.resources import files
-
-    text = files("sentra.matching").joinpath(COMMODITY_TABLE).read_text(encoding="utf-8")
-    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
-    table: dict[str, tuple[str, str]] = {}
-    for row in csv.DictReader(lines):
-        table[fold(row["variant"])] = (fold(row["canonical"]), fold(row["group"]))
-    return table
 
 
 def canonical_tokens(tokens: list[str]) -> list[str]:
