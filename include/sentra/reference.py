@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from sentra.schema import CommodityGroup
 
@@ -238,6 +239,21 @@ _GROUP_KEYWORDS: tuple[tuple[str, CommodityGroup], ...] = (
     ("keripik", CommodityGroup.MAKANAN_MINUMAN),
     ("kerupuk", CommodityGroup.MAKANAN_MINUMAN),
 )
+
+
+# Indonesia's extent (Pulau We to Papua, Miangas to Rote), as the census suite checks it.
+LATITUDE_RANGE = (-11.0, 6.0)
+LONGITUDE_RANGE = (95.0, 141.5)
+
+
+def in_indonesia(latitude: Any, longitude: Any) -> Any:
+    """Whether each point lies within Indonesia's extent (numpy arrays or scalars)."""
+    return (
+        (latitude >= LATITUDE_RANGE[0])
+        & (latitude <= LATITUDE_RANGE[1])
+        & (longitude >= LONGITUDE_RANGE[0])
+        & (longitude <= LONGITUDE_RANGE[1])
+    )
 
 
 COMMODITY_TABLE = "commodities.csv"

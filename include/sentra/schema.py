@@ -305,6 +305,13 @@ REASONS: dict[str, ReasonCode] = {
             "Periksa tanda minus lintang dan urutan lintang/bujur.",
         ),
         _r(
+            "coordinates_corrected",
+            W,
+            "Coordinates outside Indonesia corrected (minus sign or order): {value}.",
+            "Koordinat di luar Indonesia diperbaiki (tanda minus atau urutan): {value}.",
+            "Periksa titik ini; tulis lintang selatan dengan minus, lintang sebelum bujur.",
+        ),
+        _r(
             "coordinate_far_from_region",
             W,
             "Coordinates ({value}) are far from the kab/kota.",

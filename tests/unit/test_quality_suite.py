@@ -125,6 +125,52 @@ def test_an_empty_commodity_is_read_from_a_name_that_names_one_product(settings)
     assert not any(p["code"] == "commodity_from_name" for p in rows.loc[4, "problems"])
 
 
+def test_coordinates_one_known_slip_puts_outside_indonesia_are_put_back(settings):
+    """A lost minus sign or swapped columns, unambiguous because Indonesia's latitudes and
+    longitudes do not overlap, are corrected with a warning naming both points; a point
+    no such slip explains is still rejected, and a northern point is left alone."""
+    cases = [
+        (2, row(Lintang="7,8453"), [], (-7.8453, 110.3312)),
+        (
+            3,
+            row(Lintang="110,3312", Bujur="-7,8453", Nama_Sentra="Sentra Gerabah Dua"),
+            [],
+            (-7.8453, 110.3312),
+        ),
+        (4, row(Bujur="-110,3312", Nama_Sentra="Sentra Gerabah Tiga"), [], (-7.8453, 110.3312)),
+        (
+            5,
+            row(Lintang="3,5912", Bujur="98,6722", Nama_Sentra="Sentra Gerabah Empat"),
+            [],
+            (3.5912, 98.6722),
+        ),
+        (
+            6,
+            row(Lintang="45,1", Nama_Sentra="Sentra Gerabah Lima"),
+            ["coordinate_out_of_bounds"],
+            (45.1, 110.3312),
+        ),
+    ]
+    result = validate(
+        _rows([c[:3] for c in cases]), office_code="34.02", census_year=2026, settings=settings
+    )
+    rows = result.rows.set_index(result.rows["source_row"].astype(int))
+    for n, _, codes, point in cases:
+        assert list(rows.loc[n, "reason_codes"]) == codes, n
+        assert (rows.loc[n, "latitude"], rows.loc[n, "longitude"]) == pytest.approx(point), n
+    warned = {
+        n: [p["value"] for p in rows.loc[n, "problems"] if p["code"] == "coordinates_corrected"]
+        for n, *_ in cases
+    }
+    assert warned == {
+        2: ["7.8453, 110.331 → -7.8453, 110.331"],
+        3: ["110.331, -7.8453 → -7.8453, 110.331"],
+        4: ["-7.8453, -110.331 → -7.8453, 110.331"],
+        5: [],
+        6: [],
+    }
+
+
 def test_held_when_the_rejected_share_is_over_the_threshold(settings):
     result = validate(_rows(CASES), office_code="34.02", census_year=2026, settings=settings)
     assert result.rejected_share > settings.reject_share_threshold

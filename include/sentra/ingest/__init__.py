@@ -292,6 +292,51 @@ class _Problems:
         self.add(column, codes, values)
 
 
+def _corrected_coordinates(lat: Any, lon: Any, problems: _Problems) -> tuple[Any, Any]:
+    """Coordinates outside Indonesia that one known slip explains, put back, with a warning.
+
+    Two slips are common and unambiguous because Indonesia's latitudes and longitudes do
+    not overlap: the columns swapped (``110.3, -7.8``), and a minus sign lost (``7.8``
+    for ``-7.8``: no place in Indonesia lies north of 6°, so a latitude above it south
+    of the equator is the only reading; ``-110.3`` likewise). A point that only such a
+    slip brings inside is corrected and the office told both values; any other point
+    outside stays for validation to reject (``coordinate_out_of_bounds``).
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from sentra.reference import in_indonesia
+
+    def floats(values: Any) -> Any:
+        values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+        return values.to_numpy(zero_copy_only=False).astype("float64")
+
+    la, lo = floats(lat), floats(lon)
+    known = ~np.isnan(la) & ~np.isnan(lo)
+    bad = known & ~in_indonesia(la, lo)
+    if not bad.any():
+        return lat, lon
+    new_la, new_lo = la.copy(), lo.copy()
+    todo = bad.copy()
+    for fixed_la, fixed_lo in ((lo, la), (-la, lo), (la, -lo)):
+        hit = todo & in_indonesia(fixed_la, fixed_lo)
+        new_la[hit], new_lo[hit] = fixed_la[hit], fixed_lo[hit]
+        todo &= ~hit
+    fixed = bad & ~todo
+    if not fixed.any():
+        return lat, lon
+    shown: list[str | None] = [None] * len(la)
+    for i in np.flatnonzero(fixed):
+        shown[i] = f"{la[i]:g}, {lo[i]:g} → {new_la[i]:g}, {new_lo[i]:g}"
+    problems.add_where("latitude", "coordinates_corrected", pa.array(fixed), shown)
+    mask = pa.array(fixed)
+    return (
+        pc.if_else(mask, pa.array(new_la), lat),
+        pc.if_else(mask, pa.array(new_lo), lon),
+    )
+
+
 def _normalise(
     tables: list[RawTable],
     file_name: str,
@@ -441,6 +486,9 @@ def _normalise_rows(
         problems.add("latitude", codes, raw)
         out["latitude"] = pc.coalesce(out["latitude"], lat)
         out["longitude"] = pc.coalesce(out["longitude"], lon)
+    out["latitude"], out["longitude"] = _corrected_coordinates(
+        out["latitude"], out["longitude"], problems
+    )
     for col, parser, type_ in (
         ("visit_date", n.parse_date, pa.date32()),
         ("reported_status", n.parse_status, pa.string()),

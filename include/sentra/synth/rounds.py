@@ -334,7 +334,9 @@ def _inject(
     if len(i := at("coordinate_out_of_bounds")):
         north = rng.random(len(i)) < 0.5
         # Either a latitude far north of Indonesia, or a longitude missing its decimal point.
-        rows.loc[i[north], "latitude"] = np.round(rng.uniform(8.0, 30.0, int(north.sum())), 6)
+        # Not 6-11 degrees north: that is a southern latitude missing its minus sign, which
+        # ingest puts back (coordinates_corrected) instead of rejecting.
+        rows.loc[i[north], "latitude"] = np.round(rng.uniform(12.0, 30.0, int(north.sum())), 6)
         rows.loc[i[~north], "longitude"] = np.round(rows.loc[i[~north], "longitude"] * 10_000)
     if len(i := at("implausible_year")):
         choices = np.array([2099, year + 1, year + 3, 1850, 1899])
