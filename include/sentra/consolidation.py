@@ -552,7 +552,7 @@ def candidates_table(
         region_code=candidates["left_key"].map(names["region_code"]),
     )
     if uncertain_links is None or not len(uncertain_links):
-        return within
+        return _explained(within)
     reg = register.set_index("sentra_id")
     against = uncertain_links.rename(columns={"cluster_key": "left_key", "sentra_id": "right_key"})
     against = against.assign(
@@ -563,7 +563,17 @@ def candidates_table(
         right_name=against["right_key"].map(reg["sentra_name"]),
         region_code=against["left_key"].map(names["region_code"]),
     )
-    return pd.concat([within, against.reindex(columns=within.columns)], ignore_index=True)
+    return _explained(
+        pd.concat([within, against.reindex(columns=within.columns)], ignore_index=True)
+    )
+
+
+def _explained(candidates: pd.DataFrame) -> pd.DataFrame:
+    """Each pair with the fields that agreed and those against (``agreed``/``against``)."""
+    from sentra.matching.engine import explain_pairs
+
+    agreed, against = explain_pairs(candidates)
+    return candidates.assign(agreed=agreed, against=against)
 
 
 def audit_problems(tables: dict[str, pa.Table]) -> list[str]:

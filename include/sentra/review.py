@@ -277,9 +277,25 @@ def pending_pairs(settings: Settings, census_year: int) -> list[dict[str, Any]]:
                 "right_name": rec.get("right_name"),
                 "region_code": rec.get("region_code"),
                 "score": float(rec["score"]) if rec.get("score") is not None else None,
+                "agreed": list(rec.get("agreed") if rec.get("agreed") is not None else []),
+                "against": list(rec.get("against") if rec.get("against") is not None else []),
             }
         )
     return pairs
+
+
+# The evidence words of duplicate_candidates.agreed/against as a reviewer reads them.
+EVIDENCE_WORDS = {
+    "name": "nama",
+    "commodity": "komoditas",
+    "address": "alamat",
+    "distance": "jarak",
+    "units": "jumlah unit",
+    "desa": "desa",
+    "kecamatan": "kecamatan",
+    "name_marks": "penanda nama",
+    "corroborated": "dikuatkan desa+unit+komoditas",
+}
 
 
 def _batches(
@@ -333,10 +349,17 @@ def pair_batches(settings: Settings, census_year: int, size: int = PAIR_BATCH) -
 
 
 def pair_option(number: int, pair: dict[str, Any]) -> str:
+    """One tick option: both names, the kab/kota, the score and why (what agreed, what not)."""
     score = f"{pair['score']:.2f}" if pair.get("score") is not None else "?"
+    why = "".join(
+        f"; {label}: " + ", ".join(EVIDENCE_WORDS.get(w, w) for w in pair[key])
+        for key, label in (("agreed", "sama"), ("against", "beda"))
+        if pair.get(key)
+    )
     return (
         f"{number}. {pair.get('left_name') or pair['left_key']} ↔ "
-        f"{pair.get('right_name') or pair['right_key']} ({pair.get('region_code')}, skor {score})"
+        f"{pair.get('right_name') or pair['right_key']} "
+        f"({pair.get('region_code')}, skor {score}{why})"
     )
 
 

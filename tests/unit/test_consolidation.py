@@ -262,6 +262,16 @@ def test_a_new_sentra_is_registered_with_place_codes_where_its_names_resolve(
     assert (entry["kecamatan_code"], entry["desa_code"]) == (stored or (kecamatan, desa))
 
 
+def test_every_candidate_pair_says_which_fields_agreed(year):
+    """A merge is explained in duplicate_candidates, not only scored."""
+    pairs = year.tables["duplicate_candidates"].to_pandas()
+    merged = pairs[(pairs["left_key"] == f"{SUB}#2") & (pairs["right_key"] == f"{SUB}#3")]
+    assert list(merged["decision"]) == ["match"]
+    agreed = set(merged.iloc[0]["agreed"])
+    assert {"name", "commodity", "distance", "units"} <= agreed
+    assert list(merged.iloc[0]["against"]) == []
+
+
 def test_compute_is_deterministic(year):
     again = compute(inputs(), Settings())
     for name, table in year.published().items():

@@ -3,6 +3,7 @@ Kemendagri codes, names reduced to what identifies a sentra, discriminating toke
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from test_matching import SETTINGS, cluster_of, frame, record
 
@@ -357,3 +358,31 @@ def test_same_desa_units_and_commodity_corroborate_a_rewritten_name():
     result = deduplicate(rows, settings=SETTINGS)
     assert cluster_of(result, "2") == cluster_of(result, "3")
     assert cluster_of(result, "4") != cluster_of(result, "2")
+
+
+def test_a_pair_is_explained_by_the_fields_that_agreed_and_those_against():
+    from sentra.matching.engine import (
+        FLAG_CORROBORATED,
+        FLAG_OTHER_KECAMATAN,
+        FLAG_OTHER_MARKS,
+        explain_pairs,
+    )
+
+    scores = pd.DataFrame(
+        {
+            "name_score": [0.97, 0.55, 0.91],
+            "commodity_score": [1.0, 1.0, 0.0],
+            "address_score": [np.nan, 0.9, 0.2],
+            "distance_m": [40.0, np.nan, 4200.0],
+            "units_score": [0.95, 1.0, 0.5],
+            "desa_score": [1.0, 1.0, 0.0],
+            "evidence_flags": [0, FLAG_CORROBORATED, FLAG_OTHER_KECAMATAN | FLAG_OTHER_MARKS],
+        }
+    )
+    agreed, against = explain_pairs(scores)
+    assert agreed == [
+        ["name", "commodity", "distance", "units", "desa"],
+        ["commodity", "address", "units", "desa", "corroborated"],
+        ["name"],
+    ]
+    assert against == [[], [], ["desa", "kecamatan", "name_marks", "commodity", "distance"]]

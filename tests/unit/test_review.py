@@ -164,6 +164,11 @@ def test_pair_batches_record_ticked_as_same_and_the_rest_as_different(held_world
         "options": [review.pair_option(i, p) for i, p in enumerate(pairs, start=1)],
     }
     assert batch["options"][0] == "1. A0 ↔ B0 (34.02, skor 0.70)"
+    # With its evidence, the reviewer reads why the pair is in doubt.
+    explained = {**pairs[0], "agreed": ["name", "desa"], "against": ["kecamatan"]}
+    assert review.pair_option(1, explained) == (
+        "1. A0 ↔ B0 (34.02, skor 0.70; sama: nama, desa; beda: kecamatan)"
+    )
     with pytest.raises(review.ReviewError, match="not in this batch"):
         review.decide_pairs(settings, batch, ["9. nope"], decided_by="x")
     counts = review.decide_pairs(settings, batch, [batch["options"][1]], decided_by="rina")

@@ -45,6 +45,8 @@ SCORE_COLUMNS = (
     "address_score",
     "distance_m",
     "units_score",
+    "desa_score",
+    "evidence_flags",
 )
 CANDIDATE_COLUMNS = ("left_key", "right_key", *SCORE_COLUMNS, "decision", "decided_by")
 MAX_CLUSTER_ROUNDS = 20

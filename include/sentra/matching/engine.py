@@ -61,6 +61,10 @@ AGAINST: dict[str, float] = {"desa": 0.6, "kecamatan": 0.7, "marks": 0.6}
 # or unknown), with no evidence against: a rewritten name does not undo that. Such a
 # pair scores at least CORROBORATED (a match at the default thresholds).
 CORROBORATED = 0.9
+# ``evidence_flags`` of a scored pair (bits), kept so that a merge can be explained.
+FLAG_OTHER_KECAMATAN = 1
+FLAG_OTHER_MARKS = 2
+FLAG_CORROBORATED = 4
 
 # A component missing on either side (no coordinates, no address) counts as a coin
 # flip (0.5) with MISSING_WEIGHT of its weight: thin evidence pulls a pair towards the
@@ -478,5 +482,68 @@ def _score_chunk(
             "address_score": np.round(parts["address"], 4).astype(np.float32),
             "distance_m": np.round(dist, 1).astype(np.float32),
             "units_score": np.round(units, 4).astype(np.float32),
+            "desa_score": desa.astype(np.float32),
+            "evidence_flags": (
+                np.where(other_kecamatan, FLAG_OTHER_KECAMATAN, 0)
+                | np.where(other_marks, FLAG_OTHER_MARKS, 0)
+                | np.where(corroborated, FLAG_CORROBORATED, 0)
+            ).astype(np.int8),
         }
     )
+
+
+# What agreeing means per component when a pair is explained (``explain_pairs``).
+AGREES_AT: dict[str, float] = {
+    "name_score": 0.85,
+    "commodity_score": 0.8,
+    "address_score": 0.85,
+    "units_score": 0.9,
+    "desa_score": 1.0,
+}
+
+
+def explain_pairs(scores: pd.DataFrame) -> tuple[list[list[str]], list[list[str]]]:
+    """Per scored pair, the fields that agreed and those that spoke against the merge.
+
+    A reviewer, an analyst or an office asking why two rows became one sentra reads
+    this instead of weights: ``['name', 'desa', 'units']`` agreed, ``['kecamatan']``
+    against; ``corroborated`` (same desa, units and commodity) is listed as agreed when
+    it lifted the score. Missing fields are in neither list.
+    """
+    n = len(scores)
+
+    def column(name: str) -> np.ndarray:
+        if name not in scores.columns:
+            return np.full(n, np.nan)
+        return pd.to_numeric(scores[name], errors="coerce").to_numpy(dtype="float64")
+
+    flags = (
+        pd.to_numeric(scores["evidence_flags"], errors="coerce").fillna(0).astype(int).to_numpy()
+        if "evidence_flags" in scores.columns
+        else np.zeros(n, dtype=int)
+    )
+    distance = column("distance_m")
+    with np.errstate(invalid="ignore"):
+        agreed = {
+            "name": column("name_score") >= AGREES_AT["name_score"],
+            "commodity": column("commodity_score") >= AGREES_AT["commodity_score"],
+            "address": column("address_score") >= AGREES_AT["address_score"],
+            "distance": distance <= NEAR_M,
+            "units": column("units_score") >= AGREES_AT["units_score"],
+            "desa": column("desa_score") >= AGREES_AT["desa_score"],
+            "corroborated": (flags & FLAG_CORROBORATED) > 0,
+        }
+        against = {
+            "desa": column("desa_score") == 0.0,
+            "kecamatan": (flags & FLAG_OTHER_KECAMATAN) > 0,
+            "name_marks": (flags & FLAG_OTHER_MARKS) > 0,
+            "commodity": column("commodity_score") == 0.0,
+            "distance": distance >= FAR_M,
+        }
+
+    def lists(found: dict[str, np.ndarray]) -> list[list[str]]:
+        names = np.array(list(found), dtype=object)
+        table = np.column_stack(list(found.values())) if n else np.zeros((0, len(found)), bool)
+        return [list(names[row]) for row in table]
+
+    return lists(agreed), lists(against)

@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 
 # Bump whenever deduplication or linking would give another result for the same
 # input: every memo written before then is ignored (one full recomputation).
-MEMO_VERSION = 1
+MEMO_VERSION = 2  # 2: candidates carry desa_score and evidence_flags
 NO_REGION = "-"  # unit label of records without a kab/kota code
 # What clustering reads of a record (besides how complete it is); a change in any of
 # them changes the unit's fingerprint.

@@ -353,6 +353,29 @@ TABLES: dict[str, TableSpec] = {
                 Column("distance_m", pa.float64(), "Distance in metres.", "Jarak dalam meter."),
                 Column("units_score", pa.float64(), "Units closeness.", "Kedekatan jumlah unit."),
                 Column(
+                    "desa_score",
+                    pa.float64(),
+                    "1 same resolved desa, 0 different, empty when either is unresolved.",
+                    "1 desa sama, 0 berbeda, kosong bila salah satu desa tak dikenali.",
+                ),
+                Column(
+                    "agreed",
+                    STR_LIST,
+                    "Fields that agreed: name, commodity, address, distance (≤ 250 m),"
+                    " units, desa; corroborated when desa, units and commodity lifted the"
+                    " score.",
+                    "Isian yang sama: name, commodity, address, distance (≤ 250 m), units,"
+                    " desa; corroborated bila desa, unit dan komoditas menaikkan skor.",
+                ),
+                Column(
+                    "against",
+                    STR_LIST,
+                    "Evidence against a merge: desa, kecamatan, name_marks (19 Ilir/26 Ilir),"
+                    " commodity (two kinds), distance (≥ 3 km).",
+                    "Bukti bukan sentra yang sama: desa, kecamatan, name_marks (19 Ilir/26"
+                    " Ilir), commodity (dua jenis), distance (≥ 3 km).",
+                ),
+                Column(
                     "decision",
                     pa.string(),
                     "match, uncertain or non_match.",
