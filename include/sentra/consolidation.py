@@ -570,10 +570,16 @@ def candidates_table(
 
 def _explained(candidates: pd.DataFrame) -> pd.DataFrame:
     """Each pair with the fields that agreed and those against (``agreed``/``against``)."""
+    import pandas as pd
+
     from sentra.matching.engine import explain_pairs
 
     agreed, against = explain_pairs(candidates)
-    return candidates.assign(agreed=agreed, against=against)
+    index = candidates.index
+    return candidates.assign(
+        agreed=pd.Series(agreed, index=index, dtype=object),
+        against=pd.Series(against, index=index, dtype=object),
+    )
 
 
 def audit_problems(tables: dict[str, pa.Table]) -> list[str]:
