@@ -823,6 +823,9 @@ def _notes(r: dict[str, Any]) -> str:
             f"P {q['pair_precision']:.3f} R {q['pair_recall']:.3f} B3 {q['bcubed_f1']:.3f}"
             f" link {q['link_accuracy']:.3f}; desa+komoditi F1 {naive.get('pair_f1', 0):.3f}"
         )
+    for year, dropped in (r.get("truly_dropped") or {}).items():
+        flagged = r.get("years", {}).get(year, {}).get("not_reported")
+        notes.append(f"{year} not_reported {flagged} vs {dropped} truly dropped")
     if "sql_aggregate" in r:
         notes.append(f"sentra sql aggregate {r['sql_aggregate']['median_s']:.2f} s")
     if "read_and_write" in r:

@@ -20,6 +20,7 @@ The yardstick folder is found from ``SENTRA_YARDSTICK`` or next to the repositor
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import subprocess
@@ -137,6 +138,7 @@ def product_predictions(years: dict[int, pd.DataFrame]) -> tuple[pd.DataFrame, d
     settings = get_settings()
     register = pd.DataFrame({c: pd.Series([], dtype=object) for c in REGISTER_REQUIRED})
     out, stats, next_id = [], {}, 0
+    registered: set[str] = set()  # sentra registered by the earlier years
     for year, rows in years.items():
         records = rows[rows["accepted"].astype(bool) | copy_rows(rows)].reset_index(drop=True)
         start = time.perf_counter()
@@ -168,6 +170,10 @@ def product_predictions(years: dict[int, pd.DataFrame]) -> tuple[pd.DataFrame, d
         )
         entries = new.assign(sentra_id=new["cluster_key"].map(ids))
         register = pd.concat([register, entries], ignore_index=True)
+        # Registered before and not linked this year: what the status rules call
+        # not_reported (every office of the set submits every year).
+        not_reported = len(registered - set(links["sentra_id"].dropna())) if registered else None
+        registered |= set(entries["sentra_id"])
         stats[str(year)] = {
             "rows": len(rows),
             "accepted": len(records),
@@ -175,6 +181,7 @@ def product_predictions(years: dict[int, pd.DataFrame]) -> tuple[pd.DataFrame, d
             "clusters": int(match.dedup.stats.get("clusters", 0)),
             "uncertain_pairs": int(match.dedup.stats.get("uncertain", 0)),
             "linked": int(links["sentra_id"].notna().sum()),
+            "not_reported": not_reported,
         }
     return pd.concat(out, ignore_index=True), stats
 
@@ -241,6 +248,17 @@ def headline(report: dict[str, Any]) -> dict[str, float]:
     }
 
 
+def truly_dropped(folder: Path) -> dict[str, int]:
+    """Per later year, the sentra of the set present the year before and gone in it (the
+    generator's population file): what ``not_reported`` should come close to."""
+    population = pd.read_csv(folder / "sentra_population.csv.gz", dtype=str)
+    out = {}
+    for before, year in itertools.pairwise(YEARS):
+        gone = (population[f"ada_{before}"] == "1") & (population[f"ada_{year}"] == "0")
+        out[str(year)] = int(gone.sum())
+    return out
+
+
 def baseline_predictions(folder: Path, mode: str, work: Path) -> Path:
     out = work / f"pred-naive-{mode}.csv"
     subprocess.run(
@@ -295,6 +313,7 @@ def run(
             m: evaluate(folder, baseline_predictions(folder, m, work), work, m) for m in BASELINES
         },
     }
+    result["truly_dropped"] = truly_dropped(folder)
     if splink:
         frame, splink_s = splink_predictions(years)
         result["baseline"] = {"min_s": splink_s, "median_s": splink_s}
@@ -313,6 +332,9 @@ def table(result: dict[str, Any]) -> str:
     lines = [head]
     for label, q in rows:
         lines.append(f"{label:24}" + "".join(f"{q[k]:>16.4f}" for k in METRIC_KEYS))
+    for year, dropped in (result.get("truly_dropped") or {}).items():
+        flagged = result["years"].get(year, {}).get("not_reported")
+        lines.append(f"{year}: not_reported {flagged} against {dropped} truly dropped")
     return "\n".join(lines)
 
 
