@@ -120,6 +120,35 @@ def test_clerical_band_becomes_a_provisional_new_entry_listed_for_review():
     assert len(linked.new_entries) == 1
 
 
+def test_a_clerical_band_pair_that_is_each_others_only_candidate_is_linked():
+    """One register entry per sentra and one cluster per sentra: a re-spelled sentra whose
+    only likely partner is one entry, and that entry's only likely partner is it, keeps
+    its id instead of going to a reviewer (and its entry to not_reported)."""
+    thin = {"address": None, "latitude": None, "longitude": None}
+    register = REGISTER.assign(units=None)
+    _, linked = links_after(frame(record("5", "Sentra Gerabah Kasungan", **thin)), register)
+    (link,) = linked.links.itertuples()
+    assert (link.sentra_id, link.method) == ("S340200001", "mutual_best")
+    assert SETTINGS.review_threshold <= link.score < SETTINGS.match_threshold
+    assert json.loads(link.evidence)["basis"] == "mutual_best"
+    assert len(linked.uncertain) == 0
+    assert len(linked.new_entries) == 0
+
+    # Two clusters tying for the entry: a choice between candidates, left to a reviewer.
+    twins = frame(
+        record("5", "Sentra Gerabah Kasungan", sentra_id="S340200098", **thin),
+        record("6", "Sentra Gerabah Kasungan", sentra_id="S340200099", office_code="34", **thin),
+    )
+    _, linked = links_after(twins, register)
+    assert set(linked.links["method"]) == {"new"}
+    assert set(linked.uncertain["sentra_id"]) == {"S340200001"}
+
+    # Evidence against (another kecamatan): not linked, whatever else agrees.
+    other = record("5", "Sentra Gerabah Kasungan", kecamatan_code="34.02.01", **thin)
+    _, linked = links_after(frame(other), register)
+    assert list(linked.links["method"]) == ["new"]
+
+
 def test_reviewer_decisions_against_the_register_win():
     records = frame(
         record("5", "Sentra Gerabah Kasongan Baru Lor", address=None, latitude=None),

@@ -277,7 +277,9 @@ class RecordLink(Base):
     census_year: Mapped[int] = mapped_column(Integer)
     sentra_id: Mapped[str] = mapped_column(ForeignKey("sentra_register.sentra_id"))
     cluster_key: Mapped[str] = mapped_column(String(100))  # record_key of the survivor
-    method: Mapped[str] = mapped_column(String(32))  # sentra_id | match | new | decision
+    method: Mapped[str] = mapped_column(
+        String(32)
+    )  # sentra_id | match | mutual_best | new | decision
     score: Mapped[float | None] = mapped_column(Float)
     evidence: Mapped[dict | None] = mapped_column(JSON)
     linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -65,6 +65,7 @@ CORROBORATED = 0.9
 FLAG_OTHER_KECAMATAN = 1
 FLAG_OTHER_MARKS = 2
 FLAG_CORROBORATED = 4
+FLAG_MARKS_ONE_SIDE = 8  # one name carries marks (Lor, II, 19) the other lacks
 
 # A component missing on either side (no coordinates, no address) counts as a coin
 # flip (0.5) with MISSING_WEIGHT of its weight: thin evidence pulls a pair towards the
@@ -487,6 +488,7 @@ def _score_chunk(
                 np.where(other_kecamatan, FLAG_OTHER_KECAMATAN, 0)
                 | np.where(other_marks, FLAG_OTHER_MARKS, 0)
                 | np.where(corroborated, FLAG_CORROBORATED, 0)
+                | np.where((lm != rm) & ~other_marks, FLAG_MARKS_ONE_SIDE, 0)
             ).astype(np.int8),
         }
     )

@@ -171,8 +171,10 @@ TABLES: dict[str, TableSpec] = {
                 Column(
                     "link_method",
                     pa.string(),
-                    "How it was linked: sentra_id, match, decision, new.",
-                    "Cara penautan: sentra_id, match, decision, new.",
+                    "How it was linked: sentra_id, match, mutual_best, decision, new"
+                    " (docs/matching.md §7).",
+                    "Cara penautan: sentra_id, match, mutual_best, decision, new"
+                    " (docs/matching.md §7).",
                 ),
                 Column(
                     "link_score",
