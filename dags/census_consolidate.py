@@ -41,7 +41,7 @@ the same kab/kota meanwhile) or a newer consolidation exists, clear `consolidate
 
 # An audit failure is deterministic: retrying cannot help, so fail at once.
 AUDIT_POLICY = ExceptionRetryPolicy(
-    rules=[RetryRule(exception="sentra.consolidation.AuditError", action=RetryAction.FAIL)]
+    rules=[RetryRule(exception="sentra.errors.AuditError", action=RetryAction.FAIL)]
 )
 
 

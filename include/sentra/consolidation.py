@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sentra.errors import AuditError
 from sentra.matching.copies import copy_rows
 from sentra.matching.places import codes_where_resolved
 from sentra.schema import SubmissionStatus
@@ -52,10 +53,6 @@ CONSOLIDATED_STATUSES = (SubmissionStatus.STAGED,)
 STAGED_STATUSES = (SubmissionStatus.STAGED, SubmissionStatus.NEEDS_REVIEW)
 MEMO_PREFIX = "_match_"  # pending files holding the match memo (not published)
 LEDGER_PREFIX = "_ledger_"  # pending files holding what the publication writes to the ledger
-
-
-class AuditError(RuntimeError):
-    """A consolidation's output broke an invariant; nothing was published."""
 
 
 @dataclass(frozen=True)

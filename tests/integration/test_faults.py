@@ -370,7 +370,7 @@ def test_a_failed_audit_hands_out_no_sentra_id(fresh):
     the ledger is right again, the new sentra get the ids right after the register's
     last: the failed run used none up.
     """
-    from sentra.consolidation import AuditError
+    from sentra.errors import AuditError
     from sentra.ledger import repository as repo
     from sentra.ledger.db import session_scope
     from sentra.ledger.models import Submission

@@ -21,11 +21,11 @@ from sentra.consolidation import (
     LEDGER_PREFIX,
     MEMO_PREFIX,
     YEAR_TABLES,
-    AuditError,
     ConsolidationInputs,
     LedgerWrites,
     record_keys,
 )
+from sentra.errors import AuditError
 from sentra.tasks.common import (
     consolidation_inputs_hash,
     hash_json,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from sentra.config import Settings
-from sentra.consolidation import AuditError
+from sentra.errors import AuditError
 from sentra.ledger.repository import SubmissionInfo
 from sentra.schema import SubmissionStatus
 from sentra.tasks.common import consolidation_inputs_hash, resolve_settings
