@@ -46,6 +46,9 @@ ATTRIBUTES = (
     "longitude",
     "units",
 )
+# A register entry needs a name and a kab/kota; the rest is evidence when present. A
+# ministry export often has no unit counts or commodity column (a census file must).
+REGISTER_REQUIRED_COLUMNS = ("sentra_name", "region_code")
 
 
 class RegisterFileError(ValueError):
@@ -140,6 +143,7 @@ def read_register(path: Path, settings: Settings) -> tuple[pd.DataFrame, list[Re
         census_year=date.today().year,
         submission_id="register",
         settings=settings,
+        required=REGISTER_REQUIRED_COLUMNS,
     )
     if parsed.file_error is not None:
         raise RegisterFileError(f"{path}: {parsed.file_error.message_en}")

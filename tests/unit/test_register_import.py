@@ -106,3 +106,20 @@ def test_a_file_without_the_needed_columns_is_refused_whole(ledger, tmp_path):
     with pytest.raises(RegisterFileError, match=r"register\.csv"):
         _import(ledger, path)
     assert _entries(ledger) == {}
+
+
+def test_a_register_of_names_and_places_only_is_imported(ledger, tmp_path):
+    """A ministry export often has no unit counts or commodity: those are not needed."""
+    path = tmp_path / "register.csv"
+    path.write_text(
+        "Nama Sentra;Kode Kab/Kota;Kecamatan;Desa;Lintang;Bujur\n"
+        "Sentra Gerabah Kasongan;34.02;Kasihan;Bangunjiwo;-7,8431;110,3403\n"
+        "Sentra Batik Giriloyo;34.02;Imogiri;Wukirsari;;\n",
+        encoding="utf-8",
+    )
+    report = _import(ledger, path)
+    assert (report.rows_read, report.new, report.rejected) == (2, 2, [])
+    by_name = {e["sentra_name"]: e for e in _entries(ledger).values()}
+    assert by_name["Sentra Gerabah Kasongan"]["latitude"] == pytest.approx(-7.8431)
+    assert by_name["Sentra Batik Giriloyo"]["units"] is None
+    assert by_name["Sentra Batik Giriloyo"]["region_code"] == "34.02"

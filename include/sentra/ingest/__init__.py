@@ -89,8 +89,14 @@ def read_submission(
     census_year: int,
     submission_id: str,
     settings: Settings | None = None,
+    required: tuple[str, ...] = REQUIRED_COLUMNS,
 ) -> ParseResult:
-    """Read, map and normalise one submission. See the module docstring for guarantees."""
+    """Read, map and normalise one submission. See the module docstring for guarantees.
+
+    ``required``: the columns without which the file is refused; a census submission
+    needs :data:`~sentra.schema.REQUIRED_COLUMNS`, the national register only names
+    and places (a ministry export often carries no unit counts).
+    """
     settings = settings or get_settings()
     if isinstance(source, Path):
         size = source.stat().st_size
@@ -108,10 +114,10 @@ def read_submission(
         return _failed("header_not_found", file_name)
     for t in tables:
         complete_from_context(t, office_code, file_name)
-    usable = [t for t in tables if set(REQUIRED_COLUMNS) <= _provided(t)]
+    usable = [t for t in tables if set(required) <= _provided(t)]
     if not usable:
         best = max(tables, key=lambda t: len(t.mapping.columns))
-        missing = sorted(set(REQUIRED_COLUMNS) - _provided(best))
+        missing = sorted(set(required) - _provided(best))
         ambiguous = {h: c for h, c in best.mapping.ambiguous.items() if set(c) & set(missing)}
         if ambiguous:
             detail = "; ".join(
