@@ -329,7 +329,19 @@ def commodity_group_of(raw: object) -> CommodityGroup | None:
     for word, group in _GROUP_KEYWORDS:
         if word in key:
             return group
+    # The maintained vocabulary knows the products offices write (tahu, tempe, emping,
+    # ikan asin...): its food family is the OVOP group makanan_minuman, and a product
+    # it knows in any other family is recognised, in the group its words name.
+    vocab = commodity_vocabulary()
+    named = key if key in vocab else commodity_in_name(key)
+    if named is not None:
+        product, family = vocab.get(named, (named, named))
+        for word, group in _GROUP_KEYWORDS:
+            if word in product:
+                return group
+        if family == "makanan minuman":
+            return CommodityGroup.MAKANAN_MINUMAN
     for known, group in COMMODITIES.items():
         if known in key:
             return group
-    return None
+    return CommodityGroup.LAINNYA if named is not None else None

@@ -67,6 +67,15 @@ def test_office_area():
         ("anyaman pandan", CommodityGroup.ANYAMAN),
         ("Keripik Tempe", CommodityGroup.MAKANAN_MINUMAN),
         ("Furnitur Kayu", CommodityGroup.LAINNYA),
+        # Products the vocabulary knows, as kab/kota offices write them.
+        ("Tahu", CommodityGroup.MAKANAN_MINUMAN),
+        ("Pembuatan Tempe", CommodityGroup.MAKANAN_MINUMAN),
+        ("Emping Melinjo", CommodityGroup.MAKANAN_MINUMAN),
+        ("Ikan Asin", CommodityGroup.MAKANAN_MINUMAN),
+        ("Gula Kelapa", CommodityGroup.MAKANAN_MINUMAN),
+        ("Abon Ikan", CommodityGroup.MAKANAN_MINUMAN),
+        ("Mebel Kayu", CommodityGroup.LAINNYA),
+        ("Pandai Besi", CommodityGroup.LAINNYA),
     ],
 )
 def test_commodity_groups(raw, group):
