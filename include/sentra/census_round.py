@@ -596,9 +596,11 @@ def _deliverable(offices: list[OfficeInfo]) -> list[OfficeInfo]:
 
 
 def _directory(settings: Settings) -> list[OfficeInfo]:
+    from sentra.ledger.db import session_scope
     from sentra.offices import list_offices
 
-    return list_offices(settings)
+    with session_scope(settings) as session:
+        return list_offices(session)
 
 
 def send_templates(
@@ -671,9 +673,11 @@ def _sent(settings: Settings, census_year: int, kind: str) -> list[tuple[str, st
 
 
 def _deliveries(settings: Settings, census_year: int) -> list[dict[str, Any]]:
+    from sentra.ledger.db import session_scope
     from sentra.reports.delivery import deliveries
 
-    return deliveries(settings, census_year)
+    with session_scope(settings) as session:
+        return deliveries(session, census_year)
 
 
 def covered(office_code: str, submitted: set[str]) -> bool:

@@ -209,11 +209,14 @@ def _send_return(
     from email.message import EmailMessage
     from email.utils import formatdate
 
+    from sentra.ledger.db import session_scope
     from sentra.offices import list_offices
     from sentra.reports import delivery as dl
     from sentra.reports.render import message_id
 
-    office = next((o for o in list_offices(settings) if o.office_code == office_code), None)
+    with session_scope(settings) as session:
+        directory = list_offices(session)
+    office = next((o for o in directory if o.office_code == office_code), None)
     if office is None or not office.emails:
         raise ReviewError(f"office {office_code} has no e-mail address in the directory")
     key = f"review-{review_id}"

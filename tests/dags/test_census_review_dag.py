@@ -139,8 +139,9 @@ def airflow_db():
 
 def test_held_files_are_approved_or_returned_through_airflow(tmp_path, airflow_db):
     from sentra import review
+    from sentra.cli.rounds import load_reference
     from sentra.config import get_settings
-    from sentra.demo import DemoConfig, load_reference, prepare_inputs
+    from sentra.demo import DemoConfig, prepare_inputs
     from sentra.ledger.db import session_scope
     from sentra.ledger.models import Submission, SubmissionReview
     from sentra.tasks import consolidate as consolidate_tasks

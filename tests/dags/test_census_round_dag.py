@@ -35,8 +35,9 @@ SCRIPT = textwrap.dedent(
 
 
 def test_census_round_opens_sends_forms_and_closes_once(tmp_path):
+    from sentra.cli.rounds import load_reference
     from sentra.config import get_settings
-    from sentra.demo import DemoConfig, load_reference, prepare_inputs
+    from sentra.demo import DemoConfig, prepare_inputs
     from sentra.tasks.ingest import prepare
 
     data = tmp_path / "data"

@@ -16,8 +16,9 @@ import pytest
 from openpyxl import load_workbook
 
 from sentra import census_round as cr
+from sentra.cli.rounds import load_reference
 from sentra.config import get_settings
-from sentra.demo import DemoConfig, load_reference, prepare_inputs
+from sentra.demo import DemoConfig, prepare_inputs
 from sentra.tasks import consolidate as consolidate_tasks
 from sentra.tasks import ingest as ingest_tasks
 from sentra.tasks import reports as report_tasks
@@ -77,9 +78,11 @@ def world(generated, tmp_path, monkeypatch):
 
 
 def _offices(settings) -> dict[str, object]:
+    from sentra.ledger.db import session_scope
     from sentra.offices import list_offices
 
-    return {o.office_code: o for o in list_offices(settings) if o.active and o.emails}
+    with session_scope(settings) as session:
+        return {o.office_code: o for o in list_offices(session) if o.active and o.emails}
 
 
 def _arrive(settings, files: Path, office_code: str) -> None:
@@ -166,9 +169,12 @@ def test_a_whole_round_in_time(world):
     consolidate_tasks.audit(YEAR, written, settings)
     consolidate_tasks.publish(YEAR, written, settings)
     report_tasks.send_reports(YEAR, settings)
+    from sentra.ledger.db import session_scope
     from sentra.reports.delivery import deliveries
 
-    reported = {d["office_code"] for d in deliveries(settings, YEAR) if d["kind"] == "report"}
+    with session_scope(settings) as session:
+        sent = deliveries(session, YEAR)
+    reported = {d["office_code"] for d in sent if d["kind"] == "report"}
     assert reported == {*early, late}
 
     # Each report links the office's Great Expectations Data Docs page of its file.
