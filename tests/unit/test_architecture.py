@@ -25,7 +25,6 @@ SESSION_OPENERS = ("sentra.ledger", "sentra.tasks", "sentra.cli")
 # entry point. A ratchet: a module may leave this list (the test says when), none may join.
 SESSIONS_STILL_OPENED_BY = {
     "sentra.census_round",
-    "sentra.review",
 }
 # The Airflow-facing layer: nothing below it may import it.
 TOP_LAYER = ("sentra.tasks", "sentra.orchestration", "sentra.assets", "sentra.runner")
