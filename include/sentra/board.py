@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sqlalchemy.orm import Session
 
     from sentra.config import Settings
 
@@ -69,11 +70,14 @@ def _status_counts(frame: pd.DataFrame, office_code: str) -> tuple[int, int] | N
     return int((area["status"] == "active").sum()), int((area["status"] == "inactive").sum())
 
 
-def build(settings: Settings, census_year: int) -> Board:
-    """The board for a census year from the ledger and the latest publication."""
+def build(session: Session, settings: Settings, census_year: int) -> Board:
+    """The board for a census year from the ledger and the latest publication.
+
+    Reads the ledger through the caller's session (the web request's, see
+    :func:`sentra.ledger.db.request_session`); writes nothing.
+    """
     from sqlalchemy import select
 
-    from sentra.ledger.db import session_scope
     from sentra.ledger.models import CensusRound, Submission, SubmissionReview
     from sentra.offices import list_offices
     from sentra.quality.docs import link_for
@@ -81,34 +85,33 @@ def build(settings: Settings, census_year: int) -> Board:
     from sentra.reports.model import fmt_time
     from sentra.warehouse import Warehouse
 
-    offices = [o for o in list_offices(settings) if o.active]
-    with session_scope(settings) as session:
-        subs = session.scalars(
-            select(Submission).where(
-                Submission.census_year == census_year, Submission.status != "superseded"
-            )
-        ).all()
-        returned = set(
-            session.scalars(
-                select(SubmissionReview.submission_id).where(SubmissionReview.decision == "return")
-            ).all()
+    offices = [o for o in list_offices(session) if o.active]
+    subs = session.scalars(
+        select(Submission).where(
+            Submission.census_year == census_year, Submission.status != "superseded"
         )
-        rnd = session.get(CensusRound, census_year)
-        round_status = rnd.status if rnd else "not_open"
-        deadline = rnd.deadline.isoformat() if rnd and rnd.deadline else None
-        sub_rows = [
-            (
-                s.submission_id,
-                s.office_code,
-                s.status,
-                s.received_at,
-                s.rows_total or 0,
-                s.rows_accepted or 0,
-                s.rows_rejected or 0,
-            )
-            for s in subs
-        ]
-    sent = deliveries(settings, census_year)
+    ).all()
+    returned = set(
+        session.scalars(
+            select(SubmissionReview.submission_id).where(SubmissionReview.decision == "return")
+        ).all()
+    )
+    rnd = session.get(CensusRound, census_year)
+    round_status = rnd.status if rnd else "not_open"
+    deadline = rnd.deadline.isoformat() if rnd and rnd.deadline else None
+    sub_rows = [
+        (
+            s.submission_id,
+            s.office_code,
+            s.status,
+            s.received_at,
+            s.rows_total or 0,
+            s.rows_accepted or 0,
+            s.rows_rejected or 0,
+        )
+        for s in subs
+    ]
+    sent = deliveries(session, census_year)
     wh = Warehouse(settings)
     columns = ["sentra_id", "region_code", "province_code", "status"]
     this_year = wh.scan("sentra_census", census_year=census_year).select(columns).to_pandas()

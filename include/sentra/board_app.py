@@ -16,12 +16,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.responses import FileResponse, HTMLResponse
+from sqlalchemy.orm import Session
+
+from sentra.ledger.db import request_session
 
 TEMPLATES = Path(__file__).with_name("board_templates")
+# A route is an entry point: it takes its ledger session from this dependency.
+LedgerSession = Annotated[Session, Depends(request_session)]
 
 
 def _authorised() -> Any:
@@ -39,11 +44,11 @@ def _year(census_year: int | None) -> int:
     return census_year_of_run({"census_year": census_year}, datetime.now(UTC))
 
 
-def _board(census_year: int | None) -> Any:
+def _board(session: Session, census_year: int | None) -> Any:
     from sentra.board import build
     from sentra.config import get_settings
 
-    return build(get_settings(), _year(census_year))
+    return build(session, get_settings(), _year(census_year))
 
 
 def create_app() -> FastAPI:
@@ -57,19 +62,25 @@ def create_app() -> FastAPI:
     )
 
     @app.get("/api/board")
-    def board_json(census_year: int | None = Query(None, ge=2000, le=2100)) -> dict[str, Any]:
+    def board_json(
+        session: LedgerSession,
+        census_year: int | None = Query(None, ge=2000, le=2100),
+    ) -> dict[str, Any]:
         """Per office: submitted, rows accepted/rejected, held, status vs last year."""
-        return _board(census_year).as_dict()
+        return _board(session, census_year).as_dict()
 
     @app.get("/board", response_class=HTMLResponse)
-    def board_page(census_year: int | None = Query(None, ge=2000, le=2100)) -> str:
+    def board_page(
+        session: LedgerSession,
+        census_year: int | None = Query(None, ge=2000, le=2100),
+    ) -> str:
         """The same figures as a page (a national table grouped by province)."""
         from jinja2 import Environment, FileSystemLoader, select_autoescape
 
         env = Environment(
             loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"])
         )
-        board = _board(census_year)
+        board = _board(session, census_year)
         return env.get_template("board.html.j2").render(b=board, provinces=board.provinces())
 
     @app.get("/data-docs/{path:path}")

@@ -37,8 +37,10 @@ if TYPE_CHECKING:
     from email.message import EmailMessage
 
     import pandas as pd
+    from sqlalchemy.orm import Session
 
     from sentra.config import Settings
+    from sentra.ledger.db import LedgerSessions
     from sentra.offices import OfficeInfo
     from sentra.reports.delivery import Transport
 
@@ -153,6 +155,7 @@ def _as_date(value: date | str | None, what: str) -> date | None:
 
 
 def calendar_for(
+    session: Session,
     settings: Settings,
     census_year: int,
     *,
@@ -164,13 +167,11 @@ def calendar_for(
     Dates given explicitly (a triggered run's params) are what the round is opened with;
     after that the ledger remembers them, so the daily runs follow a changed deadline.
     """
-    from sentra.ledger.db import session_scope
     from sentra.ledger.models import CensusRound
 
-    with session_scope(settings) as session:
-        row = session.get(CensusRound, census_year)
-        known_open = row.open_date if row else None
-        known_deadline = row.deadline if row else None
+    row = session.get(CensusRound, census_year)
+    known_open = row.open_date if row else None
+    known_deadline = row.deadline if row else None
     opens = (
         _as_date(open_date, "open_date")
         or known_open
@@ -190,73 +191,67 @@ def calendar_for(
 # ----------------------------------------------------------------- ledger state
 
 
-def open_round(settings: Settings, calendar: RoundCalendar, *, now: datetime) -> bool:
+def open_round(session: Session, calendar: RoundCalendar, *, now: datetime) -> bool:
     """Record the round as open (or its changed dates); True when it was opened now."""
-    from sentra.ledger.db import session_scope
     from sentra.ledger.models import CensusRound
 
-    with session_scope(settings) as session:
-        row = session.get(CensusRound, calendar.census_year)
-        if row is None:
-            session.add(
-                CensusRound(
-                    census_year=calendar.census_year,
-                    status="open",
-                    open_date=calendar.open_date,
-                    deadline=calendar.deadline,
-                    opened_at=now,
-                )
+    row = session.get(CensusRound, calendar.census_year)
+    if row is None:
+        session.add(
+            CensusRound(
+                census_year=calendar.census_year,
+                status="open",
+                open_date=calendar.open_date,
+                deadline=calendar.deadline,
+                opened_at=now,
             )
-            log.info(
-                "census %s round opened: %s to %s",
-                calendar.census_year,
-                calendar.open_date,
-                calendar.deadline,
-            )
-            return True
-        if (row.open_date, row.deadline) != (calendar.open_date, calendar.deadline):
-            log.info(
-                "census %s round dates changed: %s..%s → %s..%s",
-                calendar.census_year,
-                row.open_date,
-                row.deadline,
-                calendar.open_date,
-                calendar.deadline,
-            )
-            row.open_date, row.deadline = calendar.open_date, calendar.deadline
-            if row.status == "closed" and calendar.deadline > now.date():
-                row.status, row.closed_at = "open", None  # the deadline was extended
-        return False
+        )
+        log.info(
+            "census %s round opened: %s to %s",
+            calendar.census_year,
+            calendar.open_date,
+            calendar.deadline,
+        )
+        return True
+    if (row.open_date, row.deadline) != (calendar.open_date, calendar.deadline):
+        log.info(
+            "census %s round dates changed: %s..%s → %s..%s",
+            calendar.census_year,
+            row.open_date,
+            row.deadline,
+            calendar.open_date,
+            calendar.deadline,
+        )
+        row.open_date, row.deadline = calendar.open_date, calendar.deadline
+        if row.status == "closed" and calendar.deadline > now.date():
+            row.status, row.closed_at = "open", None  # the deadline was extended
+    return False
 
 
-def close_round(settings: Settings, census_year: int, *, now: datetime) -> bool:
+def close_round(session: Session, census_year: int, *, now: datetime) -> bool:
     """Mark the round closed; True only for the call that closed it."""
-    from sentra.ledger.db import session_scope
     from sentra.ledger.models import CensusRound
 
-    with session_scope(settings) as session:
-        row = session.get(CensusRound, census_year)
-        if row is None or row.status == "closed":
-            return False
-        row.status, row.closed_at = "closed", now
+    row = session.get(CensusRound, census_year)
+    if row is None or row.status == "closed":
+        return False
+    row.status, row.closed_at = "closed", now
     log.info("census %s round closed", census_year)
     return True
 
 
-def submitted_offices(settings: Settings, census_year: int) -> set[str]:
+def submitted_offices(session: Session, census_year: int) -> set[str]:
     """Offices with a current submission this year (not superseded, not rejected whole)."""
     from sqlalchemy import select
 
-    from sentra.ledger.db import session_scope
     from sentra.ledger.models import Submission
 
-    with session_scope(settings) as session:
-        rows = session.scalars(
-            select(Submission.office_code).where(
-                Submission.census_year == census_year,
-                Submission.status.not_in((SubmissionStatus.SUPERSEDED, SubmissionStatus.REJECTED)),
-            )
-        ).all()
+    rows = session.scalars(
+        select(Submission.office_code).where(
+            Submission.census_year == census_year,
+            Submission.status.not_in((SubmissionStatus.SUPERSEDED, SubmissionStatus.REJECTED)),
+        )
+    ).all()
     return set(rows)
 
 
@@ -274,7 +269,7 @@ def template_hashes(settings: Settings, census_year: int) -> dict[str, set[str]]
 # ------------------------------------------------------------------- the form
 
 
-def office_sentra(settings: Settings, office_code: str) -> pd.DataFrame:
+def office_sentra(session: Session, settings: Settings, office_code: str) -> pd.DataFrame:
     """The registered sentra of an office's area with their last known values.
 
     Identity and location come from the ledger's register; the figures and status from
@@ -282,12 +277,10 @@ def office_sentra(settings: Settings, office_code: str) -> pd.DataFrame:
     """
 
     from sentra.ledger import repository as repo
-    from sentra.ledger.db import session_scope
     from sentra.reports.model import area_mask
     from sentra.warehouse import Warehouse
 
-    with session_scope(settings) as session:
-        register = repo.load_register(session)
+    register = repo.load_register(session)
     register = register[area_mask(register, office_code)]
     published = Warehouse(settings).scan("sentra").to_pandas()
     figures = [
@@ -595,16 +588,11 @@ def _deliverable(offices: list[OfficeInfo]) -> list[OfficeInfo]:
     return out
 
 
-def _directory(settings: Settings) -> list[OfficeInfo]:
-    from sentra.offices import list_offices
-
-    return list_offices(settings)
-
-
 def send_templates(
     settings: Settings,
     calendar: RoundCalendar,
     *,
+    ledger: LedgerSessions,
     transport: Transport | None = None,
 ) -> list[str]:
     """Each office's prefilled form, by e-mail and into its landing folder, once a round.
@@ -612,22 +600,28 @@ def send_templates(
     Returns the offices sent to in this call. An office whose form was sent before is
     skipped even if its register changed since (one form per round); one office's
     failure does not stop the others, and raises at the end so Airflow retries it.
+    ``ledger()`` opens a read transaction (the task passes a factory): one for what was
+    sent and the directory, one per office for its register, none held while sending.
     """
     import pyarrow.fs as pafs
 
     from sentra.filesystems import filesystem
+    from sentra.offices import list_offices
     from sentra.reports import delivery as dl
 
     transport = transport or dl.transport_for(settings)
-    sent_before = {
-        o for o, _ in _sent(settings, calendar.census_year, TEMPLATE_KIND) if o is not None
-    }
+    with ledger() as session:
+        sent_before = {
+            o for o, _ in _sent(session, calendar.census_year, TEMPLATE_KIND) if o is not None
+        }
+        directory = list_offices(session)
     fs, root = filesystem(settings, settings.landing_uri.rstrip("/"))
     tally = _Tally(calendar.census_year, "forms")
-    for office in _deliverable(_directory(settings)):
+    for office in _deliverable(directory):
         if office.office_code in sent_before:
             continue
-        sentra = office_sentra(settings, office.office_code)
+        with ledger() as session:
+            sentra = office_sentra(session, settings, office.office_code)
         data = build_template(
             office,
             sentra,
@@ -662,18 +656,14 @@ def send_templates(
     return tally.done()
 
 
-def _sent(settings: Settings, census_year: int, kind: str) -> list[tuple[str, str]]:
-    return [
-        (d["office_code"], d["version_key"])
-        for d in _deliveries(settings, census_year)
-        if d["kind"] == kind and d["status"] == "sent"
-    ]
-
-
-def _deliveries(settings: Settings, census_year: int) -> list[dict[str, Any]]:
+def _sent(session: Session, census_year: int, kind: str) -> list[tuple[str, str]]:
     from sentra.reports.delivery import deliveries
 
-    return deliveries(settings, census_year)
+    return [
+        (d["office_code"], d["version_key"])
+        for d in deliveries(session, census_year)
+        if d["kind"] == kind and d["status"] == "sent"
+    ]
 
 
 def covered(office_code: str, submitted: set[str]) -> bool:
@@ -688,19 +678,27 @@ def send_reminders(
     calendar: RoundCalendar,
     today: date,
     *,
+    ledger: LedgerSessions,
     transport: Transport | None = None,
 ) -> list[str]:
-    """Today's deadline reminder to each office whose area nobody has submitted for."""
+    """Today's deadline reminder to each office whose area nobody has submitted for.
+
+    ``ledger()`` opens the one read transaction (submissions and directory), closed
+    before any reminder is sent.
+    """
+    from sentra.offices import list_offices
     from sentra.reports import delivery as dl
 
     days = calendar.reminder_due(today)
     if days is None:
         return []
     transport = transport or dl.transport_for(settings)
-    submitted = submitted_offices(settings, calendar.census_year)
+    with ledger() as session:
+        submitted = submitted_offices(session, calendar.census_year)
+        directory = list_offices(session)
     key = f"H-{days}"
     tally = _Tally(calendar.census_year, "reminders")
-    for office in _deliverable(_directory(settings)):
+    for office in _deliverable(directory):
         if covered(office.office_code, submitted):
             continue
         left = (calendar.deadline - today).days
@@ -738,51 +736,64 @@ def advance(
     census_year: int,
     today: date,
     *,
+    ledger: LedgerSessions,
     open_date: date | str | None = None,
     deadline: date | str | None = None,
     now: datetime | None = None,
     transport: Transport | None = None,
 ) -> RoundDay:
-    """Everything the round's calendar asks for on ``today``, idempotently."""
+    """Everything the round's calendar asks for on ``today``, idempotently.
+
+    ``ledger()`` opens a ledger transaction (the task or command passes a factory):
+    reading the calendar, opening the round and closing it are each their own, as
+    are the reads of the sending steps; none is held open while e-mail goes out.
+    """
     now = now or datetime.combine(today, datetime.min.time(), tzinfo=UTC)
-    calendar = calendar_for(settings, census_year, open_date=open_date, deadline=deadline)
+    with ledger() as session:
+        calendar = calendar_for(
+            session, settings, census_year, open_date=open_date, deadline=deadline
+        )
     state = calendar.state_on(today)
     day = RoundDay(census_year, today.isoformat(), state)
     if state == "not_open":
         return day
-    day.opened = open_round(settings, calendar, now=now)
-    day.templates_sent = send_templates(settings, calendar, transport=transport)
+    with ledger() as session:
+        day.opened = open_round(session, calendar, now=now)
+    day.templates_sent = send_templates(settings, calendar, ledger=ledger, transport=transport)
     if state == "open":
-        day.reminders_sent = send_reminders(settings, calendar, today, transport=transport)
+        day.reminders_sent = send_reminders(
+            settings, calendar, today, ledger=ledger, transport=transport
+        )
     else:
-        day.closed_now = close_round(settings, census_year, now=now)
+        with ledger() as session:
+            day.closed_now = close_round(session, census_year, now=now)
         day.state = "closed"
     return day
 
 
-def status(settings: Settings, census_year: int) -> dict[str, Any]:
+def status(session: Session, census_year: int) -> dict[str, Any]:
     """The round as the ledger knows it, per office: form sent, reminders, submitted."""
-    from sentra.ledger.db import session_scope
     from sentra.ledger.models import CensusRound
+    from sentra.offices import list_offices
+    from sentra.reports.delivery import deliveries
 
-    with session_scope(settings) as session:
-        row = session.get(CensusRound, census_year)
-        head = (
-            {
-                "census_year": census_year,
-                "status": row.status,
-                "open_date": row.open_date,
-                "deadline": row.deadline,
-                "opened_at": row.opened_at,
-                "closed_at": row.closed_at,
-            }
-            if row
-            else {"census_year": census_year, "status": "not_open"}
-        )
-    sent = _deliveries(settings, census_year)
-    submitted = submitted_offices(settings, census_year)
+    row = session.get(CensusRound, census_year)
+    head = (
+        {
+            "census_year": census_year,
+            "status": row.status,
+            "open_date": row.open_date,
+            "deadline": row.deadline,
+            "opened_at": row.opened_at,
+            "closed_at": row.closed_at,
+        }
+        if row
+        else {"census_year": census_year, "status": "not_open"}
+    )
+    sent = deliveries(session, census_year)
+    submitted = submitted_offices(session, census_year)
     offices = []
-    for office in _directory(settings):
+    for office in list_offices(session):
         mine = [d for d in sent if d["office_code"] == office.office_code]
         offices.append(
             {

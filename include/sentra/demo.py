@@ -63,26 +63,9 @@ def prepare_inputs(cfg: DemoConfig) -> dict[str, Any]:
     return {"generated": True, **params}
 
 
-def load_reference(settings: Any, cfg: DemoConfig) -> dict[str, int]:
-    """Load the national register and the office directory into the ledger (idempotent)."""
-    import pandas as pd
-
-    from sentra.ledger import repository as repo
-    from sentra.ledger.db import migrate, session_scope
-    from sentra.offices import import_directory, seed_directory
-
-    migrate(settings)
-    register = pd.read_csv(cfg.data_dir / "register.csv", dtype={"region_code": str})
-    with session_scope(settings) as session:
-        n_register = repo.import_register(session, register)
-    seed_directory(settings)
-    n_offices = import_directory(settings, cfg.data_dir / "offices.csv")
-    return {"register": n_register, "offices": n_offices}
-
-
 def run_demo(cfg: DemoConfig, console: Any) -> dict[str, Any]:
     """``sentra synth`` + ``sentra run``: generate the census, then run it like real files."""
-    from sentra.cli.rounds import prepare_environment, run_rounds
+    from sentra.cli.rounds import load_reference, prepare_environment, run_rounds
     from sentra.config import get_settings
     from sentra.own_files import LandingPlan
 

@@ -331,7 +331,8 @@ def collect_from_client(
     from sentra.reports import delivery as dl
 
     transport = transport or dl.transport_for(settings)
-    offices = list_offices(settings)
+    with ledger() as session:
+        offices = list_offices(session)
     summary = IntakeSummary(census_year)
     status, _ = client.select(mailbox)
     if status != "OK":

@@ -30,6 +30,8 @@ from sentra.schema import SubmissionStatus
 if TYPE_CHECKING:
     import pyarrow.fs as pafs
 
+    from sentra.ledger.db import LedgerSessions
+
 log = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
@@ -208,17 +210,18 @@ def _newer(f: DiscoveredFile, sub: object) -> bool:
     return f.modified_at > (known if known.tzinfo else known.replace(tzinfo=UTC))
 
 
-def _record(settings: Settings, census_year: int, files: list[DiscoveredFile]) -> DiscoveryResult:
+def _record(
+    settings: Settings, census_year: int, files: list[DiscoveredFile], ledger: LedgerSessions
+) -> DiscoveryResult:
     from sentra.census_round import template_hashes
     from sentra.ledger import repository as repo
-    from sentra.ledger.db import session_scope
     from sentra.schema import reason
 
     result = DiscoveryResult(census_year)
     present = {f.file_uri for f in files}
     forms = template_hashes(settings, census_year)
     offices_touched: set[str] = set()
-    with session_scope(settings) as session:
+    with ledger() as session:
         for f in files:
             if f.ignored:
                 result.ignored.append(f)
@@ -259,8 +262,13 @@ def _record(settings: Settings, census_year: int, files: list[DiscoveredFile]) -
     return result
 
 
-def discover_and_record(settings: Settings, census_year: int) -> DiscoveryResult:
+def discover_and_record(
+    settings: Settings, census_year: int, ledger: LedgerSessions
+) -> DiscoveryResult:
     """Discover, record new submissions and apply supersession in one transaction.
+
+    ``ledger()`` opens that transaction (the task passes a factory of ledger sessions):
+    a fresh one per attempt, since a lost race leaves the failed one unusable.
 
     Files under a real office folder that cannot be read safely are recorded as
     rejected submissions (fingerprinted by problem and path, since their bytes were
@@ -274,7 +282,7 @@ def discover_and_record(settings: Settings, census_year: int) -> DiscoveryResult
     files = discover(settings, census_year)
     for attempt in range(3):
         try:
-            return _record(settings, census_year, files)
+            return _record(settings, census_year, files, ledger)
         except IntegrityError:
             if attempt == 2:
                 raise

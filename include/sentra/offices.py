@@ -23,8 +23,7 @@ from sentra.reference import normalise_code, regions
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from sentra.config import Settings
+    from sqlalchemy.orm import Session
 
 COLUMNS = ("office_code", "office_name", "province_code", "emails")
 REQUIRED = ("office_code", "emails")
@@ -193,62 +192,59 @@ def offices_from_frame(frame: pd.DataFrame) -> list[OfficeInfo]:
     return out
 
 
-def seed_directory(settings: Settings) -> int:
+def seed_directory(session: Session) -> int:
     """Add every Kemendagri province and kab/kota office that the ledger lacks.
 
-    Existing offices keep their addresses and names; returns how many were added.
+    Existing offices keep their addresses and names; returns how many were added. The
+    caller (a task or command) owns the transaction.
     """
     from sqlalchemy import select
 
-    from sentra.ledger.db import session_scope
     from sentra.ledger.models import Office
 
     idx = regions()
-    with session_scope(settings) as session:
-        known = set(session.scalars(select(Office.office_code)))
-        missing = [
-            Office(
-                office_code=region.code,
-                office_name=official_name(region.code),
-                province_code=region.province_code,
-                emails=[],
-                active=True,
-            )
-            for region in (*idx.provinces.values(), *idx.kabkota.values())
-            if region.code not in known
-        ]
-        session.add_all(missing)
+    known = set(session.scalars(select(Office.office_code)))
+    missing = [
+        Office(
+            office_code=region.code,
+            office_name=official_name(region.code),
+            province_code=region.province_code,
+            emails=[],
+            active=True,
+        )
+        for region in (*idx.provinces.values(), *idx.kabkota.values())
+        if region.code not in known
+    ]
+    session.add_all(missing)
+    session.flush()
     return len(missing)
 
 
-def import_directory(settings: Settings, path: Path) -> int:
+def import_directory(session: Session, path: Path) -> int:
     """Validate the CSV and set the listed offices' addresses; returns how many.
 
     Offices come from Kemendagri (:func:`seed_directory`), so the import only adds
     addresses: a listed office gets exactly the addresses of its line (and is active);
     an office the CSV does not list keeps what it had. Names stay the official ones.
+    Seeding and the addresses go in the caller's transaction: all of it or nothing.
     """
     from sqlalchemy import update
 
-    from sentra.ledger.db import session_scope
     from sentra.ledger.models import Office
 
     offices = read_directory(path)
-    seed_directory(settings)
-    with session_scope(settings) as session:
-        for o in offices:
-            session.execute(
-                update(Office)
-                .where(Office.office_code == o.office_code)
-                .values(emails=list(o.emails), active=True)
-            )
+    seed_directory(session)
+    for o in offices:
+        session.execute(
+            update(Office)
+            .where(Office.office_code == o.office_code)
+            .values(emails=list(o.emails), active=True)
+        )
     return len(offices)
 
 
-def list_offices(settings: Settings) -> list[OfficeInfo]:
+def list_offices(session: Session) -> list[OfficeInfo]:
     """The directory as imported into the ledger."""
     from sentra.ledger import repository as repo
-    from sentra.ledger.db import session_scope
 
-    with session_scope(settings) as session:
-        return offices_from_frame(repo.load_offices(session))
+    return offices_from_frame(repo.load_offices(session))

@@ -26,7 +26,11 @@ from typing import TYPE_CHECKING, Any
 from sentra.schema import SubmissionStatus
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from sentra.config import Settings
+    from sentra.ledger.db import LedgerSessions
+    from sentra.offices import OfficeInfo
     from sentra.reports.delivery import Transport
 
 log = logging.getLogger(__name__)
@@ -91,48 +95,46 @@ def _now() -> datetime:
 # --------------------------------------------------------------- submissions
 
 
-def held_submissions(settings: Settings, census_year: int) -> list[HeldSubmission]:
+def held_submissions(session: Session, census_year: int) -> list[HeldSubmission]:
     """Held submissions of a year that no reviewer has decided yet, oldest first."""
     from sqlalchemy import select
 
-    from sentra.ledger.db import session_scope
     from sentra.ledger.models import Office, QualityMetric, Submission, SubmissionReview
 
-    with session_scope(settings) as session:
-        decided = select(SubmissionReview.submission_id)
-        subs = session.scalars(
-            select(Submission)
+    decided = select(SubmissionReview.submission_id)
+    subs = session.scalars(
+        select(Submission)
+        .where(
+            Submission.census_year == census_year,
+            Submission.status == SubmissionStatus.NEEDS_REVIEW,
+            Submission.submission_id.not_in(decided),
+        )
+        .order_by(Submission.received_at, Submission.submission_id)
+    ).all()
+    names = dict(session.execute(select(Office.office_code, Office.office_name)).all())
+    out = []
+    for sub in subs:
+        reasons = session.execute(
+            select(QualityMetric.metric, QualityMetric.value)
             .where(
-                Submission.census_year == census_year,
-                Submission.status == SubmissionStatus.NEEDS_REVIEW,
-                Submission.submission_id.not_in(decided),
+                QualityMetric.submission_id == sub.submission_id,
+                QualityMetric.metric.startswith(REASON_METRIC),
             )
-            .order_by(Submission.received_at, Submission.submission_id)
+            .order_by(QualityMetric.value.desc(), QualityMetric.metric)
+            .limit(5)
         ).all()
-        names = dict(session.execute(select(Office.office_code, Office.office_name)).all())
-        out = []
-        for sub in subs:
-            reasons = session.execute(
-                select(QualityMetric.metric, QualityMetric.value)
-                .where(
-                    QualityMetric.submission_id == sub.submission_id,
-                    QualityMetric.metric.startswith(REASON_METRIC),
-                )
-                .order_by(QualityMetric.value.desc(), QualityMetric.metric)
-                .limit(5)
-            ).all()
-            out.append(
-                HeldSubmission(
-                    submission_id=sub.submission_id,
-                    census_year=sub.census_year,
-                    office_code=sub.office_code,
-                    office_name=names.get(sub.office_code, sub.office_code),
-                    file_name=sub.file_name,
-                    rows_total=sub.rows_total or 0,
-                    rows_rejected=sub.rows_rejected or 0,
-                    top_reasons=[(m.removeprefix(REASON_METRIC), int(v)) for m, v in reasons],
-                )
+        out.append(
+            HeldSubmission(
+                submission_id=sub.submission_id,
+                census_year=sub.census_year,
+                office_code=sub.office_code,
+                office_name=names.get(sub.office_code, sub.office_code),
+                file_name=sub.file_name,
+                rows_total=sub.rows_total or 0,
+                rows_rejected=sub.rows_rejected or 0,
+                top_reasons=[(m.removeprefix(REASON_METRIC), int(v)) for m, v in reasons],
             )
+        )
     return out
 
 
@@ -141,6 +143,7 @@ def decide_submission(
     submission_id: str,
     decision: str,
     *,
+    ledger: LedgerSessions,
     decided_by: str,
     comment: str | None = None,
     transport: Transport | None = None,
@@ -150,16 +153,20 @@ def decide_submission(
     Approve: the submission becomes ``staged`` and is consolidated next time. Return:
     the office gets the comment by e-mail (exactly once per decision); the submission
     stays held. Either way the decision is in the ledger with who and when.
+
+    ``ledger()`` opens a ledger transaction (the task passes a factory): the decision
+    is committed in one before the e-mail goes out, and the directory read in another,
+    so no transaction is held open across the send.
     """
-    from sentra.ledger.db import session_scope
     from sentra.ledger.models import Submission, SubmissionReview
+    from sentra.offices import list_offices
 
     decision = DECISION_OF.get(decision, decision)
     if decision not in ("approve", "return"):
         raise ReviewError(f"decision must be approve or return, not {decision!r}")
     if decision == "return" and not (comment or "").strip():
         raise ReviewError("a returned submission needs a comment telling the office what to fix")
-    with session_scope(settings) as session:
+    with ledger() as session:
         sub = session.get(Submission, submission_id)
         if sub is None:
             raise ReviewError(f"submission {submission_id} is not in the ledger")
@@ -181,8 +188,11 @@ def decide_submission(
     log.info("submission %s: %s by %s", submission_id, decision, decided_by)
     outcome = {"submission_id": submission_id, "decision": decision, "census_year": census_year}
     if decision == "return":
+        with ledger() as session:
+            directory = list_offices(session)
         outcome["email"] = _send_return(
             settings,
+            directory,
             census_year=census_year,
             office_code=office_code,
             file_name=file_name,
@@ -196,6 +206,7 @@ def decide_submission(
 
 def _send_return(
     settings: Settings,
+    directory: list[OfficeInfo],
     *,
     census_year: int,
     office_code: str,
@@ -209,11 +220,10 @@ def _send_return(
     from email.message import EmailMessage
     from email.utils import formatdate
 
-    from sentra.offices import list_offices
     from sentra.reports import delivery as dl
     from sentra.reports.render import message_id
 
-    office = next((o for o in list_offices(settings) if o.office_code == office_code), None)
+    office = next((o for o in directory if o.office_code == office_code), None)
     if office is None or not office.emails:
         raise ReviewError(f"office {office_code} has no e-mail address in the directory")
     key = f"review-{review_id}"
@@ -253,17 +263,15 @@ def _send_return(
 # --------------------------------------------------------------------- pairs
 
 
-def pending_pairs(settings: Settings, census_year: int) -> list[dict[str, Any]]:
+def pending_pairs(session: Session, settings: Settings, census_year: int) -> list[dict[str, Any]]:
     """Uncertain pairs of the latest publication that no reviewer has decided."""
     from sentra.ledger import repository as repo
-    from sentra.ledger.db import session_scope
     from sentra.warehouse import Warehouse
 
     table = Warehouse(settings).scan("duplicate_candidates", census_year=census_year)
     frame = table.to_pandas()
     frame = frame[frame["decision"] == "uncertain"]
-    with session_scope(settings) as session:
-        decided = repo.load_decisions(session)
+    decided = repo.load_decisions(session)
     done = {tuple(sorted(k)) for k in zip(decided["left_key"], decided["right_key"], strict=True)}
     pairs = []
     for rec in frame.sort_values(["region_code", "left_key", "right_key"]).to_dict("records"):
@@ -335,10 +343,12 @@ def _ticked(batch: dict[str, Any], key: str, chosen: list[str]) -> list[tuple[di
     return [(item, option in chosen) for option, item in zip(batch["options"], items, strict=False)]
 
 
-def pair_batches(settings: Settings, census_year: int, size: int = PAIR_BATCH) -> list[dict]:
+def pair_batches(
+    session: Session, settings: Settings, census_year: int, size: int = PAIR_BATCH
+) -> list[dict]:
     """Pending pairs in batches, each with the options a reviewer ticks."""
     return _batches(
-        pending_pairs(settings, census_year),
+        pending_pairs(session, settings, census_year),
         key="pairs",
         census_year=census_year,
         size=size,
@@ -372,7 +382,7 @@ PAIR_BODY = (
 
 
 def decide_pairs(
-    settings: Settings,
+    session: Session,
     batch: dict[str, Any],
     chosen: list[str],
     *,
@@ -392,11 +402,11 @@ def decide_pairs(
             comment=comment,
         )
 
-    return _decide(settings, batch, "pairs", chosen, ("match", "non_match"), record, decided_by)
+    return _decide(session, batch, "pairs", chosen, ("match", "non_match"), record, decided_by)
 
 
 def _decide(
-    settings: Settings,
+    session: Session,
     batch: dict[str, Any],
     key: str,
     chosen: list[str],
@@ -404,16 +414,17 @@ def _decide(
     record: Any,
     decided_by: str,
 ) -> dict[str, int]:
-    """Record every item of a batch in one transaction: ticked → decisions[0], else [1]."""
-    from sentra.ledger.db import session_scope
+    """Record every item of a batch in the caller's one transaction: ticked → decisions[0].
 
+    Unticked items get decisions[1]. An option the batch never offered refuses the whole
+    batch before anything is recorded.
+    """
     ticked_as, unticked_as = decisions
     counts = {ticked_as: 0, unticked_as: 0}
-    with session_scope(settings) as session:
-        for item, ticked in _ticked(batch, key, chosen):
-            decision = ticked_as if ticked else unticked_as
-            record(session, item, decision)
-            counts[decision] += 1
+    for item, ticked in _ticked(batch, key, chosen):
+        decision = ticked_as if ticked else unticked_as
+        record(session, item, decision)
+        counts[decision] += 1
     log.info("census %s %s decided by %s: %s", batch["census_year"], key, decided_by, counts)
     return counts
 
@@ -428,12 +439,13 @@ KEEP_OPEN_BODY = (
 )
 
 
-def pending_inactive(settings: Settings, census_year: int) -> list[dict[str, Any]]:
+def pending_inactive(
+    session: Session, settings: Settings, census_year: int
+) -> list[dict[str, Any]]:
     """Sentra the latest publication newly declares inactive for missed rounds, unreviewed."""
     import pandas as pd
 
     from sentra.ledger import repository as repo
-    from sentra.ledger.db import session_scope
     from sentra.warehouse import Warehouse
 
     warehouse = Warehouse(settings)
@@ -446,8 +458,7 @@ def pending_inactive(settings: Settings, census_year: int) -> list[dict[str, Any
         & (history["valid_from_year"] == census_year)
         & history["reason_codes"].map(lambda r: "status_missing_confirmed" in list(r))
     ]
-    with session_scope(settings) as session:
-        done = set(repo.load_status_reviews(session, census_year)["sentra_id"])
+    done = set(repo.load_status_reviews(session, census_year)["sentra_id"])
     newly = newly[~newly["sentra_id"].isin(done)]
     if newly.empty:
         return []
@@ -467,10 +478,12 @@ def pending_inactive(settings: Settings, census_year: int) -> list[dict[str, Any
     return out
 
 
-def inactive_batches(settings: Settings, census_year: int, size: int = PAIR_BATCH) -> list[dict]:
+def inactive_batches(
+    session: Session, settings: Settings, census_year: int, size: int = PAIR_BATCH
+) -> list[dict]:
     """Sentra about to be declared inactive, in batches, each with its tick options."""
     return _batches(
-        pending_inactive(settings, census_year),
+        pending_inactive(session, settings, census_year),
         key="sentra",
         census_year=census_year,
         size=size,
@@ -490,7 +503,7 @@ def inactive_option(number: int, sentra: dict[str, Any]) -> str:
 
 
 def decide_inactive(
-    settings: Settings,
+    session: Session,
     batch: dict[str, Any],
     chosen: list[str],
     *,
@@ -510,7 +523,7 @@ def decide_inactive(
             comment=comment,
         )
 
-    return _decide(settings, batch, "sentra", chosen, ("keep_open", "inactive"), record, decided_by)
+    return _decide(session, batch, "sentra", chosen, ("keep_open", "inactive"), record, decided_by)
 
 
 def as_json(value: Any) -> str:

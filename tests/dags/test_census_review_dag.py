@@ -139,8 +139,9 @@ def airflow_db():
 
 def test_held_files_are_approved_or_returned_through_airflow(tmp_path, airflow_db):
     from sentra import review
+    from sentra.cli.rounds import load_reference
     from sentra.config import get_settings
-    from sentra.demo import DemoConfig, load_reference, prepare_inputs
+    from sentra.demo import DemoConfig, prepare_inputs
     from sentra.ledger.db import session_scope
     from sentra.ledger.models import Submission, SubmissionReview
     from sentra.tasks import consolidate as consolidate_tasks
@@ -159,12 +160,15 @@ def test_held_files_are_approved_or_returned_through_airflow(tmp_path, airflow_d
     load_reference(settings, cfg)
     for sid in ingest_tasks.discover(2026, settings):
         ingest_tasks.process_submission(sid, settings)
-    held = review.held_submissions(settings, 2026)
+    with session_scope(settings) as session:
+        held = review.held_submissions(session, 2026)
     assert len(held) >= 2, "files with rejected rows are held at a zero threshold"
     consolidate_tasks.publish(2026, consolidate_tasks.consolidate(2026, settings), settings)
-    dying = review.inactive_batches(settings, 2026)
+    with session_scope(settings) as session:
+        dying = review.inactive_batches(session, settings, 2026)
+        pairs = review.pair_batches(session, settings, 2026)
     assert dying, "registered sentra of held or silent offices are about to be declared inactive"
-    expected = len(held) + len(review.pair_batches(settings, 2026)) + len(dying)
+    expected = len(held) + len(pairs) + len(dying)
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SENTRA_"))}
     env.update(env_vars)
@@ -226,7 +230,8 @@ def test_held_files_are_approved_or_returned_through_airflow(tmp_path, airflow_d
             assert COMMENT in msg.get_body(preferencelist=("plain",)).get_content()
             mailed |= {name for name in returned if name in str(msg["Subject"])}
     assert mailed == returned
-    assert review.held_submissions(settings, 2026) == [], "nothing is asked twice"
+    with session_scope(settings) as session:
+        assert review.held_submissions(session, 2026) == [], "nothing is asked twice"
 
     from sentra.ledger import repository as repo
 
@@ -237,4 +242,5 @@ def test_held_files_are_approved_or_returned_through_airflow(tmp_path, airflow_d
     assert kept.loc[asked[0], "decision"] == "keep_open"
     assert set(kept.loc[asked[1:], "decision"]) <= {"inactive"}
     assert set(kept["decided_by"]) == {reviewer}
-    assert review.inactive_batches(settings, 2026) == []
+    with session_scope(settings) as session:
+        assert review.inactive_batches(session, settings, 2026) == []

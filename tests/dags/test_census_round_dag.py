@@ -35,8 +35,9 @@ SCRIPT = textwrap.dedent(
 
 
 def test_census_round_opens_sends_forms_and_closes_once(tmp_path):
+    from sentra.cli.rounds import load_reference
     from sentra.config import get_settings
-    from sentra.demo import DemoConfig, load_reference, prepare_inputs
+    from sentra.demo import DemoConfig, prepare_inputs
     from sentra.tasks.ingest import prepare
 
     data = tmp_path / "data"
@@ -62,8 +63,10 @@ def test_census_round_opens_sends_forms_and_closes_once(tmp_path):
     assert second["tasks"] == {"success": 1, "skipped": 1}, "closed once: no second event"
 
     from sentra import census_round as cr
+    from sentra.ledger.db import session_scope
 
-    status = cr.status(settings, 2026)
+    with session_scope(settings) as session:
+        status = cr.status(session, 2026)
     assert status["status"] == "closed"
     offices = status["offices"]
     with_address = [o for o in offices if o["has_address"]]

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from sentra.cli.rounds import load_reference
 from sentra.config import get_settings
-from sentra.demo import DemoConfig, load_reference, prepare_inputs
+from sentra.demo import DemoConfig, prepare_inputs
 from sentra.tasks import consolidate as consolidate_tasks
 from sentra.tasks import ingest as ingest_tasks
 from sentra.tasks import reports as report_tasks
@@ -67,10 +68,12 @@ def _ledger(settings, year: int) -> dict[str, dict[str, int]]:
 
 def test_the_board_shows_what_the_ledger_and_warehouse_hold(published):
     from sentra.board import build
+    from sentra.ledger.db import session_scope
     from sentra.warehouse import Warehouse
 
     settings = published
-    board = build(settings, 2026)
+    with session_scope(settings) as session:
+        board = build(session, settings, 2026)
     ledger = _ledger(settings, 2026)
     by_office = {o.office_code: o for o in board.offices}
     assert set(ledger) <= set(by_office)

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from sentra.cli.rounds import load_reference
 from sentra.config import get_settings
-from sentra.demo import DemoConfig, load_reference, prepare_inputs
+from sentra.demo import DemoConfig, prepare_inputs
 from sentra.tasks import consolidate as consolidate_tasks
 from sentra.tasks import ingest as ingest_tasks
 from sentra.tasks import reports as report_tasks

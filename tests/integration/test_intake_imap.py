@@ -149,7 +149,7 @@ def _deliver(server, *messages: bytes) -> None:
 def intake(settings, monkeypatch, dovecot, tmp_path):
     """Settings with an intake mailbox, the Airflow connection, and Bantul's address."""
     from sentra.config import get_settings
-    from sentra.ledger.db import migrate
+    from sentra.ledger.db import migrate, session_scope
     from sentra.offices import import_directory
 
     monkeypatch.setenv("SENTRA_INTAKE_ADDRESS", "sensus-sentra@kemenperin.go.id")
@@ -160,7 +160,8 @@ def intake(settings, monkeypatch, dovecot, tmp_path):
     )
     s = get_settings()
     migrate(s)
-    import_directory(s, FIXTURES / "offices.csv")
+    with session_scope(s) as session:
+        import_directory(session, FIXTURES / "offices.csv")
     client = _client(dovecot)  # an empty inbox for every test
     _, count = client.select("INBOX")
     if int(count[0]):

@@ -89,8 +89,9 @@ def test_two_processes_allocating_for_a_new_kabkota_never_share_an_id(pg_setting
 
 def _discover_child(settings) -> None:
     from sentra.landing import discover_and_record
+    from sentra.ledger.db import session_scope
 
-    discover_and_record(settings, 2026)
+    discover_and_record(settings, 2026, lambda: session_scope(settings))
 
 
 def test_concurrent_discoveries_record_each_file_once(pg_settings):

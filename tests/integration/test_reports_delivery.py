@@ -68,8 +68,9 @@ def _poison(landing: Path) -> str:
 def published(tmp_path_factory):
     import os
 
+    from sentra.cli.rounds import load_reference
     from sentra.config import get_settings
-    from sentra.demo import DemoConfig, load_reference, prepare_inputs
+    from sentra.demo import DemoConfig, prepare_inputs
     from sentra.tasks import consolidate as consolidate_tasks
     from sentra.tasks import ingest as ingest_tasks
 

@@ -193,9 +193,11 @@ def smtp():
 
 
 def _deliveries(settings):
+    from sentra.ledger.db import session_scope
     from sentra.reports.delivery import deliveries
 
-    return {(d["office_code"], d["kind"]): d for d in deliveries(settings, YEAR)}
+    with session_scope(settings) as session:
+        return {(d["office_code"], d["kind"]): d for d in deliveries(session, YEAR)}
 
 
 def test_each_office_gets_its_report_once(settings, smtp):

@@ -547,7 +547,7 @@ def test_path_traversal_and_symlinks_out_of_landing_are_refused(tmp_path):
 
 def test_symlinked_landing_file_becomes_a_rejected_submission(tmp_path):
     from sentra.landing import discover_and_record
-    from sentra.ledger.db import migrate
+    from sentra.ledger.db import migrate, session_scope
 
     settings = get_settings({"SENTRA_DATA_DIR": str(tmp_path / "data")})
     migrate(settings)
@@ -557,7 +557,7 @@ def test_symlinked_landing_file_becomes_a_rejected_submission(tmp_path):
     secret = tmp_path / "passwd.csv"
     secret.write_text("root:x:0:0")
     (office / "evil.csv").symlink_to(secret)
-    result = discover_and_record(settings, 2026)
+    result = discover_and_record(settings, 2026, lambda: session_scope(settings))
     problems = {p.file_name: p.problem for p in result.problems}
     assert problems == {"evil.csv": "outside_landing"}
     assert len(result.new) == 2, "the good file is recorded too, and the evil one as rejected"

@@ -34,12 +34,13 @@ def test_attachments_include_inline_files_but_not_the_body():
 
 def test_the_census_form_asks_offices_to_reply_to_the_intake_mailbox(settings, monkeypatch):
     from sentra import census_round as cr
-    from sentra.ledger.db import migrate
+    from sentra.ledger.db import migrate, session_scope
     from sentra.offices import OfficeInfo
 
     migrate(settings)
     office = OfficeInfo("34.02", "Dinas Bantul", "34", ("a@bantulkab.go.id",))
-    calendar = cr.calendar_for(settings, 2026)
+    with session_scope(settings) as session:
+        calendar = cr.calendar_for(session, settings, 2026)
     args = {"kind": "template", "key": "k", "subject": "Formulir", "body": "isi",
             "attachment": None}  # fmt: skip
     assert cr._message(settings, office, calendar, **args)["Reply-To"] is None

@@ -95,13 +95,18 @@ def test_links_out_of_the_landing_folder_are_problems_not_exceptions(settings, t
     assert files["inside.csv"].usable, "a link within the landing folder is fine"
 
 
+def _discover(settings):
+    """What the task does: discovery in the task's own ledger transactions."""
+    return discover_and_record(settings, 2026, lambda: session_scope(settings))
+
+
 def test_discover_and_record_is_idempotent(settings):
     migrate(settings)
     _put(settings, "2026/34.02/a.xlsx", b"first", mtime=1_700_000_000)
     _put(settings, "2026/34.03/b.csv", b"second", mtime=1_700_000_000)
     _put(settings, "2026/34.03/~$b.xlsx", b"lock")
-    first = discover_and_record(settings, 2026)
-    again = discover_and_record(settings, 2026)
+    first = _discover(settings)
+    again = _discover(settings)
     assert len(first.new) == 2
     assert (again.new, sorted(again.known), again.superseded) == ([], sorted(first.new), [])
     assert [f.file_name for f in again.ignored] == ["~$b.xlsx"]
@@ -112,28 +117,28 @@ def test_discover_and_record_is_idempotent(settings):
 def test_newer_file_supersedes_and_resending_old_bytes_restores_them(settings):
     migrate(settings)
     _put(settings, "2026/34.02/data.xlsx", b"version 1", mtime=1_700_000_000)
-    v1 = discover_and_record(settings, 2026).new[0]
+    v1 = _discover(settings).new[0]
     _put(settings, "2026/34.02/data revisi.xlsx", b"version 2", mtime=1_700_100_000)
-    second = discover_and_record(settings, 2026)
+    second = _discover(settings)
     assert second.superseded == [v1]
     v2 = second.new[0]
     # The office changes its mind and uploads the first file again, later.
     _put(settings, "2026/34.02/data final.xlsx", b"version 1", mtime=1_700_200_000)
-    third = discover_and_record(settings, 2026)
+    third = _discover(settings)
     assert (third.new, third.superseded) == ([], [v2])
     with session_scope(settings) as s:
         current = s.query(Submission).filter(Submission.status != "superseded").one()
         assert (current.submission_id, current.file_name) == (v1, "data final.xlsx")
-    assert discover_and_record(settings, 2026).superseded == []
+    assert _discover(settings).superseded == []
 
 
 def test_renamed_file_is_read_from_its_new_place(settings):
     migrate(settings)
     old = _put(settings, "2026/34.02/data.xlsx", b"bytes", mtime=1_700_000_000)
-    sub_id = discover_and_record(settings, 2026).new[0]
+    sub_id = _discover(settings).new[0]
     new = old.with_name("data_bantul.xlsx")
     old.rename(new)
-    result = discover_and_record(settings, 2026)
+    result = _discover(settings)
     assert (result.new, result.known) == ([], [sub_id])
     with session_scope(settings) as s:
         assert s.get(Submission, sub_id).file_uri == str(new)
@@ -147,7 +152,7 @@ def test_unsafe_files_become_rejected_submissions_the_office_is_told_about(setti
     office.mkdir(parents=True)
     (office / "evil.csv").symlink_to(secret)
     _put(settings, "2026/Bantul/lost.csv", b"x")
-    result = discover_and_record(settings, 2026)
+    result = _discover(settings)
     assert {p.file_name: p.problem for p in result.problems} == {
         "evil.csv": "outside_landing",
         "lost.csv": "unknown_office",
@@ -160,7 +165,7 @@ def test_unsafe_files_become_rejected_submissions_the_office_is_told_about(setti
             "outside_landing",
         )
         assert rejected.error_message.startswith("Berkas berada di luar folder penerimaan")
-    assert discover_and_record(settings, 2026).new == [], "not recorded twice"
+    assert _discover(settings).new == [], "not recorded twice"
 
 
 @pytest.mark.parametrize("year", [2026])

@@ -14,7 +14,7 @@ from moto_s3 import moto_endpoint, needs_moto, put
 
 from sentra.config import Settings
 from sentra.landing import discover, discover_and_record, open_file
-from sentra.ledger.db import migrate
+from sentra.ledger.db import migrate, session_scope
 
 pytestmark = needs_moto
 
@@ -66,7 +66,7 @@ def test_s3_discovery_recorded_once(s3_settings):
     settings, fs, bucket = s3_settings
     migrate(settings)
     put(fs, f"{bucket}/census/2026/34.71/a.csv", b"a")
-    first = discover_and_record(settings, 2026)
-    again = discover_and_record(settings, 2026)
+    first = discover_and_record(settings, 2026, lambda: session_scope(settings))
+    again = discover_and_record(settings, 2026, lambda: session_scope(settings))
     assert len(first.new) == 1
     assert (again.new, again.known) == ([], first.new)

@@ -44,12 +44,13 @@ def test_register_import_loads_once_and_refuses_bad_files(settings, tmp_path):
 
 def test_submissions_lists_the_round(settings):
     from sentra.landing import discover_and_record
+    from sentra.ledger.db import session_scope
 
     _run("migrate")
     office = Path(settings.landing_uri) / "2026" / "34.02"
     office.mkdir(parents=True)
     (office / "sentra_bantul.csv").write_text("Nama Sentra\nGerabah\n")
-    discover_and_record(settings, 2026)
+    discover_and_record(settings, 2026, lambda: session_scope(settings))
     result = _run("submissions", "--year", "2026")
     assert result.exit_code == 0
     assert "34.02" in result.output

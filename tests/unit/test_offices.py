@@ -62,29 +62,36 @@ def test_missing_columns_and_missing_file(tmp_path):
 
 
 def test_every_office_exists_from_the_start_with_its_official_name(settings):
-    from sentra.ledger.db import migrate
+    from sentra.ledger.db import migrate, session_scope
     from sentra.offices import seed_directory
 
     migrate(settings)
-    assert seed_directory(settings) == 38 + 514, "38 provinces and 514 kab/kota (Kepmendagri 2025)"
-    offices = {o.office_code: o for o in list_offices(settings)}
+    with session_scope(settings) as session:
+        added = seed_directory(session)
+    assert added == 38 + 514, "38 provinces and 514 kab/kota (Kepmendagri 2025)"
+    with session_scope(settings) as session:
+        offices = {o.office_code: o for o in list_offices(session)}
     assert offices["34.02"].office_name == "Dinas Perindustrian Kabupaten Bantul"
     assert offices["34"].office_name == "Dinas Perindustrian Provinsi Daerah Istimewa Yogyakarta"
     assert offices["34.02"].emails == ()
-    assert seed_directory(settings) == 0, "seeding again adds nothing"
+    with session_scope(settings) as session:
+        assert seed_directory(session) == 0, "seeding again adds nothing"
 
 
 def test_import_only_adds_addresses(tmp_path, settings):
-    from sentra.ledger.db import migrate
+    from sentra.ledger.db import migrate, session_scope
 
     migrate(settings)
     first = _csv(
         tmp_path, "34.02,Dinas Bantul,34,a@bantulkab.go.id\n34.04,Dinas Sleman,34,s@sleman.go.id\n"
     )
-    assert import_directory(settings, first) == 2
+    with session_scope(settings) as session:
+        assert import_directory(session, first) == 2
     second = _csv(tmp_path, "34.02,Nama Lain,34,baru@bantulkab.go.id\n")
-    assert import_directory(settings, second) == 1
-    offices = {o.office_code: o for o in list_offices(settings)}
+    with session_scope(settings) as session:
+        assert import_directory(session, second) == 1
+    with session_scope(settings) as session:
+        offices = {o.office_code: o for o in list_offices(session)}
     assert len(offices) == 552, "the directory holds every office, listed in the CSV or not"
     assert offices["34.02"].emails == ("baru@bantulkab.go.id",)
     assert offices["34.02"].office_name == "Dinas Perindustrian Kabupaten Bantul", "official name"

@@ -13,10 +13,12 @@ from email import policy
 import pytest
 
 from sentra import review
+from sentra.cli.rounds import load_reference
 from sentra.config import get_settings
-from sentra.demo import DemoConfig, load_reference, prepare_inputs
+from sentra.demo import DemoConfig, prepare_inputs
 from sentra.ledger.db import session_scope
 from sentra.ledger.models import Submission, SubmissionReview
+from sentra.offices import list_offices
 from sentra.tasks import consolidate as consolidate_tasks
 from sentra.tasks import ingest as ingest_tasks
 from sentra.tasks import review as review_tasks
@@ -59,9 +61,22 @@ def _ingested(generated, tmp_path, monkeypatch, **env: str):
 @pytest.fixture
 def held_world(generated, tmp_path, monkeypatch):
     settings = _ingested(generated, tmp_path, monkeypatch, SENTRA_REJECT_SHARE_THRESHOLD="0.0")
-    held = review.held_submissions(settings, YEAR)
+    held = _in_session(settings, review.held_submissions, YEAR)
     assert len(held) >= 2, "the generated round has files with rejected rows"
     return settings, held
+
+
+def _in_session(settings, fn, *args, **kwargs):
+    """Call ``fn(session, ...)`` in one ledger transaction, as the review tasks do."""
+    with session_scope(settings) as session:
+        return fn(session, *args, **kwargs)
+
+
+def _decide_submission(settings, *args, **kwargs):
+    """decide_submission with the task's factory of ledger transactions."""
+    return review.decide_submission(
+        settings, *args, ledger=lambda: session_scope(settings), **kwargs
+    )
 
 
 def _status(settings, submission_id: str) -> str:
@@ -84,14 +99,16 @@ def test_approve_consolidates_the_file_and_survives_reprocessing(held_world):
     target = held[0].submission_id
     written = consolidate_tasks.consolidate(YEAR, settings)
     assert written["changed"]
-    outcome = review.decide_submission(settings, target, review.APPROVE, decided_by="siti")
+    outcome = _decide_submission(settings, target, review.APPROVE, decided_by="siti")
     assert outcome["decision"] == "approve"
     assert _status(settings, target) == "staged"
     with session_scope(settings) as session:
         [row] = session.query(SubmissionReview).filter_by(submission_id=target).all()
         assert (row.decision, row.decided_by) == ("approve", "siti")
         assert row.decided_at is not None
-    assert target not in {h.submission_id for h in review.held_submissions(settings, YEAR)}
+    assert target not in {
+        h.submission_id for h in _in_session(settings, review.held_submissions, YEAR)
+    }
     # The approval changed the consolidation's inputs: its accepted rows now count.
     again = consolidate_tasks.consolidate(YEAR, settings)
     assert again["changed"]
@@ -100,16 +117,16 @@ def test_approve_consolidates_the_file_and_survives_reprocessing(held_world):
     ingest_tasks.process_submission(target, settings)
     assert _status(settings, target) == "staged"
     with pytest.raises(review.ReviewError, match="not held for review"):
-        review.decide_submission(settings, target, review.RETURN, decided_by="x", comment="y")
+        _decide_submission(settings, target, review.RETURN, decided_by="x", comment="y")
 
 
 def test_return_emails_the_office_the_comment_once(held_world):
     settings, held = held_world
     target = held[1]
     with pytest.raises(review.ReviewError, match="needs a comment"):
-        review.decide_submission(settings, target.submission_id, "return", decided_by="budi")
+        _decide_submission(settings, target.submission_id, "return", decided_by="budi")
     comment = "Kolom Jumlah Unit Usaha berisi teks; isi dengan angka."
-    outcome = review.decide_submission(
+    outcome = _decide_submission(
         settings, target.submission_id, review.RETURN, decided_by="budi", comment=comment
     )
     assert outcome["email"] == "sent"
@@ -126,10 +143,11 @@ def test_return_emails_the_office_the_comment_once(held_world):
     assert target.submission_id in body
     # The returned file is decided: not asked again, and the same delivery is not resent.
     assert target.submission_id not in {
-        h.submission_id for h in review.held_submissions(settings, YEAR)
+        h.submission_id for h in _in_session(settings, review.held_submissions, YEAR)
     }
     review._send_return(
         settings,
+        _in_session(settings, list_offices),
         census_year=YEAR,
         office_code=target.office_code,
         file_name=target.file_name,
@@ -144,9 +162,9 @@ def test_return_emails_the_office_the_comment_once(held_world):
 def test_bad_decisions_are_refused(held_world):
     settings, held = held_world
     with pytest.raises(review.ReviewError, match="approve or return"):
-        review.decide_submission(settings, held[0].submission_id, "maybe", decided_by="x")
+        _decide_submission(settings, held[0].submission_id, "maybe", decided_by="x")
     with pytest.raises(review.ReviewError, match="not in the ledger"):
-        review.decide_submission(settings, "nope", "approve", decided_by="x")
+        _decide_submission(settings, "nope", "approve", decided_by="x")
 
 
 def test_pair_batches_record_ticked_as_same_and_the_rest_as_different(held_world):
@@ -170,8 +188,10 @@ def test_pair_batches_record_ticked_as_same_and_the_rest_as_different(held_world
         "1. A0 ↔ B0 (34.02, skor 0.70; sama: nama, desa; beda: kecamatan)"
     )
     with pytest.raises(review.ReviewError, match="not in this batch"):
-        review.decide_pairs(settings, batch, ["9. nope"], decided_by="x")
-    counts = review.decide_pairs(settings, batch, [batch["options"][1]], decided_by="rina")
+        _in_session(settings, review.decide_pairs, batch, ["9. nope"], decided_by="x")
+    counts = _in_session(
+        settings, review.decide_pairs, batch, [batch["options"][1]], decided_by="rina"
+    )
     assert counts == {"match": 1, "non_match": 2}
     with session_scope(settings) as session:
         decided = repo.load_decisions(session).set_index(["left_key", "right_key"])
@@ -223,7 +243,7 @@ def test_sentra_about_to_be_declared_inactive_are_kept_or_confirmed_by_a_reviewe
     from sentra.ledger import repository as repo
 
     settings = published_world
-    [batch, *more] = review.inactive_batches(settings, YEAR, size=200)
+    [batch, *more] = _in_session(settings, review.inactive_batches, settings, YEAR, size=200)
     assert not more
     dying = [s["sentra_id"] for s in batch["sentra"]]
     assert len(dying) >= 2, "the generated round leaves registered sentra unreported"
@@ -241,7 +261,9 @@ def test_sentra_about_to_be_declared_inactive_are_kept_or_confirmed_by_a_reviewe
     assert set(reviews.loc[dying[1:], "decision"]) == {"inactive"}
     assert set(reviews["decided_by"]) == {"yusuf"}
     assert review_tasks.years_to_consolidate([], [], [applied]) == [YEAR]
-    assert review.inactive_batches(settings, YEAR) == []  # nothing asked twice
+    assert (
+        _in_session(settings, review.inactive_batches, settings, YEAR) == []
+    )  # nothing asked twice
 
     # The next consolidation respects it; the others stay inactive; a rerun is a no-op.
     written = consolidate_tasks.consolidate(YEAR, settings)
@@ -257,9 +279,11 @@ def test_sentra_about_to_be_declared_inactive_are_kept_or_confirmed_by_a_reviewe
 
 def test_inactive_batches_offer_none_and_refuse_foreign_options(published_world):
     settings = published_world
-    [batch] = review.inactive_batches(settings, YEAR, size=200)
+    [batch] = _in_session(settings, review.inactive_batches, settings, YEAR, size=200)
     assert batch["options"][-1] == review.NONE_KEPT  # Airflow needs one ticked option
     with pytest.raises(review.ReviewError, match="not in this batch"):
-        review.decide_inactive(settings, batch, ["99. bukan"], decided_by="x")
-    counts = review.decide_inactive(settings, batch, [review.NONE_KEPT], decided_by="x")
+        _in_session(settings, review.decide_inactive, batch, ["99. bukan"], decided_by="x")
+    counts = _in_session(
+        settings, review.decide_inactive, batch, [review.NONE_KEPT], decided_by="x"
+    )
     assert counts == {"keep_open": 0, "inactive": len(batch["sentra"])}

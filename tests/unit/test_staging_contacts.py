@@ -14,8 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from sentra.cli.rounds import load_reference
 from sentra.config import get_settings
-from sentra.demo import DemoConfig, load_reference, prepare_inputs
+from sentra.demo import DemoConfig, prepare_inputs
 from sentra.schema import PII_COLUMNS
 from sentra.tasks import consolidate as consolidate_tasks
 from sentra.tasks import ingest as ingest_tasks

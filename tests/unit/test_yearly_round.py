@@ -16,8 +16,11 @@ import pytest
 from openpyxl import load_workbook
 
 from sentra import census_round as cr
+from sentra.cli.rounds import load_reference
 from sentra.config import get_settings
-from sentra.demo import DemoConfig, load_reference, prepare_inputs
+from sentra.demo import DemoConfig, prepare_inputs
+from sentra.ledger.db import session_scope
+from sentra.offices import list_offices
 from sentra.tasks import consolidate as consolidate_tasks
 from sentra.tasks import ingest as ingest_tasks
 from sentra.tasks import reports as report_tasks
@@ -77,9 +80,11 @@ def world(generated, tmp_path, monkeypatch):
 
 
 def _offices(settings) -> dict[str, object]:
+    from sentra.ledger.db import session_scope
     from sentra.offices import list_offices
 
-    return {o.office_code: o for o in list_offices(settings) if o.active and o.emails}
+    with session_scope(settings) as session:
+        return {o.office_code: o for o in list_offices(session) if o.active and o.emails}
 
 
 def _arrive(settings, files: Path, office_code: str) -> None:
@@ -92,8 +97,27 @@ def _arrive(settings, files: Path, office_code: str) -> None:
         ingest_tasks.process_submission(sid, settings)
 
 
+def _ledger(settings):
+    """The factory of ledger transactions the census_round task passes."""
+    return lambda: session_scope(settings)
+
+
+def _in_session(settings, fn, *args, **kwargs):
+    """Call ``fn(session, ...)`` in one ledger transaction, as an entry point does."""
+    with session_scope(settings) as session:
+        return fn(session, *args, **kwargs)
+
+
 def _day(settings, today: date, mail: Recorder):
-    return cr.advance(settings, YEAR, today, open_date=OPEN, deadline=DEADLINE, transport=mail)
+    return cr.advance(
+        settings,
+        YEAR,
+        today,
+        ledger=_ledger(settings),
+        open_date=OPEN,
+        deadline=DEADLINE,
+        transport=mail,
+    )
 
 
 def test_a_whole_round_in_time(world):
@@ -154,7 +178,7 @@ def test_a_whole_round_in_time(world):
     assert (day.state, day.closed_now) == ("closed", True)
     assert not _day(settings, DEADLINE + timedelta(days=1), mail).closed_now
     assert mail.take() == []
-    status = cr.status(settings, YEAR)
+    status = _in_session(settings, cr.status, YEAR)
     assert status["status"] == "closed"
     by_office = {o["office_code"]: o for o in status["offices"]}
     assert by_office[late]["reminders"] == ["H-14"]
@@ -166,9 +190,12 @@ def test_a_whole_round_in_time(world):
     consolidate_tasks.audit(YEAR, written, settings)
     consolidate_tasks.publish(YEAR, written, settings)
     report_tasks.send_reports(YEAR, settings)
+    from sentra.ledger.db import session_scope
     from sentra.reports.delivery import deliveries
 
-    reported = {d["office_code"] for d in deliveries(settings, YEAR) if d["kind"] == "report"}
+    with session_scope(settings) as session:
+        sent = deliveries(session, YEAR)
+    reported = {d["office_code"] for d in sent if d["kind"] == "report"}
     assert reported == {*early, late}
 
     # Each report links the office's Great Expectations Data Docs page of its file.
@@ -206,19 +233,28 @@ def test_extending_the_deadline_reopens_a_closed_round(world):
     _day(settings, OPEN, mail)
     assert _day(settings, DEADLINE, mail).closed_now
     later = DEADLINE + timedelta(days=14)
-    day = cr.advance(settings, YEAR, DEADLINE + timedelta(days=1), deadline=later, transport=mail)
+    day = cr.advance(
+        settings,
+        YEAR,
+        DEADLINE + timedelta(days=1),
+        ledger=_ledger(settings),
+        deadline=later,
+        transport=mail,
+    )
     assert day.state == "open"
-    assert cr.status(settings, YEAR)["deadline"] == later
+    assert _in_session(settings, cr.status, YEAR)["deadline"] == later
     # The daily runs now follow the ledger's deadline without params.
-    assert cr.advance(settings, YEAR, later, transport=mail).closed_now
+    assert cr.advance(settings, YEAR, later, ledger=_ledger(settings), transport=mail).closed_now
 
 
 def test_a_calendar_that_cannot_work_is_refused(world):
     settings, _ = world
     with pytest.raises(cr.RoundError, match="not after opening"):
-        cr.calendar_for(settings, YEAR, open_date="2026-05-01", deadline="2026-04-30")
+        _in_session(
+            settings, cr.calendar_for, settings, YEAR, open_date="2026-05-01", deadline="2026-04-30"
+        )
     with pytest.raises(cr.RoundError, match="not a date"):
-        cr.calendar_for(settings, YEAR, deadline="30/04/2026")
+        _in_session(settings, cr.calendar_for, settings, YEAR, deadline="30/04/2026")
 
 
 def _form(settings, office_code: str) -> Path:
@@ -230,7 +266,7 @@ def test_the_form_is_prefilled_locked_and_validated(world):
     settings, _ = world
     _day(settings, OPEN, Recorder())
     office = sorted(c for c in _offices(settings) if len(c) > 2)[0]
-    register = cr.office_sentra(settings, office)
+    register = _in_session(settings, cr.office_sentra, settings, office)
     wb = load_workbook(_form(settings, office))
     assert wb.sheetnames == [cr.GUIDE_SHEET, cr.DATA_SHEET, cr.NEW_SHEET]
     guide = "\n".join(str(c.value) for c in wb[cr.GUIDE_SHEET]["A"] if c.value)
@@ -258,9 +294,11 @@ def test_the_form_is_prefilled_locked_and_validated(world):
 
 def test_the_same_register_gives_the_same_form_bytes(world):
     settings, _ = world
-    office = cr._directory(settings)[0]
-    calendar = cr.calendar_for(settings, YEAR, open_date=OPEN, deadline=DEADLINE)
-    sentra = cr.office_sentra(settings, office.office_code)
+    office = _in_session(settings, list_offices)[0]
+    calendar = _in_session(
+        settings, cr.calendar_for, settings, YEAR, open_date=OPEN, deadline=DEADLINE
+    )
+    sentra = _in_session(settings, cr.office_sentra, settings, office.office_code)
     args = {"region_codes": cr._area_codes(office.office_code), "contact": "x@y.id"}
     first = cr.build_template(office, sentra, calendar, **args)
     assert first == cr.build_template(office, sentra, calendar, **args)

@@ -34,14 +34,19 @@ def advance_cmd(
     """Do what the round's calendar asks for on a day: open, forms, reminders, close."""
     from sentra import census_round as cr
     from sentra.config import get_settings
-    from sentra.ledger.db import migrate
+    from sentra.ledger.db import migrate, session_scope
 
     settings = get_settings()
     migrate(settings)
     day = _date(today) or datetime.now().date()
     try:
         result = cr.advance(
-            settings, census_year, day, open_date=_date(open_date), deadline=_date(deadline)
+            settings,
+            census_year,
+            day,
+            ledger=lambda: session_scope(settings),
+            open_date=_date(open_date),
+            deadline=_date(deadline),
         )
     except cr.RoundError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -63,8 +68,10 @@ def status_cmd(census_year: int) -> None:
 
     from sentra import census_round as cr
     from sentra.config import get_settings
+    from sentra.ledger.db import session_scope
 
-    info = cr.status(get_settings(), census_year)
+    with session_scope(get_settings()) as session:
+        info = cr.status(session, census_year)
     table = Table(
         title=(
             f"census {census_year}: {info['status']}"

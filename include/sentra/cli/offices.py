@@ -41,13 +41,14 @@ def import_cmd(path: Path) -> None:
     list keep theirs. Names stay the official ones.
     """
     from sentra.config import get_settings
-    from sentra.ledger.db import migrate
+    from sentra.ledger.db import migrate, session_scope
     from sentra.offices import import_directory
 
     _read(path)  # validation errors before touching the ledger
     settings = get_settings()
     migrate(settings)
-    n = import_directory(settings, path)
+    with session_scope(settings) as session:
+        n = import_directory(session, path)
     click.echo(f"addresses of {n} offices imported from {path}")
 
 
@@ -58,9 +59,11 @@ def list_cmd() -> None:
     from rich.table import Table
 
     from sentra.config import get_settings
+    from sentra.ledger.db import session_scope
     from sentra.offices import list_offices
 
-    found = list_offices(get_settings())
+    with session_scope(get_settings()) as session:
+        found = list_offices(session)
     table = Table(title=f"{len(found)} offices")
     for col in ("office_code", "office_name", "emails", "active"):
         table.add_column(col)

@@ -37,9 +37,11 @@ def send(census_year: int) -> None:
 def status(census_year: int, show_all: bool) -> None:
     """Deliveries pending, failed or undeliverable (exit 1 if any), with their last error."""
     from sentra.config import get_settings
+    from sentra.ledger.db import session_scope
     from sentra.reports.delivery import deliveries
 
-    rows = deliveries(get_settings(), census_year, only_unsent=not show_all)
+    with session_scope(get_settings()) as session:
+        rows = deliveries(session, census_year, only_unsent=not show_all)
     waiting = [r for r in rows if r["status"] == "undeliverable"]
     others = [r for r in rows if r["status"] != "undeliverable"]
     unsent = [r for r in others if r["status"] not in ("sent", "superseded")]

@@ -10,7 +10,7 @@ Like every command module, this one opens its own ledger sessions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -175,13 +175,35 @@ def prepare_environment(settings: Settings, landing_uri: str | None = None) -> S
     return get_settings()
 
 
-def prepare_ledger(settings: Settings) -> dict[str, int]:
-    """Migrate the ledger and make sure every Kemendagri office is in the directory."""
-    from sentra.ledger.db import migrate
-    from sentra.offices import seed_directory
+def load_reference(settings: Settings, cfg: Any) -> dict[str, int]:
+    """Load the demo's national register and office directory into the ledger (idempotent).
+
+    ``cfg`` is a :class:`sentra.demo.DemoConfig`: ``register.csv`` and ``offices.csv``
+    are read from its ``data_dir``. A command-level step (``sentra demo``), so it opens
+    the ledger transactions here: the register import is one, the directory another.
+    """
+    import pandas as pd
+
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import migrate, session_scope
+    from sentra.offices import import_directory
 
     migrate(settings)
-    added = seed_directory(settings)
-    from sentra.offices import list_offices
+    register = pd.read_csv(cfg.data_dir / "register.csv", dtype={"region_code": str})
+    with session_scope(settings) as session:
+        n_register = repo.import_register(session, register)
+    with session_scope(settings) as session:  # seeds the Kemendagri offices, then addresses
+        n_offices = import_directory(session, cfg.data_dir / "offices.csv")
+    return {"register": n_register, "offices": n_offices}
 
-    return {"offices": len(list_offices(settings)), "offices_added": added}
+
+def prepare_ledger(settings: Settings) -> dict[str, int]:
+    """Migrate the ledger and make sure every Kemendagri office is in the directory."""
+    from sentra.ledger.db import migrate, session_scope
+    from sentra.offices import list_offices, seed_directory
+
+    migrate(settings)
+    with session_scope(settings) as session:
+        added = seed_directory(session)
+    with session_scope(settings) as session:
+        return {"offices": len(list_offices(session)), "offices_added": added}

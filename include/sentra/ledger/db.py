@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,10 @@ PG_YEAR_LOCK_SPACE = 727_317  # pg_try_advisory_lock(space, census_year): one wr
 SQLITE_BUSY_MS = 60_000  # how long a writer waits for another process's write lock
 
 _ENGINES: dict[str, Engine] = {}
+
+# A factory of ledger units of work, for code that needs more than one transaction
+# (or a fresh one per retry): the entry point passes ``lambda: session_scope(settings)``.
+LedgerSessions = Callable[[], "AbstractContextManager[Session]"]
 
 
 def _dispose_after_fork() -> None:
@@ -99,6 +103,21 @@ def session_scope(settings: Settings | None = None, *, snapshot: bool = False) -
         raise
     finally:
         session.close()
+
+
+def request_session() -> Iterator[Session]:
+    """A FastAPI dependency: one ledger unit of work per web request.
+
+    A route of the board (``sentra.board_app``, served by Airflow's api-server) is an
+    entry point like a task or a command; it takes its session from this dependency
+    (``session: Session = Depends(request_session)``) and hands it down, so the code
+    it calls never opens one. It lives here, not in the route module, so every web
+    entry point opens sessions the same way (settings read per request, commit at the
+    end, rollback on error) and the ledger stays the only place besides tasks and
+    commands that calls :func:`session_scope`.
+    """
+    with session_scope() as session:
+        yield session
 
 
 class LockBusy(RuntimeError):  # noqa: N818 - reads as the state an operator sees

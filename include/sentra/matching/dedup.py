@@ -119,7 +119,11 @@ def _sentra_id_pairs(sentra_id: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first[keep], pos[keep]
 
 
-def _completeness(records: pd.DataFrame) -> np.ndarray:
+def completeness(records: pd.DataFrame) -> np.ndarray:
+    """How many census fields each record fills (a survivor tie-break).
+
+    Public because matching.incremental orders reused clusters' members the same way.
+    """
     from sentra.schema import CENSUS_FIELDS
 
     cols = [f.name for f in CENSUS_FIELDS if f.name in records.columns]
@@ -134,7 +138,11 @@ def _office_rank(records: pd.DataFrame) -> np.ndarray:
     return np.where(office == region, 0, np.where(office == province, 1, 2))
 
 
-def _received_ns(records: pd.DataFrame) -> np.ndarray:
+def received_ns(records: pd.DataFrame) -> np.ndarray:
+    """``received_at`` as int64 nanoseconds (UTC; NaT for unparseable), a tie-break.
+
+    Public because matching.incremental orders reused clusters' members the same way.
+    """
     ts = pd.to_datetime(records["received_at"], utc=True, errors="coerce")
     return ts.to_numpy(dtype="datetime64[ns]").astype(np.int64)
 
@@ -206,8 +214,8 @@ def deduplicate(
     hard[same_id] = True
     hard[decided_by == "reviewer"] = True
     rank = _office_rank(recs)
-    received = _received_ns(recs)
-    complete = _completeness(recs)
+    received = received_ns(recs)
+    complete = completeness(recs)
     # A pasted copy of a row (sentra.matching.copies) merges into the row it copies and
     # never carries the cluster: same office and file, so completeness decides.
     complete = np.where(copy_rows(recs), -1, complete)
@@ -257,7 +265,7 @@ def deduplicate(
     candidates = candidates.sort_values(["left_key", "right_key"]).reset_index(drop=True)
 
     t = time.perf_counter()
-    survivors = _survivors(recs, labels, survivor_of, complete, received)
+    survivor_rows = survivors(recs, labels, survivor_of, complete, received)
     timings["survivorship_s"] = time.perf_counter() - t
 
     sizes = np.bincount(labels)
@@ -272,15 +280,17 @@ def deduplicate(
         "auto_match": int(((decision == "match") & (decided_by == "auto")).sum()),
         "uncertain": int((decision == "uncertain").sum()),
         "reviewer_decisions": len(dec),
-        "clusters": len(survivors),
-        "merged_records": int(n - len(survivors)),
+        "clusters": len(survivor_rows),
+        "merged_records": int(n - len(survivor_rows)),
         "largest_cluster": int(sizes.max()),
         "chain_splits": split,
         "cluster_rounds": rounds,
         **{k: round(v, 3) for k, v in timings.items()},
         "total_s": round(time.perf_counter() - started, 3),
     }
-    return DedupResult(clusters=clusters, candidates=candidates, survivors=survivors, stats=stats)
+    return DedupResult(
+        clusters=clusters, candidates=candidates, survivors=survivor_rows, stats=stats
+    )
 
 
 # Kab/kota are blocked and scored in batches of about this many records.
@@ -460,7 +470,7 @@ def _cluster(
     return labels, survivor_of, member_score, rounds, split
 
 
-def _survivors(
+def survivors(
     recs: pd.DataFrame,
     labels: np.ndarray,
     survivor_of: np.ndarray,
@@ -471,6 +481,8 @@ def _survivors(
     sort: bool = True,
 ) -> pd.DataFrame:
     """One row per cluster: the survivor's values, its nulls filled from other members.
+
+    Public because matching.incremental builds the reused clusters' rows with it.
 
     Members are ordered survivor first, then most complete, then most recent; a
     column's value is the first non-null in that order. Latitude and longitude are

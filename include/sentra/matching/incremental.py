@@ -38,14 +38,16 @@ import pandas as pd
 from sentra.matching.dedup import (
     CANDIDATE_COLUMNS,
     DedupResult,
-    _completeness,
-    _received_ns,
-    _survivors,
     check_records,
     deduplicate,
     normalise_decisions,
 )
-from sentra.matching.link import LinkResult, _isin, _to_arrow, link_to_register
+from sentra.matching.dedup import completeness as _completeness
+from sentra.matching.dedup import received_ns as _received_ns
+from sentra.matching.dedup import survivors as _survivors
+from sentra.matching.link import LinkResult, link_to_register
+from sentra.matching.link import isin as _isin
+from sentra.matching.link import to_arrow as _to_arrow
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

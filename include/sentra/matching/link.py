@@ -168,10 +168,8 @@ def link_to_register(
 
     # Reviewer verdicts between a member record and a register entry.
     dec = normalise_decisions(decisions)
-    left_is_record = _isin(dec["left_key"], cluster_of.index) & _isin(
-        dec["right_key"], reg_pos.index
-    )
-    right_is_record = _isin(dec["right_key"], cluster_of.index) & _isin(
+    left_is_record = isin(dec["left_key"], cluster_of.index) & isin(dec["right_key"], reg_pos.index)
+    right_is_record = isin(dec["right_key"], cluster_of.index) & isin(
         dec["left_key"], reg_pos.index
     )
     reg_dec = pd.concat(
@@ -210,8 +208,8 @@ def link_to_register(
 
     # Links already made for records of this census year (reruns, late submissions).
     if existing_links is not None and len(existing_links):
-        ex = existing_links[_isin(existing_links["record_key"], cluster_of.index)]
-        ex = ex[ex["sentra_id"].notna() & _isin(ex["sentra_id"], reg_pos.index)]
+        ex = existing_links[isin(existing_links["record_key"], cluster_of.index)]
+        ex = ex[ex["sentra_id"].notna() & isin(ex["sentra_id"], reg_pos.index)]
         if len(ex):
             ex = ex.assign(cluster_key=ex["record_key"].map(cluster_of))
             ex = ex.assign(
@@ -243,7 +241,7 @@ def link_to_register(
     # The prefilled template's sentra_id, when the register knows it.
     if "sentra_id" in surv.columns:
         sid = surv["sentra_id"].astype(object)
-        known = sid.notna() & _isin(sid, reg_pos.index)
+        known = sid.notna() & isin(sid, reg_pos.index)
         if known.any():
             claims.append(
                 pd.DataFrame(
@@ -263,7 +261,7 @@ def link_to_register(
     taken_clusters: set[str] = set()
     taken_ids: set[str] = set()
     for level_claims in claims:
-        free = ~_isin(level_claims["cluster_key"], taken_clusters) & ~_isin(
+        free = ~isin(level_claims["cluster_key"], taken_clusters) & ~isin(
             level_claims["sentra_id"], taken_ids
         )
         allowed = [
@@ -278,7 +276,7 @@ def link_to_register(
 
     # Score the rest against unclaimed entries of their kab/kota.
     t = time.perf_counter()
-    open_pos = np.flatnonzero(~_isin(clusters, taken_clusters))
+    open_pos = np.flatnonzero(~isin(clusters, taken_clusters))
     scored = _score_against_register(surv, open_pos, reg, taken_ids, vetoed)
     match_t, review_t = settings.match_threshold, settings.review_threshold
     best = scored.sort_values(["cluster_key", "score", "sentra_id"], ascending=[True, False, True])
@@ -300,11 +298,11 @@ def link_to_register(
     band = scored[
         (scored["score"] >= review_t)
         & (scored["score"] < match_t)
-        & ~_isin(scored["cluster_key"], linked)
+        & ~isin(scored["cluster_key"], linked)
     ].assign(reason="clerical_band")
     lost_all = pd.concat([*(c for c in contested if len(c)), lost], ignore_index=True)
     if len(lost_all):
-        lost_all = lost_all[~_isin(lost_all["cluster_key"], linked)]
+        lost_all = lost_all[~isin(lost_all["cluster_key"], linked)]
         lost_all = lost_all.assign(reason="register_entry_taken")
     ucols = ["cluster_key", "sentra_id", "score", *COMPONENTS, "reason"]
     uncertain = (
@@ -315,12 +313,12 @@ def link_to_register(
     uncertain = uncertain.sort_values(["cluster_key", "score"], ascending=[True, False])
     uncertain = uncertain.reset_index(drop=True)
 
-    new_pos = np.flatnonzero(~_isin(clusters, linked))
+    new_pos = np.flatnonzero(~isin(clusters, linked))
     new_keys = pd.Series(clusters[new_pos], dtype=object)
     review_of = uncertain.drop_duplicates("cluster_key").set_index("cluster_key")
     best_of = best.set_index("cluster_key")
-    provisional = _isin(new_keys, review_of.index)
-    below = ~provisional & _isin(new_keys, best_of.index)
+    provisional = isin(new_keys, review_of.index)
+    below = ~provisional & isin(new_keys, best_of.index)
     shown = pd.concat(
         [
             review_of.loc[new_keys[provisional]].assign(
@@ -350,7 +348,7 @@ def link_to_register(
     need = links["evidence"].isna().to_numpy()
     comp = won.set_index("cluster_key").reindex(links.loc[need, "cluster_key"])
     comp = comp.reindex(columns=list(COMPONENTS)).astype("float64")
-    comp.loc[~_isin(links.loc[need, "method"], {"match", "mutual_best"}), :] = np.nan
+    comp.loc[~isin(links.loc[need, "method"], {"match", "mutual_best"}), :] = np.nan
     links.loc[need, "evidence"] = _evidence_texts(
         links.loc[need, "method"].to_numpy(dtype=object),
         comp,
@@ -374,7 +372,7 @@ def link_to_register(
         "clusters": len(links),
         "methods": {k: int(v) for k, v in counts.items()},
         "new_entries": len(new_entries),
-        "provisional_new": int(_isin(new_keys, review_of.index).sum()),
+        "provisional_new": int(isin(new_keys, review_of.index).sum()),
         "uncertain_pairs": len(uncertain),
         "register_pairs_scored": len(scored),
         "scoring_s": round(scoring_s, 3),
@@ -383,8 +381,10 @@ def link_to_register(
     return LinkResult(links=links, new_entries=new_entries, uncertain=uncertain, stats=stats)
 
 
-def _isin(values, pool) -> np.ndarray:
+def isin(values, pool) -> np.ndarray:
     """Membership test in Arrow's C kernel.
+
+    Public because matching.incremental tests membership the same way.
 
     pandas' Arrow-backed strings test membership with a Python loop, which costs
     seconds at a million rows. Arrow-backed columns go to Arrow as they are: a
@@ -398,7 +398,7 @@ def _isin(values, pool) -> np.ndarray:
         pool = list(pool)
     if len(values) == 0 or len(pool) == 0:
         return np.zeros(len(values), dtype=bool)
-    values, pool = _to_arrow(values), _to_arrow(pool)
+    values, pool = to_arrow(values), to_arrow(pool)
     if isinstance(pool, pa.ChunkedArray):
         pool = pool.combine_chunks()
     if pa.types.is_dictionary(values.type):  # a categorical column: compare its values
@@ -409,8 +409,11 @@ def _isin(values, pool) -> np.ndarray:
     return found.to_numpy(zero_copy_only=False)
 
 
-def _to_arrow(values: Any) -> Any:
-    """Arrow array of a Series, Index, numpy array or list (no copy when Arrow-backed)."""
+def to_arrow(values: Any) -> Any:
+    """Arrow array of a Series, Index, numpy array or list (no copy when Arrow-backed).
+
+    Public because matching.incremental converts its key columns the same way.
+    """
     import pyarrow as pa
 
     if isinstance(values, pa.Array | pa.ChunkedArray):
@@ -438,8 +441,8 @@ def _mutual_best(scored: pd.DataFrame, links: pd.DataFrame, floor: float) -> pd.
     their 2025 entries, none wrongly (docs/matching.md §7).
     """
     rest = scored[
-        ~_isin(scored["cluster_key"], set(links["cluster_key"]))
-        & ~_isin(scored["sentra_id"], set(links["sentra_id"].dropna()))
+        ~isin(scored["cluster_key"], set(links["cluster_key"]))
+        & ~isin(scored["sentra_id"], set(links["sentra_id"].dropna()))
         & (scored["score"] >= floor)
     ]
     if not len(rest):
@@ -467,7 +470,7 @@ def _one_to_one(claim: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
     per_cluster = order.drop_duplicates("cluster_key")
     won = per_cluster.drop_duplicates("sentra_id")
-    lost = per_cluster[~_isin(per_cluster["_k"], won["_k"])]
+    lost = per_cluster[~isin(per_cluster["_k"], won["_k"])]
     return won.drop(columns=["_k", "_rank"]), lost.drop(columns=["_k", "_rank"])
 
 
@@ -484,7 +487,7 @@ def _score_against_register(
         return pd.DataFrame(columns=cols).astype({"score": "float64"})
     left = surv.iloc[open_pos].reset_index(drop=True)
     regions = set(left["region_code"].dropna().astype(str))
-    mask = _isin(reg["region_code"].astype(str), regions) & ~_isin(reg["sentra_id"], taken_ids)
+    mask = isin(reg["region_code"].astype(str), regions) & ~isin(reg["sentra_id"], taken_ids)
     right = reg[mask].reset_index(drop=True)
     if len(right) == 0:
         return pd.DataFrame(columns=cols).astype({"score": "float64"})

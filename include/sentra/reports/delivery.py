@@ -21,13 +21,24 @@ import logging
 import smtplib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from sentra.ledger import outbox
+
+# The delivery ledger's operations live in sentra.ledger.outbox (each its own unit of
+# work); the names callers reach through this module stay here.
+from sentra.ledger.outbox import (  # noqa: F401 - re-exported
+    DeliveryKey,
+    claim,
+    offices_reported_before,
+    record_undeliverable,
+)
+
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from sentra.config import Settings
 
 log = logging.getLogger(__name__)
@@ -135,93 +146,6 @@ def _transient(exc: BaseException) -> bool:
     return isinstance(exc, OSError | smtplib.SMTPException)
 
 
-@dataclass(frozen=True)
-class DeliveryKey:
-    census_year: int
-    office_code: str
-    kind: str  # report | reminder | summary
-    version_key: str
-
-    def __str__(self) -> str:
-        return f"{self.census_year}/{self.office_code}/{self.kind}/{self.version_key[:12]}"
-
-
-def _where(key: DeliveryKey) -> tuple:
-    from sentra.ledger.models import ReportDelivery
-
-    return (
-        ReportDelivery.census_year == key.census_year,
-        ReportDelivery.office_code == key.office_code,
-        ReportDelivery.kind == key.kind,
-        ReportDelivery.version_key == key.version_key,
-    )
-
-
-def claim(
-    settings: Settings, key: DeliveryKey, message: EmailMessage, recipients: list[str]
-) -> int | None:
-    """Claim the delivery; its current attempt count, or None when it was already sent."""
-    from sqlalchemy import select
-    from sqlalchemy.exc import IntegrityError
-
-    from sentra.ledger.db import session_scope
-    from sentra.ledger.models import ReportDelivery
-
-    try:
-        with session_scope(settings) as session:
-            session.add(
-                ReportDelivery(
-                    census_year=key.census_year,
-                    office_code=key.office_code,
-                    kind=key.kind,
-                    version_key=key.version_key,
-                    status="pending",
-                    attempts=0,
-                    recipients=list(recipients),
-                    subject=str(message["Subject"]),
-                    message_id=str(message["Message-ID"]),
-                )
-            )
-        return 0
-    except IntegrityError:
-        pass  # claimed before: sent, or pending/failed from an earlier run
-    with session_scope(settings) as session:
-        row = session.scalar(select(ReportDelivery).where(*_where(key)))
-        if row is None or row.status == "sent":
-            return None
-        log.info("delivery %s was left %s by an earlier run; sending it again", key, row.status)
-        return row.attempts or 0
-
-
-def _begin_attempt(settings: Settings, key: DeliveryKey, seen: int) -> bool:
-    """Compare-and-set ``attempts``: only one worker may send a given attempt."""
-    from sqlalchemy import update
-
-    from sentra.ledger.db import session_scope
-    from sentra.ledger.models import ReportDelivery
-
-    with session_scope(settings) as session:
-        result = session.execute(
-            update(ReportDelivery)
-            .where(*_where(key), ReportDelivery.attempts == seen, ReportDelivery.status != "sent")
-            .values(attempts=seen + 1, status="pending")
-        )
-        return result.rowcount == 1
-
-
-def _finish(settings: Settings, key: DeliveryKey, status: str, error: str | None) -> None:
-    from sqlalchemy import update
-
-    from sentra.ledger.db import session_scope
-    from sentra.ledger.models import ReportDelivery
-
-    values: dict[str, Any] = {"status": status, "last_error": error}
-    if status == "sent":
-        values["sent_at"] = datetime.now(UTC)
-    with session_scope(settings) as session:
-        session.execute(update(ReportDelivery).where(*_where(key)).values(**values))
-
-
 def deliver(
     settings: Settings,
     transport: Transport,
@@ -238,7 +162,7 @@ def deliver(
         return "skipped", None
     last_error = ""
     for attempt in range(max(settings.smtp_max_attempts, 1)):
-        if not _begin_attempt(settings, key, seen):
+        if not outbox.begin_attempt(settings, key, seen):
             return "skipped", None  # another worker took this delivery over
         seen += 1
         try:
@@ -250,126 +174,38 @@ def deliver(
                 break
             sleep(min(backoff_seconds * 2**attempt, 60.0))
             continue
-        _finish(settings, key, "sent", None)
-        _retire_undeliverable(settings, key)
+        outbox.finish(settings, key, "sent", None)
+        outbox.retire_undeliverable(settings, key)
         return "sent", None
-    _finish(settings, key, "failed", last_error)
+    outbox.finish(settings, key, "failed", last_error)
     return "failed", last_error
 
 
-def _retire_undeliverable(settings: Settings, key: DeliveryKey) -> int:
-    """Older undeliverable versions of this office's report: replaced by ``key``'s.
-
-    The office's report is rebuilt each run, and its content (hence key) changes when,
-    say, its address is added; only the newest version is the one still owed.
-    """
-    from sqlalchemy import update
-
-    from sentra.ledger.db import session_scope
-    from sentra.ledger.models import ReportDelivery
-
-    with session_scope(settings) as session:
-        result = session.execute(
-            update(ReportDelivery)
-            .where(
-                ReportDelivery.census_year == key.census_year,
-                ReportDelivery.office_code == key.office_code,
-                ReportDelivery.kind == key.kind,
-                ReportDelivery.version_key != key.version_key,
-                ReportDelivery.status == "undeliverable",
-            )
-            .values(status="superseded")
-        )
-        return result.rowcount
-
-
-def record_undeliverable(settings: Settings, key: DeliveryKey, subject: str, why: str) -> bool:
-    """Keep a report the office has no address for; True when newly listed.
-
-    The row waits in the delivery ledger with status ``undeliverable`` (shown by
-    ``sentra reports status``); once ``sentra offices import`` gives the office an
-    address, the next send claims the same key and delivers it like any unsent report.
-    """
-    from sqlalchemy.exc import IntegrityError
-
-    from sentra.ledger.db import session_scope
-    from sentra.ledger.models import ReportDelivery
-
-    try:
-        with session_scope(settings) as session:
-            session.add(
-                ReportDelivery(
-                    census_year=key.census_year,
-                    office_code=key.office_code,
-                    kind=key.kind,
-                    version_key=key.version_key,
-                    status="undeliverable",
-                    attempts=0,
-                    recipients=[],
-                    subject=subject,
-                    last_error=why,
-                )
-            )
-        return True
-    except IntegrityError:
-        return False  # listed by an earlier run (or sent, when the address came later)
-    finally:
-        _retire_undeliverable(settings, key)
-
-
 def deliveries(
-    settings: Settings, census_year: int, *, only_unsent: bool = False
+    session: Session, census_year: int, *, only_unsent: bool = False
 ) -> list[dict[str, Any]]:
     """The delivery ledger of a census year, for ``sentra reports status``."""
     from sqlalchemy import select
 
-    from sentra.ledger.db import session_scope
     from sentra.ledger.models import ReportDelivery
 
     stmt = select(ReportDelivery).where(ReportDelivery.census_year == census_year)
     if only_unsent:
         stmt = stmt.where(ReportDelivery.status.not_in(("sent", "superseded")))
-    with session_scope(settings) as session:
-        return [
-            {
-                "office_code": r.office_code,
-                "kind": r.kind,
-                "version_key": r.version_key,
-                "status": r.status,
-                "attempts": r.attempts,
-                "recipients": list(r.recipients or []),
-                "subject": r.subject,
-                "message_id": r.message_id,
-                "sent_at": r.sent_at,
-                "last_error": r.last_error,
-            }
-            for r in session.scalars(
-                stmt.order_by(ReportDelivery.office_code, ReportDelivery.kind, ReportDelivery.id)
-            )
-        ]
-
-
-def offices_reported_before(
-    settings: Settings, census_year: int, kind: str = "report", *, sent_only: bool = True
-) -> dict[str, set[str]]:
-    """office_code -> version keys of a kind (sent ones, or every claimed one).
-
-    Reports use the sent keys to label a changed result as an update; the census round
-    uses every claimed form's key (its content hash) to recognise its own forms.
-    """
-    from sqlalchemy import select
-
-    from sentra.ledger.db import session_scope
-    from sentra.ledger.models import ReportDelivery
-
-    out: dict[str, set[str]] = {}
-    stmt = select(ReportDelivery.office_code, ReportDelivery.version_key).where(
-        ReportDelivery.census_year == census_year, ReportDelivery.kind == kind
-    )
-    if sent_only:
-        stmt = stmt.where(ReportDelivery.status == "sent")
-    with session_scope(settings) as session:
-        rows = session.execute(stmt).all()
-    for office_code, version_key in rows:
-        out.setdefault(office_code, set()).add(version_key)
-    return out
+    return [
+        {
+            "office_code": r.office_code,
+            "kind": r.kind,
+            "version_key": r.version_key,
+            "status": r.status,
+            "attempts": r.attempts,
+            "recipients": list(r.recipients or []),
+            "subject": r.subject,
+            "message_id": r.message_id,
+            "sent_at": r.sent_at,
+            "last_error": r.last_error,
+        }
+        for r in session.scalars(
+            stmt.order_by(ReportDelivery.office_code, ReportDelivery.kind, ReportDelivery.id)
+        )
+    ]

@@ -27,18 +27,16 @@ class LoadedInputs:
 
 def load_inputs(settings: Settings, census_year: int) -> LoadedInputs:
     """Offices from the ledger and the year's published tables from the warehouse."""
-    from sentra.ledger import repository as repo
-    from sentra.ledger.db import session_scope
+    from sentra.ledger.reads import publication_and_offices
     from sentra.offices import offices_from_frame
     from sentra.reports.model import ReportInputs, ReportVersion
     from sentra.warehouse import Warehouse
 
-    with session_scope(settings) as session:
-        published = repo.latest_published(session, census_year)
-        offices = offices_from_frame(repo.load_offices(session))
-        version = (
-            None if published is None else ReportVersion(published.version, published.content_hash)
-        )
+    published, directory = publication_and_offices(settings, census_year)
+    offices = offices_from_frame(directory)
+    version = (
+        None if published is None else ReportVersion(published.version, published.content_hash)
+    )
     if version is None:
         return LoadedInputs(None, offices, None)
     wh = Warehouse(settings)

@@ -59,13 +59,14 @@ def prepare(settings: Settings | None = None) -> Prepared:
     that only ever runs the DAGs still has the whole directory; once seeded this is
     one query of the office codes.
     """
-    from sentra.ledger.db import ensure_migrated
+    from sentra.ledger.db import ensure_migrated, session_scope
     from sentra.offices import seed_directory
     from sentra.warehouse import Warehouse
 
     settings = resolve_settings(settings)
     migrated = ensure_migrated(settings)
-    added = seed_directory(settings)
+    with session_scope(settings) as session:
+        added = seed_directory(session)
     Warehouse(settings).ensure_tables()
     return {
         "ledger": "migrated" if migrated else "current",
@@ -116,7 +117,7 @@ def discover(census_year: int, settings: Settings | None = None) -> list[str]:
     from sentra.ledger.models import Submission
 
     settings = resolve_settings(settings)
-    result = discover_and_record(settings, census_year)
+    result = discover_and_record(settings, census_year, lambda: session_scope(settings))
     log.info("discovery for %s: %s", census_year, result)
     with session_scope(settings) as session:
         pending = session.scalars(

@@ -23,16 +23,20 @@ log = logging.getLogger(__name__)
 def review_questions(census_years: list[int]) -> dict[str, list[dict[str, Any]]]:
     """What the census_review DAG asks: held submissions and pair batches of the years."""
     from sentra.config import get_settings
+    from sentra.ledger.db import session_scope
 
     settings = get_settings()
     submissions = []
     pairs = []
     inactive = []
-    for year in census_years:
-        for held in held_submissions(settings, year):
-            submissions.append({**held.as_dict(), "subject": held.subject(), "body": held.body()})
-        pairs += pair_batches(settings, year)
-        inactive += inactive_batches(settings, year)
+    with session_scope(settings) as session:  # read-only: what is still undecided
+        for year in census_years:
+            for held in held_submissions(session, year):
+                submissions.append(
+                    {**held.as_dict(), "subject": held.subject(), "body": held.body()}
+                )
+            pairs += pair_batches(session, settings, year)
+            inactive += inactive_batches(session, settings, year)
     log.info(
         "to review: %d submission(s), %d pair batch(es), %d batch(es) of sentra to declare"
         " inactive",
@@ -46,13 +50,16 @@ def review_questions(census_years: list[int]) -> dict[str, list[dict[str, Any]]]
 def apply_submission_answer(held: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
     """A reviewer's HITL answer on a held submission → the ledger (and the office)."""
     from sentra.config import get_settings
+    from sentra.ledger.db import session_scope
 
+    settings = get_settings()
     [choice] = answer["chosen_options"]
     comment = (answer.get("params_input") or {}).get("komentar") or None
     return decide_submission(
-        get_settings(),
+        settings,
         held["submission_id"],
         choice,
+        ledger=lambda: session_scope(settings),
         decided_by=responder(answer),
         comment=comment,
     )
@@ -61,20 +68,24 @@ def apply_submission_answer(held: dict[str, Any], answer: dict[str, Any]) -> dic
 def apply_pairs_answer(batch: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
     """A reviewer's HITL answer on a batch of pairs → ``match_decision`` rows."""
     from sentra.config import get_settings
+    from sentra.ledger.db import session_scope
 
-    counts = decide_pairs(
-        get_settings(), batch, list(answer["chosen_options"]), decided_by=responder(answer)
-    )
+    with session_scope(get_settings()) as session:  # the whole batch, or none of it
+        counts = decide_pairs(
+            session, batch, list(answer["chosen_options"]), decided_by=responder(answer)
+        )
     return {"census_year": batch["census_year"], **counts}
 
 
 def apply_inactive_answer(batch: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
     """A reviewer's HITL answer on sentra about to be declared inactive → ``status_review``."""
     from sentra.config import get_settings
+    from sentra.ledger.db import session_scope
 
-    counts = decide_inactive(
-        get_settings(), batch, list(answer["chosen_options"]), decided_by=responder(answer)
-    )
+    with session_scope(get_settings()) as session:  # the whole batch, or none of it
+        counts = decide_inactive(
+            session, batch, list(answer["chosen_options"]), decided_by=responder(answer)
+        )
     return {"census_year": batch["census_year"], **counts}
 
 

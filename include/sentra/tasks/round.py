@@ -22,16 +22,19 @@ def advance_day(
     a cleared run re-run days later still does its own day's work.
     """
     from sentra.census_year import census_day, census_year_of_run
+    from sentra.ledger.db import session_scope
 
     if logical_date is None:
         raise ValueError("census_round needs the run's logical date (or run_after)")
     moment = logical_date if logical_date.tzinfo else logical_date.replace(tzinfo=UTC)
     today = census_day(moment)
     census_year = census_year_of_run(params, moment)
+    settings = resolve_settings(settings)
     day = advance(
-        resolve_settings(settings),
+        settings,
         census_year,
         today,
+        ledger=lambda: session_scope(settings),
         open_date=params.get("open_date"),
         deadline=params.get("deadline"),
         now=moment,
