@@ -69,6 +69,7 @@ from sentra.schema import ReportedStatus, SentraStatus
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
 # Status codes inside the computation; NONE = the sentra is not expected yet.
 NONE, ACTIVE, AT_RISK, NOT_REPORTED, INACTIVE = -1, 0, 1, 2, 3
@@ -183,7 +184,7 @@ def derive(
     # (sentra, year). Positions into ``observations``; their order does not matter.
     obs_year = pd.to_numeric(observations["census_year"])
     in_time = (obs_year <= census_year).to_numpy(dtype=bool, na_value=False)
-    pos_all = index.get_indexer(observations["sentra_id"]) if n else np.full(len(in_time), -1)
+    pos_all = _positions(observations["sentra_id"], reg["sentra_id"])
     rows = np.flatnonzero(in_time & (pos_all >= 0))
     pos = pos_all[rows]
     del pos_all
@@ -204,6 +205,8 @@ def derive(
     first_seen = np.full(n, np.inf)
     np.minimum.at(first_seen, pos, year.astype(float))
     first = np.minimum(first, first_seen).astype(int)
+    last_seen = np.full(n, -1, dtype=np.int64)
+    np.maximum.at(last_seen, pos, year)
 
     # Observations as year × sentra matrices.
     obs_status, obs_reasons = _observed(observations, settings)
@@ -216,7 +219,7 @@ def derive(
     st_obs[col, pos] = obs_status[rows]
     rs_obs[col, pos] = obs_reasons[rows]
     ev_row[col, pos] = rows
-    del obs_status, obs_reasons
+    del obs_status, obs_reasons, rows, pos, year, col
 
     region = reg["region_code"].astype(str)
     province = region.str[:2]
@@ -224,6 +227,7 @@ def derive(
     for j, year_j in enumerate(years):
         offices = list(submitted_offices.get(year_j, set()))
         submitted[j] = (region.isin(offices) | province.isin(offices)).to_numpy()
+    del region, province
 
     # One pass over the rounds, vectorised over sentra: the rules that need history.
     status = np.full((n_years, n), NONE, dtype=np.int8)
@@ -258,13 +262,15 @@ def derive(
         missed = np.where(alive, missed, 0)
     del st_obs, rs_obs, has
 
-    # Long form (sentra-major, year-minor) of the years each sentra was expected.
-    flat_status = status.T.ravel()
-    keep = flat_status != NONE
-    sentra_pos = np.repeat(np.arange(n), n_years)[keep]
-    year_arr = np.tile(np.asarray(years, dtype=np.int64), n)[keep]
-    flat_status = flat_status[keep]
-    flat_reasons = reasons.T.ravel()[keep]
+    # Long form (sentra-major, year-minor) of the years each sentra was expected, as
+    # positions into the transposed matrices; each interval's values are then read
+    # from the matrices at its (year, sentra), the cross of years is never copied.
+    flat = np.flatnonzero(status.T.ravel() != NONE)
+    sentra_pos = (flat // n_years).astype(np.int32)
+    year_off = (flat % n_years).astype(np.int32)
+    del flat
+    flat_status = status[year_off, sentra_pos]
+    flat_reasons = reasons[year_off, sentra_pos]
 
     new_sentra = np.ones(len(sentra_pos), dtype=bool)
     new_sentra[1:] = sentra_pos[1:] != sentra_pos[:-1]
@@ -284,38 +290,37 @@ def derive(
     last_run = np.ones(len(run_starts), dtype=bool)
     last_run[:-1] = run_pos[1:] != run_pos[:-1]
     since = np.zeros(n, dtype=np.int64)
-    since[run_pos[last_run]] = year_arr[run_starts[last_run]]
-    del status_run, new_sentra, changed
+    since[run_pos[last_run]] = start + year_off[run_starts[last_run]].astype(np.int64)
+    from_off, to_off = year_off[starts], year_off[ends]
+    del status_run, new_sentra, changed, run_starts, run_pos, last_run
+    del flat_status, flat_reasons, sentra_pos, year_off
 
-    evidence = _evidence(
-        observations,
-        ev_row.T.ravel()[keep][starts],
-        submitted.T.ravel()[keep][starts],
-    )
-    del ev_row, submitted, keep
-    interval_status = flat_status[starts]
-    interval_reasons = flat_reasons[starts]
-    del flat_status, flat_reasons, sentra_pos
+    interval_status = status[from_off, start_pos]
+    interval_reasons = reasons[from_off, start_pos]
+    interval_row = ev_row[from_off, start_pos]
+    interval_submitted = submitted[from_off, start_pos]
+    del status, reasons, ev_row, submitted, starts, ends
+    evidence = _evidence(observations, interval_row, interval_submitted)
+    del interval_row, interval_submitted
     sentra_ids = _sentra_ids(reg["sentra_id"], index, start_pos)
     reason_lists = _reason_lists(interval_reasons)
-    valid_to = pd.arrays.IntegerArray(year_arr[ends].astype(np.int64), is_current.copy())
+    valid_to = pd.arrays.IntegerArray(start + to_off.astype(np.int64), is_current.copy())
     history = pd.DataFrame(
         {
             "sentra_id": sentra_ids,
             "status": _status_names(interval_status),
             "reason_codes": reason_lists,
-            "valid_from_year": year_arr[starts],
+            "valid_from_year": start + from_off.astype(np.int64),
             "valid_to_year": valid_to,
             "evidence": evidence,
             "is_current": is_current,
         },
         columns=HISTORY_COLUMNS,
+        copy=False,
     )
 
     cur_rows = np.flatnonzero(is_current)
     cur_pos = start_pos[cur_rows]
-    last_seen = np.full(n, -1, dtype=np.int64)
-    np.maximum.at(last_seen, pos, year)
     last = last_seen[cur_pos]
     current = pd.DataFrame(
         {
@@ -327,6 +332,7 @@ def derive(
             "last_reported_year": pd.arrays.IntegerArray(last, last < 0),
         },
         columns=CURRENT_COLUMNS,
+        copy=False,
     )
     return StatusResult(current=current, history=history)
 
@@ -344,7 +350,7 @@ def _first_of_each_year(
         return rows, pos, year
     span = int(year.max()) - int(year.min()) + 1
     key = pos.astype(np.int64) * span + (year - int(year.min()))
-    dup = pd.Series(key).duplicated(keep=False).to_numpy()
+    dup = np.bincount(key)[key] > 1  # keys < sentra × years: a small count table
     if not dup.any():
         return rows, pos, year
     at = np.flatnonzero(dup)
@@ -361,6 +367,36 @@ def _first_of_each_year(
     keep = np.ones(len(rows), dtype=bool)
     keep[losers] = False
     return rows[keep], pos[keep], year[keep]
+
+
+def _positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Position of every value in the unique ``keys`` (-1 when absent), by Arrow's hash
+    kernel when both are strings: pandas would make a Python string of each of
+    millions of values first."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(keys) == 0 or len(values) == 0:
+        return np.full(len(values), -1, dtype=np.int64)
+    try:
+        v = pa.array(values, from_pandas=True)
+        k = pa.array(keys, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        v = k = None
+    strings = (pa.types.is_string, pa.types.is_large_string)
+    if (
+        v is None
+        or k is None
+        or not any(f(v.type) for f in strings)
+        or not any(f(k.type) for f in strings)
+    ):
+        return pd.Index(keys).get_indexer(values)
+    if isinstance(k, pa.ChunkedArray):
+        k = k.combine_chunks()
+    found = pc.index_in(v, value_set=k.cast(v.type))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _sentra_ids(
@@ -392,7 +428,7 @@ def _reason_lists(masks: np.ndarray) -> pd.Series:
 
     uniques, inverse = np.unique(masks, return_inverse=True)
     lists = [reasons_of(int(m)) for m in uniques]
-    return pd.Series([lists[i].copy() for i in inverse.ravel().tolist()], dtype=object)
+    return pd.Series([[*lists[i]] for i in inverse.ravel().tolist()], dtype=object)
 
 
 def _evidence(
@@ -404,6 +440,24 @@ def _evidence(
     (or ``{"observation": null, "office_submitted": …}``), put together by Arrow: each
     distinct submission_id is encoded once, the rows' numbers are cast in bulk.
     """
+    import pandas as pd
+    import pyarrow as pa
+
+    text = pa.large_string()
+    none = [json.dumps({"observation": None, "office_submitted": flag}) for flag in (False, True)]
+    # Chunk by chunk: the pieces of a million texts are never all alive at once.
+    chunk = 1 << 18
+    pieces = [
+        _evidence_texts(observations, rows[i : i + chunk], office_submitted[i : i + chunk], none)
+        for i in range(0, len(rows), chunk)
+    ]
+    return pd.array(pa.chunked_array(pieces, text), dtype="str")
+
+
+def _evidence_texts(
+    observations: pd.DataFrame, rows: np.ndarray, office_submitted: np.ndarray, none: list[str]
+) -> pa.Array:
+    """:func:`_evidence` of one chunk, as an Arrow large_string array."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -431,8 +485,7 @@ def _evidence(
         pa.scalar("}", text),
         pa.scalar("", text),
     )
-    none = [json.dumps({"observation": None, "office_submitted": flag}) for flag in (False, True)]
     choices = pa.concat_arrays([pa.array(none, text), observed])
     pick = office_submitted.astype(np.int64)
     pick[has] = 2 + np.arange(len(behind))
-    return pd.array(choices.take(pa.array(pick)), dtype="str")
+    return choices.take(pa.array(pick))
