@@ -578,7 +578,10 @@ def _reusable(
     link_rec, link_reg = link_at
     unit_codes, unit_labels = unit_factors
     rows = np.flatnonzero(_in_units(unit_codes, unit_labels, same))
-    memo = previous.records[_isin(previous.records["unit"], same)]
+    # Only the columns compared below are filtered (a million rows each).
+    memo = previous.records[["record_key", "sentra_id", "cluster_key"]][
+        _isin(previous.records["unit"], same)
+    ]
     keys = _to_arrow(recs["record_key"]).take(pa.array(rows))
     memo_at = lookup(keys, memo["record_key"], aligned_ok=True)
     link_of_rec = np.full(len(recs), -1, dtype=np.int64)
@@ -621,7 +624,9 @@ def _with_memo(
     """Combine the recomputed units with the memo's (and the stored links) for the rest."""
     import pyarrow as pa
 
-    kept = previous.records[_isin(previous.records["unit"], reuse)]
+    kept = previous.records[["record_key", "cluster_key", "is_survivor", "match_score"]][
+        _isin(previous.records["unit"], reuse)
+    ]
     kept_pos = np.flatnonzero(~todo)
     # Arrow arrays throughout: a million keys never become Python strings.
     all_keys = _to_arrow(recs["record_key"])
