@@ -69,6 +69,7 @@ from sentra.schema import ReportedStatus, SentraStatus
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
 # Status codes inside the computation; NONE = the sentra is not expected yet.
 NONE, ACTIVE, AT_RISK, NOT_REPORTED, INACTIVE = -1, 0, 1, 2, 3
@@ -163,52 +164,92 @@ def derive(
     population. Register entries whose first year lies after ``census_year`` are not
     expected yet and get no row. ``kept_open`` maps a census year to the sentra_ids a
     reviewer decided not to declare inactive for missed rounds that year.
+
+    An empty register (or no observations at all) gives empty frames of the same
+    columns and dtypes.
+
+    Memory: the observations are never copied as a frame (at a million sentra × five
+    rounds a copy and a sort of them cost 1 GB and seconds); only the positions of the
+    rows that count are kept, and the few columns the rules read are taken from them.
     """
+    import gc
+
+    # Millions of small objects are made below (a reason list per interval): the cyclic
+    # collector would walk them all again and again (1.5 s of 4.5 at a million
+    # sentra); nothing here makes reference cycles.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _derive(observations, register, submitted_offices, census_year, settings, kept_open)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _derive(
+    observations: pd.DataFrame,
+    register: pd.DataFrame,
+    submitted_offices: Mapping[int, set[str]],
+    census_year: int,
+    settings: Settings,
+    kept_open: Mapping[int, set[str]] | None,
+) -> StatusResult:
     import numpy as np
     import pandas as pd
 
-    obs = observations[pd.to_numeric(observations["census_year"]) <= census_year].copy()
-    obs["census_year"] = pd.to_numeric(obs["census_year"]).astype(int)
-    obs = obs.sort_values(["sentra_id", "census_year", "submission_id", "source_row"])
-    obs = obs.drop_duplicates(["sentra_id", "census_year"], keep="first")
-
-    reg = register.drop_duplicates("sentra_id").sort_values("sentra_id").reset_index(drop=True)
+    reg = register[["sentra_id", "region_code", "first_census_year"]]
+    reg = reg.drop_duplicates("sentra_id").sort_values("sentra_id").reset_index(drop=True)
     n = len(reg)
     index = pd.Index(reg["sentra_id"])
-    pos = index.get_indexer(obs["sentra_id"])
-    obs, pos = obs[pos >= 0], pos[pos >= 0]
+
+    # The observations that count: up to census_year, of a register sentra, one per
+    # (sentra, year). Positions into ``observations``; their order does not matter.
+    obs_year = pd.to_numeric(observations["census_year"])
+    in_time = (obs_year <= census_year).to_numpy(dtype=bool, na_value=False)
+    pos_all = _positions(observations["sentra_id"], reg["sentra_id"])
+    rows = np.flatnonzero(in_time & (pos_all >= 0))
+    pos = pos_all[rows]
+    del pos_all
+    year = obs_year.iloc[rows].astype(int).to_numpy(dtype=np.int64)
+    rows, pos, year = _first_of_each_year(observations, rows, pos, year)
 
     first = pd.to_numeric(reg["first_census_year"], errors="coerce").to_numpy(
         dtype=float, na_value=np.nan
     )
-    round_years = set(obs["census_year"]) | {y for y in submitted_offices if y <= census_year}
-    round_years |= {int(y) for y in first[~np.isnan(first)] if y <= census_year}
+    round_years = {int(y) for y in np.unique(year)}
+    round_years |= {y for y in submitted_offices if y <= census_year}
+    known_first = first[~np.isnan(first)]
+    round_years |= {int(y) for y in np.unique(known_first[known_first <= census_year])}
     start = int(min(round_years | {census_year}))
     years = list(range(start, census_year + 1))
     n_years = len(years)
     first = np.where(np.isnan(first), start, first)
     first_seen = np.full(n, np.inf)
-    np.minimum.at(first_seen, pos, obs["census_year"].to_numpy(dtype=float))
+    np.minimum.at(first_seen, pos, year.astype(float))
     first = np.minimum(first, first_seen).astype(int)
+    last_seen = np.full(n, -1, dtype=np.int64)
+    np.maximum.at(last_seen, pos, year)
 
     # Observations as year × sentra matrices.
-    obs_status, obs_reasons = _observed(obs, settings)
-    col = obs["census_year"].to_numpy() - start
+    obs_status, obs_reasons = _observed(observations, settings)
+    col = year - start
     has = np.zeros((n_years, n), dtype=bool)
     st_obs = np.full((n_years, n), NONE, dtype=np.int8)
     rs_obs = np.zeros((n_years, n), dtype=np.int16)
-    ev_row = np.full((n_years, n), -1, dtype=np.int64)  # row of obs behind the year
+    ev_row = np.full((n_years, n), -1, dtype=np.int64)  # row of observations behind it
     has[col, pos] = True
-    st_obs[col, pos] = obs_status
-    rs_obs[col, pos] = obs_reasons
-    ev_row[col, pos] = np.arange(len(obs))
+    st_obs[col, pos] = obs_status[rows]
+    rs_obs[col, pos] = obs_reasons[rows]
+    ev_row[col, pos] = rows
+    del obs_status, obs_reasons, rows, pos, year, col
 
     region = reg["region_code"].astype(str)
     province = region.str[:2]
     submitted = np.zeros((n_years, n), dtype=bool)
-    for j, year in enumerate(years):
-        offices = list(submitted_offices.get(year, set()))
+    for j, year_j in enumerate(years):
+        offices = list(submitted_offices.get(year_j, set()))
         submitted[j] = (region.isin(offices) | province.isin(offices)).to_numpy()
+    del region, province
 
     # One pass over the rounds, vectorised over sentra: the rules that need history.
     status = np.full((n_years, n), NONE, dtype=np.int8)
@@ -217,8 +258,8 @@ def derive(
     prev_reasons = np.zeros(n, dtype=np.int16)
     missed = np.zeros(n, dtype=np.int32)
     kept_mask = {int(y): index.isin(sorted(ids)) for y, ids in (kept_open or {}).items()}
-    for j, year in enumerate(years):
-        alive = first <= year
+    for j, year_j in enumerate(years):
+        alive = first <= year_j
         seen = has[j] & alive
         absent = ~has[j] & alive
         s, r = st_obs[j].copy(), rs_obs[j].copy()
@@ -228,7 +269,7 @@ def derive(
         missed = np.where(absent & submitted[j], missed + 1, missed)
         stays_dead = absent & (prev_status == INACTIVE)
         confirmed = absent & ~stays_dead & (missed >= settings.inactive_after_missed_rounds)
-        kept = confirmed & kept_mask.get(year, False)
+        kept = confirmed & kept_mask.get(year_j, False)
         confirmed &= ~kept
         s = np.where(absent, NOT_REPORTED, s)
         r = np.where(absent, B["status_not_reported"], r)
@@ -241,92 +282,232 @@ def derive(
         status[j], reasons[j] = s, r
         prev_status, prev_reasons = s.astype(np.int8), r.astype(np.int16)
         missed = np.where(alive, missed, 0)
+    del st_obs, rs_obs, has
 
-    # Long form (sentra-major, year-minor) of the years each sentra was expected.
-    flat_status = status.T.ravel()
-    keep = flat_status != NONE
-    sentra_pos = np.repeat(np.arange(n), n_years)[keep]
-    year_arr = np.tile(np.asarray(years), n)[keep]
-    flat_status = flat_status[keep]
-    flat_reasons = reasons.T.ravel()[keep]
-    flat_evidence = ev_row.T.ravel()[keep]
-    flat_submitted = submitted.T.ravel()[keep]
+    # Long form (sentra-major, year-minor) of the years each sentra was expected, as
+    # positions into the transposed matrices; each interval's values are then read
+    # from the matrices at its (year, sentra), the cross of years is never copied.
+    flat = np.flatnonzero(status.T.ravel() != NONE)
+    sentra_pos = (flat // n_years).astype(np.int32)
+    year_off = (flat % n_years).astype(np.int32)
+    del flat
+    flat_status = status[year_off, sentra_pos]
+    flat_reasons = reasons[year_off, sentra_pos]
 
     new_sentra = np.ones(len(sentra_pos), dtype=bool)
     new_sentra[1:] = sentra_pos[1:] != sentra_pos[:-1]
     changed = new_sentra.copy()
     changed[1:] |= (flat_status[1:] != flat_status[:-1]) | (flat_reasons[1:] != flat_reasons[:-1])
     starts = np.flatnonzero(changed)
-    ends = np.append(starts[1:], len(sentra_pos)) - 1
-    is_current = np.append(sentra_pos[starts][1:] != sentra_pos[starts][:-1], True)
+    ends = np.append(starts[1:], len(sentra_pos))[: len(starts)] - 1  # none when empty
+    start_pos = sentra_pos[starts]
+    is_current = np.ones(len(starts), dtype=bool)  # the last interval of each sentra
+    is_current[:-1] = start_pos[1:] != start_pos[:-1]
 
-    evidence = _evidence(obs, flat_evidence[starts], flat_submitted[starts])
-    mask_lists = {int(m): reasons_of(int(m)) for m in np.unique(flat_reasons)}
+    # status_since: the start of the last run of the same status (reasons may differ).
+    status_run = new_sentra
+    status_run[1:] |= flat_status[1:] != flat_status[:-1]
+    run_starts = np.flatnonzero(status_run)
+    run_pos = sentra_pos[run_starts]
+    last_run = np.ones(len(run_starts), dtype=bool)
+    last_run[:-1] = run_pos[1:] != run_pos[:-1]
+    since = np.zeros(n, dtype=np.int64)
+    since[run_pos[last_run]] = start + year_off[run_starts[last_run]].astype(np.int64)
+    from_off, to_off = year_off[starts], year_off[ends]
+    del status_run, new_sentra, changed, run_starts, run_pos, last_run
+    del flat_status, flat_reasons, sentra_pos, year_off
+
+    interval_status = status[from_off, start_pos]
+    interval_reasons = reasons[from_off, start_pos]
+    interval_row = ev_row[from_off, start_pos]
+    interval_submitted = submitted[from_off, start_pos]
+    del status, reasons, ev_row, submitted, starts, ends
+    evidence = _evidence(observations, interval_row, interval_submitted)
+    del interval_row, interval_submitted
+    sentra_ids = _sentra_ids(reg["sentra_id"], index, start_pos)
+    reason_lists = _reason_lists(interval_reasons)
+    valid_to = pd.arrays.IntegerArray(start + to_off.astype(np.int64), is_current.copy())
     history = pd.DataFrame(
         {
-            "sentra_id": index.to_numpy()[sentra_pos[starts]],
-            "status": [STATUS_NAMES[int(s)] for s in flat_status[starts]],
-            "reason_codes": [list(mask_lists[int(m)]) for m in flat_reasons[starts]],
-            "valid_from_year": year_arr[starts].astype("int64"),
-            "valid_to_year": pd.array(
-                [
-                    None if now else int(end)
-                    for now, end in zip(is_current.tolist(), year_arr[ends].tolist(), strict=True)
-                ],
-                dtype="Int64",
-            ),
+            "sentra_id": sentra_ids,
+            "status": _status_names(interval_status),
+            "reason_codes": reason_lists,
+            "valid_from_year": start + from_off.astype(np.int64),
+            "valid_to_year": valid_to,
             "evidence": evidence,
             "is_current": is_current,
         },
         columns=HISTORY_COLUMNS,
+        copy=False,
     )
 
-    # status_since: the start of the last run of the same status (reasons may differ).
-    status_run = new_sentra.copy()
-    status_run[1:] |= flat_status[1:] != flat_status[:-1]
-    run_starts = np.flatnonzero(status_run)
-    last_run = np.append(sentra_pos[run_starts][1:] != sentra_pos[run_starts][:-1], True)
-    since = pd.Series(year_arr[run_starts[last_run]], index=sentra_pos[run_starts[last_run]])
-    last_seen = pd.Series(obs["census_year"].to_numpy(), index=pos).groupby(level=0).max()
-    cur = history[history["is_current"]].reset_index(drop=True)
-    cur_pos = sentra_pos[starts][is_current]
+    cur_rows = np.flatnonzero(is_current)
+    cur_pos = start_pos[cur_rows]
+    last = last_seen[cur_pos]
     current = pd.DataFrame(
         {
-            "sentra_id": cur["sentra_id"],
-            "status": cur["status"],
-            "reason_codes": cur["reason_codes"],
-            "status_since": since.reindex(cur_pos).to_numpy(dtype="int64"),
-            "last_reported_year": pd.array(
-                last_seen.reindex(cur_pos).to_numpy(dtype=float), dtype="Int64"
-            ),
+            "sentra_id": history["sentra_id"].array.take(cur_rows),
+            "status": history["status"].array.take(cur_rows),
+            # The same list objects as the history's current rows, as before.
+            "reason_codes": history["reason_codes"].to_numpy()[cur_rows],
+            "status_since": since[cur_pos],
+            "last_reported_year": pd.arrays.IntegerArray(last, last < 0),
         },
         columns=CURRENT_COLUMNS,
+        copy=False,
     )
-    return StatusResult(current=current, history=history.reset_index(drop=True))
+    return StatusResult(current=current, history=history)
 
 
-def _evidence(obs: pd.DataFrame, rows: np.ndarray, office_submitted: np.ndarray) -> list[str]:
-    """JSON evidence per interval: the observation behind it, or that there was none."""
+def _first_of_each_year(
+    observations: pd.DataFrame, rows: np.ndarray, pos: np.ndarray, year: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keep one observation per (sentra, year): the smallest (submission_id,
+    source_row), ties in input order. Only the duplicated pairs (normally none) are
+    sorted, by pandas as the whole frame used to be."""
     import numpy as np
     import pandas as pd
 
-    submission = obs["submission_id"].astype(object).to_numpy()
-    source_row = pd.to_numeric(obs["source_row"], errors="coerce").to_numpy(
+    if len(rows) == 0:
+        return rows, pos, year
+    span = int(year.max()) - int(year.min()) + 1
+    key = pos.astype(np.int64) * span + (year - int(year.min()))
+    dup = np.bincount(key)[key] > 1  # keys < sentra × years: a small count table
+    if not dup.any():
+        return rows, pos, year
+    at = np.flatnonzero(dup)
+    tied = pd.DataFrame(
+        {
+            "key": key[at],
+            "submission_id": observations["submission_id"].iloc[rows[at]].to_numpy(),
+            "source_row": observations["source_row"].iloc[rows[at]].to_numpy(),
+            "at": at,
+        }
+    )
+    tied = tied.sort_values(["key", "submission_id", "source_row"])
+    losers = tied["at"].to_numpy()[tied["key"].duplicated(keep="first").to_numpy()]
+    keep = np.ones(len(rows), dtype=bool)
+    keep[losers] = False
+    return rows[keep], pos[keep], year[keep]
+
+
+def _positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Position of every value in the unique ``keys`` (-1 when absent), by Arrow's hash
+    kernel when both are strings: pandas would make a Python string of each of
+    millions of values first."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(keys) == 0 or len(values) == 0:
+        return np.full(len(values), -1, dtype=np.int64)
+    try:
+        v = pa.array(values, from_pandas=True)
+        k = pa.array(keys, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        v = k = None
+    strings = (pa.types.is_string, pa.types.is_large_string)
+    if (
+        v is None
+        or k is None
+        or not any(f(v.type) for f in strings)
+        or not any(f(k.type) for f in strings)
+    ):
+        return pd.Index(keys).get_indexer(values)
+    if isinstance(k, pa.ChunkedArray):
+        k = k.combine_chunks()
+    found = pc.index_in(v, value_set=k.cast(v.type))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _sentra_ids(
+    ids: pd.Series, index: pd.Index, at: np.ndarray
+) -> pd.api.extensions.ExtensionArray:
+    """``ids`` at positions ``at`` as a str array (taken from Arrow when they are one)."""
+    import pandas as pd
+
+    if isinstance(ids.dtype, pd.StringDtype) and ids.dtype.na_value is not pd.NA:
+        return ids.array.take(at)
+    return pd.array(index.to_numpy()[at], dtype="str")
+
+
+def _status_names(codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Status name per code, as a str array built by Arrow (no Python string per row)."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    names = pa.array([STATUS_NAMES[i] for i in range(len(STATUS_NAMES))], pa.large_string())
+    return pd.array(names.take(pa.array(codes.astype(np.int64))), dtype="str")
+
+
+def _reason_lists(masks: np.ndarray) -> pd.Series:
+    """A new list of reason codes per mask (rows never share a list), object dtype
+    even when there are none."""
+    import numpy as np
+    import pandas as pd
+
+    uniques, inverse = np.unique(masks, return_inverse=True)
+    lists = [reasons_of(int(m)) for m in uniques]
+    return pd.Series([[*lists[i]] for i in inverse.ravel().tolist()], dtype=object)
+
+
+def _evidence(
+    observations: pd.DataFrame, rows: np.ndarray, office_submitted: np.ndarray
+) -> pd.api.extensions.ExtensionArray:
+    """JSON evidence per interval: the observation behind it, or that there was none.
+
+    The texts are those of ``json.dumps`` of ``{"submission_id": …, "source_row": …}``
+    (or ``{"observation": null, "office_submitted": …}``), put together by Arrow: each
+    distinct submission_id is encoded once, the rows' numbers are cast in bulk.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    text = pa.large_string()
+    none = [json.dumps({"observation": None, "office_submitted": flag}) for flag in (False, True)]
+    # Chunk by chunk: the pieces of a million texts are never all alive at once.
+    chunk = 1 << 18
+    pieces = [
+        _evidence_texts(observations, rows[i : i + chunk], office_submitted[i : i + chunk], none)
+        for i in range(0, len(rows), chunk)
+    ]
+    return pd.array(pa.chunked_array(pieces, text), dtype="str")
+
+
+def _evidence_texts(
+    observations: pd.DataFrame, rows: np.ndarray, office_submitted: np.ndarray, none: list[str]
+) -> pa.Array:
+    """:func:`_evidence` of one chunk, as an Arrow large_string array."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.large_string()
+    has = rows >= 0
+    behind = rows[has]
+    codes, uniques = pd.factorize(observations["submission_id"].iloc[behind])
+    quoted = [json.dumps(str(u)) for u in uniques] + [json.dumps(None)]
+    submission = pa.array(quoted, text).take(
+        pa.array(np.where(codes < 0, len(uniques), codes).astype(np.int64))
+    )
+    line = pd.to_numeric(observations["source_row"].iloc[behind], errors="coerce").to_numpy(
         dtype=float, na_value=np.nan
     )
-    out = []
-    for row, submitted in zip(rows.tolist(), office_submitted.tolist(), strict=True):
-        if row < 0:
-            out.append(json.dumps({"observation": None, "office_submitted": bool(submitted)}))
-            continue
-        sub = submission[row]
-        line = source_row[row]
-        out.append(
-            json.dumps(
-                {
-                    "submission_id": None if pd.isna(sub) else str(sub),
-                    "source_row": None if np.isnan(line) else int(line),
-                }
-            )
-        )
-    return out
+    missing = np.isnan(line)
+    numbers = pa.array(np.where(missing, 0, line).astype(np.int64), mask=missing)
+    line_text = pc.fill_null(pc.cast(numbers, text), pa.scalar(json.dumps(None), text))
+    observed = pc.binary_join_element_wise(
+        pa.scalar('{"submission_id": ', text),
+        submission,
+        pa.scalar(', "source_row": ', text),
+        line_text,
+        pa.scalar("}", text),
+        pa.scalar("", text),
+    )
+    choices = pa.concat_arrays([pa.array(none, text), observed])
+    pick = office_submitted.astype(np.int64)
+    pick[has] = 2 + np.arange(len(behind))
+    return choices.take(pa.array(pick))

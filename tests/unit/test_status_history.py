@@ -280,3 +280,53 @@ def test_same_input_in_any_row_order_gives_identical_output(triples, rnd):
     second = derive(pd.DataFrame(rows, columns=columns), shuffled_reg, submitted, 2026, S)
     pd.testing.assert_frame_equal(first.history, second.history)
     pd.testing.assert_frame_equal(first.current, second.current)
+
+
+@pytest.mark.parametrize("with_register", [False, True])
+def test_empty_inputs_give_empty_typed_frames(with_register):
+    """The first daily run of a year with no files: no observations, perhaps no
+    register yet. Deriving used to raise IndexError on an empty register."""
+    frame = pd.DataFrame(
+        {c: pd.Series([], dtype=t) for c, t in _OBS_DTYPES.items()}, columns=list(_OBS_DTYPES)
+    )
+    reg = register() if with_register else register().iloc[0:0]
+    result = derive(frame, reg, {}, 2026, S)
+    history_dtypes = {
+        "sentra_id": "str",
+        "status": "str",
+        "reason_codes": "object",
+        "valid_from_year": "int64",
+        "valid_to_year": "Int64",
+        "evidence": "str",
+        "is_current": "bool",
+    }
+    current_dtypes = {
+        "sentra_id": "str",
+        "status": "str",
+        "reason_codes": "object",
+        "status_since": "int64",
+        "last_reported_year": "Int64",
+    }
+    assert result.history.dtypes.astype(str).to_dict() == history_dtypes
+    assert result.current.dtypes.astype(str).to_dict() == current_dtypes
+    if with_register:  # nobody reported and nobody submitted: not reported, not dead
+        assert result.current["status"].tolist() == ["not_reported"] * len(OFFICES)
+        assert result.current["last_reported_year"].isna().all()
+        assert len(result.history) == len(OFFICES)
+    else:
+        assert result.history.empty
+        assert result.current.empty
+
+
+_OBS_DTYPES = {
+    "sentra_id": "str",
+    "census_year": "int64",
+    "region_code": "str",
+    "reported_status": "str",
+    "units": "int64",
+    "workers": "int64",
+    "production_value": "int64",
+    "office_code": "str",
+    "submission_id": "str",
+    "source_row": "int64",
+}

@@ -222,6 +222,26 @@ def _take(values: np.ndarray, pos: np.ndarray) -> np.ndarray:
     return out
 
 
+def _in_units(codes: np.ndarray, labels: Any, chosen: set[str]) -> np.ndarray:
+    """Whether each record's unit (``labels[codes]``, factorized) is in ``chosen``: a
+    test per unit label, not per record (a million object keys cost a tenth of a
+    second each time they go to Arrow)."""
+    hit = np.array([label in chosen for label in labels], dtype=bool)
+    return hit[codes] if len(hit) else np.zeros(len(codes), dtype=bool)
+
+
+def _register_in_units(
+    register: pd.DataFrame, unit_of: Mapping[str, str], chosen: set[str]
+) -> np.ndarray:
+    """Whether each register entry's kab/kota belongs to a unit in ``chosen`` (one
+    lookup per distinct kab/kota instead of a Python loop over the register)."""
+    column = register["region_code"]
+    codes, uniques = pd.factorize(column.where(column != "", None))
+    labels = [str(u) for u in uniques] + [NO_REGION]  # code -1 (missing) is the last
+    hit = np.array([unit_of.get(label, label) in chosen for label in labels], dtype=bool)
+    return hit[codes]
+
+
 def _link_positions(links: pd.DataFrame, keys: Any, reg_ids: Any) -> tuple[np.ndarray, np.ndarray]:
     """Each stored link's record in ``keys`` and its sentra_id in ``reg_ids`` (-1: absent).
 
@@ -313,6 +333,7 @@ def _fingerprints(
     decisions: pd.DataFrame,
     register_decided: set[str],
     settings: Settings,
+    factorized: tuple[np.ndarray, Any] | None = None,
 ) -> dict[str, str]:
     """Per unit, a digest of everything its within-round result depends on.
 
@@ -327,7 +348,7 @@ def _fingerprints(
     cols = [c for c in CONTENT_COLUMNS if c in records.columns]
     table = pa.Table.from_pandas(records[cols], preserve_index=False)
     table = table.append_column("_complete", pa.array(_completeness(records)))
-    codes, uniques = pd.factorize(units, sort=True)
+    codes, uniques = factorized if factorized is not None else pd.factorize(units, sort=True)
     order = np.argsort(codes, kind="stable")
     table = table.take(pa.array(order)).combine_chunks()
     bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=len(uniques)))]
@@ -460,13 +481,23 @@ def _match_year(
         dec.loc[dec["left_unit"].notna() & _isin(dec["right_key"], reg_ids), "left_unit"]
     ) | set(dec.loc[dec["right_unit"].notna() & _isin(dec["left_key"], reg_ids), "right_unit"])
     t = time.perf_counter()
-    fingerprints = _fingerprints(recs, unit_arr, dec, register_decided, settings)
+    # Units as integer codes (sorted labels), factorized once for every test below.
+    unit_codes, unit_labels = pd.factorize(unit_arr, sort=True)
+    fingerprints = _fingerprints(
+        recs, unit_arr, dec, register_decided, settings, factorized=(unit_codes, unit_labels)
+    )
     phases["fingerprints_s"] = time.perf_counter() - t
     t = time.perf_counter()
     reuse = _reusable(
-        previous, fingerprints, register_decided, recs, unit_arr, existing_links, link_at
+        previous,
+        fingerprints,
+        register_decided,
+        recs,
+        (unit_codes, unit_labels),
+        existing_links,
+        link_at,
     )
-    todo = ~_isin(unit_arr, reuse)
+    todo = ~_in_units(unit_codes, unit_labels, reuse)
     phases["memo_check_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -475,14 +506,16 @@ def _match_year(
     # Register entries a recomputed unit can reach are those of its own kab/kota (units
     # are closed under every cross-border reference).
     unit_of = units.attrs["unit_of"]
-    reg_region = _regions(register) if len(register) else np.array([], dtype=object)
-    reg_units = np.array([unit_of.get(r, r) for r in reg_region], dtype=object)
-    reg_todo = register[~_isin(reg_units, reuse)] if reuse else register
+    reg_todo = (
+        register[~_register_in_units(register, unit_of, reuse)]
+        if reuse and len(register)
+        else register
+    )
     fresh_links = None
-    if existing_links is not None and len(existing_links):
-        fresh_links = existing_links[
-            lookup(existing_links["record_key"], fresh_recs["record_key"]) >= 0
-        ]
+    if existing_links is not None and len(existing_links) and link_at is not None:
+        # The stored links of recomputed records: their records' positions are known.
+        link_rec = link_at[0]
+        fresh_links = existing_links[(link_rec >= 0) & todo[np.maximum(link_rec, 0)]]
     fresh_linked = link_to_register(
         fresh.survivors,
         reg_todo.reset_index(drop=True),
@@ -522,7 +555,7 @@ def _reusable(
     fingerprints: dict[str, str],
     register_decided: set[str],
     recs: pd.DataFrame,
-    unit_arr: np.ndarray,
+    unit_factors: tuple[np.ndarray, Any],
     existing_links: pd.DataFrame | None,
     link_at: tuple[np.ndarray, np.ndarray] | None,
 ) -> set[str]:
@@ -545,8 +578,12 @@ def _reusable(
     import pyarrow.compute as pc
 
     link_rec, link_reg = link_at
-    rows = np.flatnonzero(_isin(unit_arr, same))
-    memo = previous.records[_isin(previous.records["unit"], same)]
+    unit_codes, unit_labels = unit_factors
+    rows = np.flatnonzero(_in_units(unit_codes, unit_labels, same))
+    # Only the columns compared below are filtered (a million rows each).
+    memo = previous.records[["record_key", "sentra_id", "cluster_key"]][
+        _isin(previous.records["unit"], same)
+    ]
     keys = _to_arrow(recs["record_key"]).take(pa.array(rows))
     memo_at = lookup(keys, memo["record_key"], aligned_ok=True)
     link_of_rec = np.full(len(recs), -1, dtype=np.int64)
@@ -570,7 +607,7 @@ def _reusable(
         & agree(existing_links["cluster_key"], memo["cluster_key"])
         & (link_reg[np.maximum(link, 0)] >= 0)
     )
-    stale = set(unit_arr[rows[~agrees]]) if not agrees.all() else set()
+    stale = set(np.asarray(unit_labels)[unit_codes[rows[~agrees]]]) if not agrees.all() else set()
     if stale:
         log.info("match memo: %d unit(s) whose stored links changed are matched again", len(stale))
     return same - stale
@@ -589,7 +626,9 @@ def _with_memo(
     """Combine the recomputed units with the memo's (and the stored links) for the rest."""
     import pyarrow as pa
 
-    kept = previous.records[_isin(previous.records["unit"], reuse)]
+    kept = previous.records[["record_key", "cluster_key", "is_survivor", "match_score"]][
+        _isin(previous.records["unit"], reuse)
+    ]
     kept_pos = np.flatnonzero(~todo)
     # Arrow arrays throughout: a million keys never become Python strings.
     all_keys = _to_arrow(recs["record_key"])
@@ -600,11 +639,18 @@ def _with_memo(
     # the recomputed records stand alone here, their survivors come from this run.
     survivor_of = np.arange(len(recs))
     survivor_of[kept_pos] = lookup(cluster_keys, all_keys)
+    # Completeness ranks the members of merged clusters only: counting the non-null
+    # fields of the million others (single-member clusters) is not needed.
+    sizes = np.bincount(survivor_of[kept_pos], minlength=len(recs))
+    merged = kept_pos[sizes[survivor_of[kept_pos]] > 1]
+    complete = np.zeros(len(recs), dtype=np.int64)
+    if len(merged):
+        complete[merged] = _completeness(recs.iloc[merged])
     survivors = _survivors(
         recs,
         survivor_of,
         survivor_of,
-        _completeness(recs),
+        complete,
         _received_ns(recs),
         rows=kept_pos,
         sort=False,
