@@ -50,11 +50,11 @@ def _where(key: DeliveryKey) -> tuple:
     )
 
 
-def claim(
-    settings: Settings, key: DeliveryKey, message: EmailMessage, recipients: list[str]
-) -> int | None:
-    """Claim the delivery; its current attempt count, or None when it was already sent."""
-    from sqlalchemy import select
+def _insert_once(settings: Settings, key: DeliveryKey, **fields: Any) -> bool:
+    """Add the delivery row for ``key`` in its own transaction; False when it exists.
+
+    The unique key is the exactly-once guard: whoever inserts first owns the delivery.
+    """
     from sqlalchemy.exc import IntegrityError
 
     from sentra.ledger.db import session_scope
@@ -68,16 +68,34 @@ def claim(
                     office_code=key.office_code,
                     kind=key.kind,
                     version_key=key.version_key,
-                    status="pending",
                     attempts=0,
-                    recipients=list(recipients),
-                    subject=str(message["Subject"]),
-                    message_id=str(message["Message-ID"]),
+                    **fields,
                 )
             )
-        return 0
     except IntegrityError:
-        pass  # claimed before: sent, or pending/failed from an earlier run
+        return False
+    return True
+
+
+def claim(
+    settings: Settings, key: DeliveryKey, message: EmailMessage, recipients: list[str]
+) -> int | None:
+    """Claim the delivery; its current attempt count, or None when it was already sent."""
+    from sqlalchemy import select
+
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import ReportDelivery
+
+    if _insert_once(
+        settings,
+        key,
+        status="pending",
+        recipients=list(recipients),
+        subject=str(message["Subject"]),
+        message_id=str(message["Message-ID"]),
+    ):
+        return 0
+    # Claimed before: sent, or pending/failed from an earlier run.
     with session_scope(settings) as session:
         row = session.scalar(select(ReportDelivery).where(*_where(key)))
         if row is None or row.status == "sent":
@@ -148,29 +166,11 @@ def record_undeliverable(settings: Settings, key: DeliveryKey, subject: str, why
     ``sentra reports status``); once ``sentra offices import`` gives the office an
     address, the next send claims the same key and delivers it like any unsent report.
     """
-    from sqlalchemy.exc import IntegrityError
-
-    from sentra.ledger.db import session_scope
-    from sentra.ledger.models import ReportDelivery
-
     try:
-        with session_scope(settings) as session:
-            session.add(
-                ReportDelivery(
-                    census_year=key.census_year,
-                    office_code=key.office_code,
-                    kind=key.kind,
-                    version_key=key.version_key,
-                    status="undeliverable",
-                    attempts=0,
-                    recipients=[],
-                    subject=subject,
-                    last_error=why,
-                )
-            )
-        return True
-    except IntegrityError:
-        return False  # listed by an earlier run (or sent, when the address came later)
+        # False: listed by an earlier run (or sent, when the address came later).
+        return _insert_once(
+            settings, key, status="undeliverable", recipients=[], subject=subject, last_error=why
+        )
     finally:
         retire_undeliverable(settings, key)
 
