@@ -27,8 +27,6 @@ import email.policy
 import hashlib
 import logging
 import re
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -39,16 +37,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import imaplib
 
-    from sqlalchemy.orm import Session
-
     from sentra.config import Settings
+    from sentra.ledger.db import LedgerSessions
     from sentra.offices import OfficeInfo
     from sentra.reports.delivery import Transport
 
 log = logging.getLogger(__name__)
-
-# Opens one ledger transaction: the task passes a factory of ledger sessions.
-LedgerSessions = Callable[[], "AbstractContextManager[Session]"]
 
 REPLY_KINDS = {
     "unknown_sender": (
