@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 STAMP := $(VENV)/.sentra-installed
 export AIRFLOW_HOME ?= $(CURDIR)/data/airflow
 
-.PHONY: help demo run test test-fast lint format lock bench bench-full up down clean docs browser imap
+.PHONY: help demo run test test-durations test-fast lint format lock bench bench-full up down clean docs browser imap
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -44,7 +44,7 @@ test: $(STAMP) browser imap  ## lint, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest $(PYTEST_DIST)
 
 # The board and report rendering tests look at pages in headless Chromium: Debian's
 # package, installed when missing and this is a root shell with apt (CI); elsewhere
@@ -63,6 +63,13 @@ imap:  ## install Debian's dovecot-imapd for the e-mail intake tests (root + apt
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-imapd >/dev/null \
 	  && echo "installed dovecot for the e-mail intake tests"; } \
 	  || echo "dovecot not installed: the e-mail intake tests will skip"
+
+# Two workers; each test module whole on one worker, costliest first (tests/conftest.py
+# orders them by tests/durations.json, which `make test-durations` measures).
+PYTEST_DIST = -n 2 --dist loadscope --no-loadscope-reorder
+
+test-durations: $(STAMP)  ## run the suite and record seconds per module (tests/durations.json)
+	$(BIN)/python -m pytest $(PYTEST_DIST) --record-durations tests/durations.json
 
 test-fast: $(STAMP)  ## unit tests only
 	$(BIN)/python -m pytest tests/unit -q

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import uuid
@@ -99,3 +100,68 @@ def pytest_report_header(config):
         f"sentra: PostgreSQL on 127.0.0.1:5432 {pg}",
         f"sentra: Redis on 127.0.0.1:6379 {redis}",
     ]
+
+
+# ----------------------------------------------------------- scheduling on 2 cores
+# `make test` runs `pytest -n 2 --dist loadscope --no-loadscope-reorder`: every module
+# runs whole on one worker (module fixtures such as a census round are built once, not
+# once per worker), and modules are handed out in the order collected here: the
+# costliest first, so that the two workers finish together instead of one waiting on a
+# smoke stack started last (longest-processing-time-first scheduling). The costs are
+# measured seconds per module, refreshed with `make test-durations`; a stale or missing
+# entry only costs speed, never a test.
+DURATIONS_FILE = Path(__file__).with_name("durations.json")
+UNKNOWN_TEST_S = 1.0  # a module not measured yet: this much per test
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--record-durations",
+        metavar="PATH",
+        help="write the seconds each test module took (setup + call + teardown) to PATH",
+    )
+
+
+def _module_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+def pytest_collection_modifyitems(config, items):
+    try:
+        measured = json.loads(DURATIONS_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        measured = {}
+    counts: dict[str, int] = {}
+    for item in items:
+        module = _module_of(item.nodeid)
+        counts[module] = counts.get(module, 0) + 1
+    cost = {m: float(measured.get(m, n * UNKNOWN_TEST_S)) for m, n in counts.items()}
+    position = {id(item): i for i, item in enumerate(items)}
+    items.sort(key=lambda item: (-cost[_module_of(item.nodeid)], position[id(item)]))
+
+
+class _DurationRecorder:
+    """Sums report durations per module on the controller (reports from every worker)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.seconds: dict[str, float] = {}
+
+    def pytest_runtest_logreport(self, report):
+        module = _module_of(report.nodeid)
+        self.seconds[module] = self.seconds.get(module, 0.0) + report.duration
+
+    def pytest_sessionfinish(self, session):
+        if hasattr(session.config, "workerinput"):
+            return  # a worker: the controller writes the file
+        ordered = dict(sorted(self.seconds.items(), key=lambda kv: -kv[1]))
+        self.path.write_text(
+            json.dumps({m: round(s, 1) for m, s in ordered.items()}, indent=1) + "\n",
+            encoding="utf-8",
+        )
+
+
+def pytest_configure(config):
+    path = config.getoption("--record-durations")
+    if path and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_DurationRecorder(Path(path)), "sentra-durations")
