@@ -103,6 +103,13 @@ class Settings(BaseSettings):
     # Matching thresholds (Fellegi-Sunter style: a clerical band between them).
     match_threshold: float = 0.85
     review_threshold: float = 0.65
+    # The clerical band settled by evidence weights learned from the year's own pairs
+    # (sentra.matching.evidence): a band pair this likely the same sentra is merged,
+    # one below the second probability is not; the rest go to a reviewer. The weights
+    # are fitted once a year has this many contested pairs (score ≥ review threshold).
+    evidence_match_probability: float = Field(0.9, gt=0.5, le=1.0)
+    evidence_non_match_probability: float = Field(0.3, ge=0.0, lt=0.5)
+    evidence_min_pairs: int = Field(500, ge=50)
 
     # Status rules.
     min_units_for_sentra: int = 5

@@ -26,10 +26,10 @@ def _late_submission(records: pd.DataFrame) -> str:
     return own["submission_id"].value_counts().index[0]
 
 
-def _consolidated(register: pd.DataFrame, records: pd.DataFrame, **kwargs):
+def _consolidated(register: pd.DataFrame, records: pd.DataFrame, settings=SETTINGS, **kwargs):
     """One consolidation as the pipeline does it: match, number new sentra, store links
     (the ledger hands evidence back decoded) and keep the memo (through storage)."""
-    result = match_year(records, register, settings=SETTINGS, **kwargs)
+    result = match_year(records, register, settings=settings, **kwargs)
     new = result.linked.new_entries
     ids = {k: f"SNEW{len(register):03d}{i:05d}" for i, k in enumerate(new["cluster_key"])}
     links = result.linked.links.assign(

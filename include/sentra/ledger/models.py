@@ -279,7 +279,7 @@ class RecordLink(Base):
     cluster_key: Mapped[str] = mapped_column(String(100))  # record_key of the survivor
     method: Mapped[str] = mapped_column(
         String(32)
-    )  # sentra_id | match | mutual_best | new | decision
+    )  # sentra_id | match | mutual_best | evidence | new | decision
     score: Mapped[float | None] = mapped_column(Float)
     evidence: Mapped[dict | None] = mapped_column(JSON)
     linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -24,6 +24,7 @@ from sentra.matching.engine import (
     score_pairs,
     unique_int64,
 )
+from sentra.matching.evidence import EvidenceModel, fit
 
 if TYPE_CHECKING:
     from sentra.config import Settings
@@ -46,9 +47,17 @@ SCORE_COLUMNS = (
     "distance_m",
     "units_score",
     "desa_score",
+    "identity_score",
     "evidence_flags",
 )
-CANDIDATE_COLUMNS = ("left_key", "right_key", *SCORE_COLUMNS, "decision", "decided_by")
+CANDIDATE_COLUMNS = (
+    "left_key",
+    "right_key",
+    *SCORE_COLUMNS,
+    "match_probability",
+    "decision",
+    "decided_by",
+)
 MAX_CLUSTER_ROUNDS = 20
 
 
@@ -60,6 +69,7 @@ class DedupResult:
     candidates: pd.DataFrame  # CANDIDATE_COLUMNS: the review table of the round
     survivors: pd.DataFrame  # one row per cluster: survivor values + cluster_key/size/members
     stats: dict[str, Any] = field(default_factory=dict)
+    evidence: EvidenceModel | None = None  # the learned weights that settled the band
 
 
 def check_records(records: pd.DataFrame, what: str = "records") -> None:
@@ -148,11 +158,20 @@ def received_ns(records: pd.DataFrame) -> np.ndarray:
 
 
 def deduplicate(
-    records: pd.DataFrame, *, settings: Settings, decisions: pd.DataFrame | None = None
+    records: pd.DataFrame,
+    *,
+    settings: Settings,
+    decisions: pd.DataFrame | None = None,
+    evidence: EvidenceModel | None = None,
+    fit_evidence: bool = False,
 ) -> DedupResult:
     """Cluster the accepted records of one census year into one cluster per real sentra.
 
     ``decisions`` (reviewer verdicts on record pairs) override scores on every run.
+    Pairs in the clerical band are settled by ``evidence`` (learned m/u weights, see
+    :mod:`sentra.matching.evidence`) where its probability is decisive; with
+    ``fit_evidence`` the weights are first fitted on this run's contested pairs (when
+    there are at least ``settings.evidence_min_pairs``). The model used is returned.
     """
     started = time.perf_counter()
     check_records(records)
@@ -160,7 +179,7 @@ def deduplicate(
     n = len(recs)
     keys = recs["record_key"].astype(str).to_numpy(dtype=object)
     if n == 0:
-        return _empty_result(recs)
+        return _empty_result(recs, evidence)
     match_t, review_t = settings.match_threshold, settings.review_threshold
     prep = prepare(recs)
     timings = {"prepare_s": time.perf_counter() - started}
@@ -202,6 +221,25 @@ def deduplicate(
     decision[same_id] = "match"
     decision[both_ids & ~same_id] = "non_match"  # two register entries: only a person merges
     decided_by = np.full(len(left), "auto", dtype=object)
+    # The clerical band, settled by learned evidence where it is decisive. Fitted (when
+    # asked) on the contested pairs the score left to chance: at or above the review
+    # threshold, neither the same register entry nor two of them.
+    t = time.perf_counter()
+    contested = score >= review_t
+    if fit_evidence and int(contested.sum()) >= settings.evidence_min_pairs:
+        evidence = fit(scores[contested])
+    contested &= ~both_ids  # the same register entry, or two: decided above
+    probability = np.full(len(left), np.nan, dtype=np.float32)
+    settled = 0
+    if evidence is not None and contested.any():
+        probability[contested] = evidence.probability(scores[contested])
+        band = contested & (score < match_t)
+        yes = band & (probability >= settings.evidence_match_probability)
+        no = band & (probability < settings.evidence_non_match_probability)
+        decision[yes], decision[no] = "match", "non_match"
+        decided_by[yes | no] = "evidence"
+        settled = int((yes | no).sum())
+    timings["evidence_s"] = time.perf_counter() - t
     if len(dec):
         where = pd.Series(np.arange(len(packed)), index=packed)
         at = where.loc[_pack(da, db, n)].to_numpy()
@@ -258,6 +296,7 @@ def deduplicate(
             "left_key": np.where(swap, rk, lk),
             "right_key": np.where(swap, lk, rk),
             **{c: scores[c].to_numpy()[keep] for c in SCORE_COLUMNS},
+            "match_probability": probability[keep],
             "decision": decision[keep],
             "decided_by": decided_by[keep],
         }
@@ -279,6 +318,8 @@ def deduplicate(
         "candidates": len(candidates),
         "auto_match": int(((decision == "match") & (decided_by == "auto")).sum()),
         "uncertain": int((decision == "uncertain").sum()),
+        "evidence_settled": settled,
+        "evidence_pairs": evidence.fitted_pairs if evidence is not None else 0,
         "reviewer_decisions": len(dec),
         "clusters": len(survivor_rows),
         "merged_records": int(n - len(survivor_rows)),
@@ -289,7 +330,11 @@ def deduplicate(
         "total_s": round(time.perf_counter() - started, 3),
     }
     return DedupResult(
-        clusters=clusters, candidates=candidates, survivors=survivor_rows, stats=stats
+        clusters=clusters,
+        candidates=candidates,
+        survivors=survivor_rows,
+        stats=stats,
+        evidence=evidence,
     )
 
 
@@ -502,7 +547,7 @@ def survivors(
 
     chosen = np.arange(len(labels)) if rows is None else np.asarray(rows, dtype=np.int64)
     if len(chosen) == 0:
-        return _empty_result(recs).survivors
+        return _empty_result(recs, None).survivors
     keys = pa.Table.from_pandas(recs[["record_key"]], preserve_index=False).column(0)
     keys = keys.combine_chunks().cast(pa.string())
     heads = chosen[survivor_of[chosen] == chosen]
@@ -556,7 +601,7 @@ def survivors(
     return out
 
 
-def _empty_result(recs: pd.DataFrame) -> DedupResult:
+def _empty_result(recs: pd.DataFrame, evidence: EvidenceModel | None) -> DedupResult:
     clusters = pd.DataFrame(
         {"record_key": [], "cluster_key": [], "is_survivor": [], "match_score": []}
     ).astype(
@@ -573,4 +618,5 @@ def _empty_result(recs: pd.DataFrame) -> DedupResult:
         cluster_size=pd.Series([], dtype="int64"),
         member_keys=pd.Series(no_members, dtype=no_members.dtype),
     )
-    return DedupResult(clusters, candidates, survivors, {"records": 0, "clusters": 0})
+    candidates["match_probability"] = candidates["match_probability"].astype(np.float32)
+    return DedupResult(clusters, candidates, survivors, {"records": 0, "clusters": 0}, evidence)

@@ -35,7 +35,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sentra.matching.normalise import prepare_addresses, prepare_commodities, prepare_names
+from sentra.matching.normalise import (
+    name_identity,
+    prepare_addresses,
+    prepare_commodities,
+    prepare_names,
+)
 from sentra.matching.places import resolve_places
 
 # Weights of the score components (sum to 1).
@@ -99,6 +104,8 @@ PREPARED_COLUMNS = (
     "phon_key",
     "name_marks",
     "name_full",
+    "name_identity",
+    "identity_full",
     "address_norm",
     "commodity_norm",
     "commodity_family",
@@ -149,6 +156,9 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
         _column(frame, "sentra_name"), region, kecamatan, np.where(desa_from_name, None, desa)
     )
     commodity, family, is_family = prepare_commodities(_column(frame, "commodity"))
+    commodity, is_family = _sharpen_family_terms(
+        _column(frame, "sentra_name"), commodity, family, is_family
+    )
     out = pd.DataFrame(
         {
             "region_code": region.to_numpy(),
@@ -157,6 +167,8 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
             "phon_key": names["phon_key"].to_numpy(),
             "name_marks": names["name_marks"].to_numpy(),
             "name_full": names["name_full"].to_numpy(),
+            "name_identity": name_identity(names["name_norm"].to_numpy(), commodity),
+            "identity_full": name_identity(names["name_full"].to_numpy(), commodity),
             "address_norm": prepare_addresses(_column(frame, "address")),
             "commodity_norm": commodity,
             "commodity_family": family,
@@ -175,6 +187,34 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     bad |= (out["latitude"].abs() > 90) | (out["longitude"].abs() > 180)
     out.loc[bad, ["latitude", "longitude"]] = np.nan
     return out
+
+
+def _sharpen_family_terms(
+    names: pd.Series, commodity: np.ndarray, family: np.ndarray, is_family: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A family term in Komoditas (``makanan``, ``olahan pangan``) gives way to the
+    product of that family the sentra's name names (``Sentra Tempe Badurame`` →
+    ``tempe``).
+
+    A province office writes the family where the kab/kota office wrote the product;
+    left as the family, ``Sentra Tempe X`` and ``Sentra Tahu X`` of one desa both look
+    compatible with it and merge. Only rows with a family term are looked at, once per
+    distinct name.
+    """
+    from sentra.reference import commodity_in_name
+
+    rows = np.flatnonzero(is_family)
+    if len(rows) == 0:
+        return commodity, is_family
+    codes, uniques = pd.factorize(names.iloc[rows].astype(object))
+    named = pd.Series([commodity_in_name(n) or "" for n in uniques], dtype=object)
+    n_canon, n_family, n_is_family = prepare_commodities(named)
+    n_canon, n_family, n_is_family = n_canon[codes], n_family[codes], n_is_family[codes]
+    sharper = (n_canon != "") & ~n_is_family & (n_family == family[rows])
+    commodity, is_family = commodity.copy(), is_family.copy()
+    commodity[rows[sharper]] = n_canon[sharper]
+    is_family[rows[sharper]] = False
+    return commodity, is_family
 
 
 def _codes(values: pd.Series | np.ndarray, empty_is_missing: bool = True) -> np.ndarray:
@@ -381,6 +421,26 @@ def _score_chunk(
         ) / 2
         name[differs] = np.maximum(name[differs], full)
 
+    # The identifying words apart (name_identity): what the product words of a name
+    # hide. Kept for the evidence weights, not in the weighted score. As for the name,
+    # a side that dropped its resolved place words is compared with them.
+    li_, ri_ = left["name_identity"].to_numpy()[li], right["name_identity"].to_numpy()[ri]
+    if differs.any():
+        li_, ri_ = li_.copy(), ri_.copy()
+        li_[differs] = left["identity_full"].to_numpy()[li][differs]
+        ri_[differs] = right["identity_full"].to_numpy()[ri][differs]
+    has_identity = (li_ != "") & (ri_ != "")
+    identity = np.full(len(li), np.nan)
+    if has_identity.any():
+        identity[has_identity] = np.maximum(
+            _fuzzy(li_[has_identity], ri_[has_identity], fuzz.token_set_ratio),
+            _fuzzy(
+                np.array([x.replace(" ", "") for x in li_[has_identity]], dtype=object),
+                np.array([x.replace(" ", "") for x in ri_[has_identity]], dtype=object),
+                fuzz.ratio,
+            ),
+        )
+
     la, ra = left["address_norm"].to_numpy()[li], right["address_norm"].to_numpy()[ri]
     has_addr = (la != "") & (ra != "")
     address = np.full(len(li), np.nan, dtype=np.float32)
@@ -484,6 +544,7 @@ def _score_chunk(
             "distance_m": np.round(dist, 1).astype(np.float32),
             "units_score": np.round(units, 4).astype(np.float32),
             "desa_score": desa.astype(np.float32),
+            "identity_score": np.round(identity, 4).astype(np.float32),
             "evidence_flags": (
                 np.where(other_kecamatan, FLAG_OTHER_KECAMATAN, 0)
                 | np.where(other_marks, FLAG_OTHER_MARKS, 0)
@@ -494,9 +555,12 @@ def _score_chunk(
     )
 
 
+# Identifying words this unlike speak against a merge when a pair is explained.
+IDENTITY_DIFFERS = 0.5
 # What agreeing means per component when a pair is explained (``explain_pairs``).
 AGREES_AT: dict[str, float] = {
     "name_score": 0.85,
+    "identity_score": 0.8,
     "commodity_score": 0.8,
     "address_score": 0.85,
     "units_score": 0.9,
@@ -528,6 +592,7 @@ def explain_pairs(scores: pd.DataFrame) -> tuple[list[list[str]], list[list[str]
     with np.errstate(invalid="ignore"):
         agreed = {
             "name": column("name_score") >= AGREES_AT["name_score"],
+            "identity": column("identity_score") >= AGREES_AT["identity_score"],
             "commodity": column("commodity_score") >= AGREES_AT["commodity_score"],
             "address": column("address_score") >= AGREES_AT["address_score"],
             "distance": distance <= NEAR_M,
@@ -539,6 +604,7 @@ def explain_pairs(scores: pd.DataFrame) -> tuple[list[list[str]], list[list[str]
             "desa": column("desa_score") == 0.0,
             "kecamatan": (flags & FLAG_OTHER_KECAMATAN) > 0,
             "name_marks": (flags & FLAG_OTHER_MARKS) > 0,
+            "identity": column("identity_score") < IDENTITY_DIFFERS,
             "commodity": column("commodity_score") == 0.0,
             "distance": distance >= FAR_M,
         }

@@ -45,6 +45,8 @@ from sentra.matching.dedup import (
 from sentra.matching.dedup import completeness as _completeness
 from sentra.matching.dedup import received_ns as _received_ns
 from sentra.matching.dedup import survivors as _survivors
+from sentra.matching.evidence import EvidenceModel
+from sentra.matching.evidence import fit as fit_evidence
 from sentra.matching.link import LinkResult, link_to_register
 from sentra.matching.link import isin as _isin
 from sentra.matching.link import to_arrow as _to_arrow
@@ -58,7 +60,8 @@ log = logging.getLogger(__name__)
 
 # Bump whenever deduplication or linking would give another result for the same
 # input: every memo written before then is ignored (one full recomputation).
-MEMO_VERSION = 2  # 2: candidates carry desa_score and evidence_flags
+# 3: candidates carry match_probability; the memo keeps the year's evidence weights.
+MEMO_VERSION = 3
 NO_REGION = "-"  # unit label of records without a kab/kota code
 # What clustering reads of a record (besides how complete it is); a change in any of
 # them changes the unit's fingerprint.
@@ -96,10 +99,19 @@ class MatchMemo:
     fingerprints: dict[str, str]  # unit → fingerprint of its inputs
     records: pd.DataFrame  # MEMO_RECORD_COLUMNS, one row per record matched
     candidates: pd.DataFrame  # CANDIDATE_COLUMNS + unit
+    # The year's learned evidence weights, kept so that every later run of the year
+    # (a late file above all) is judged with them; None until the year has enough
+    # contested pairs to fit them.
+    evidence: EvidenceModel | None = None
 
     def to_tables(self) -> dict[str, Any]:
         """Arrow tables to store (``units`` last: its presence marks a complete memo)."""
         import pyarrow as pa
+
+        evidence = pd.DataFrame(
+            {"model": [self.evidence.to_json()] if self.evidence is not None else []},
+            dtype=object,
+        )
 
         units = pd.DataFrame(
             {
@@ -114,6 +126,9 @@ class MatchMemo:
         return {
             "records": pa.Table.from_pandas(records, preserve_index=False),
             "candidates": pa.Table.from_pandas(self.candidates, preserve_index=False),
+            "evidence": pa.Table.from_pandas(
+                evidence, schema=pa.schema([("model", pa.string())]), preserve_index=False
+            ),
             "units": pa.Table.from_pandas(units, preserve_index=False),
         }
 
@@ -127,10 +142,12 @@ class MatchMemo:
         missing = set(MEMO_RECORD_COLUMNS) - set(records.columns)
         if missing:
             raise ValueError(f"match memo lacks column(s) {sorted(missing)}")
+        models = tables["evidence"].column("model").to_pylist() if "evidence" in tables else []
         return cls(
             fingerprints=dict(zip(units["unit"], units["fingerprint"], strict=True)),
             records=records,
             candidates=tables["candidates"].to_pandas(),
+            evidence=EvidenceModel.from_json(models[0]) if models else None,
         )
 
 
@@ -144,6 +161,7 @@ class YearMatch:
     fingerprints: dict[str, str]
     recomputed: set[str]  # units matched in this run
     stats: dict[str, Any] = field(default_factory=dict)
+    evidence: EvidenceModel | None = None  # the year's evidence weights, to keep
 
     def memo(self, cluster_sentra: Mapping[str, str]) -> MatchMemo:
         """The memo of this run once every cluster has its sentra_id (new ones included)."""
@@ -158,7 +176,7 @@ class YearMatch:
         candidates = self.dedup.candidates.assign(
             unit=_take(unit, lookup(self.dedup.candidates["left_key"], keys))
         )
-        return MatchMemo(dict(self.fingerprints), records, candidates)
+        return MatchMemo(dict(self.fingerprints), records, candidates, self.evidence)
 
 
 def _union_find(labels: list[str], edges: list[tuple[str, str]]) -> dict[str, str]:
@@ -334,14 +352,15 @@ def _fingerprints(
     register_decided: set[str],
     settings: Settings,
     factorized: tuple[np.ndarray, Any] | None = None,
+    evidence: EvidenceModel | None = None,
 ) -> dict[str, str]:
     """Per unit, a digest of everything its within-round result depends on.
 
     The unit's rows, in input order (ties in the sorted-neighbourhood blocks follow
     it), are hashed column by column from Arrow's buffers: values (nulls zeroed),
     string lengths and a null mask, so equal values give equal digests whatever the
-    chunking; the unit's decisions and the thresholds go in too. About a second per
-    million records.
+    chunking; the unit's decisions, the thresholds and the evidence weights that settle
+    its clerical band go in too. About a second per million records.
     """
     import pyarrow as pa
 
@@ -368,6 +387,11 @@ def _fingerprints(
             "v": MEMO_VERSION,
             "match": settings.match_threshold,
             "review": settings.review_threshold,
+            "evidence": evidence.digest if evidence is not None else None,
+            "evidence_p": [
+                settings.evidence_match_probability,
+                settings.evidence_non_match_probability,
+            ],
             "rows": digests[i].hexdigest(),
             "decisions": sorted(dec_by_unit.get(unit, [])),
             "register_decision": unit in register_decided,
@@ -416,12 +440,19 @@ def match_year(
     decisions: pd.DataFrame | None = None,
     existing_links: pd.DataFrame | None = None,
     previous: MatchMemo | None = None,
+    evidence: EvidenceModel | None = None,
 ) -> YearMatch:
     """Deduplicate a census year's records and link them to the register, recomputing
     only the units that changed since ``previous`` (every unit when it is None).
 
+    The clerical band is settled with the year's evidence weights: ``evidence`` when
+    given, else those kept in ``previous``. A year without them yet is matched as
+    usual; once its contested pairs (memo and fresh ones together) reach
+    ``settings.evidence_min_pairs`` the weights are fitted on them and every unit is
+    matched again under them (once a year); later runs keep them.
+
     The result is what ``deduplicate`` followed by ``link_to_register`` over all
-    records returns, up to row order within its frames.
+    records returns under the same evidence weights, up to row order within its frames.
     """
     import gc
 
@@ -439,6 +470,7 @@ def match_year(
             decisions=decisions,
             existing_links=existing_links,
             previous=previous,
+            evidence=evidence,
         )
     finally:
         if enabled:
@@ -453,6 +485,7 @@ def _match_year(
     decisions: pd.DataFrame | None,
     existing_links: pd.DataFrame | None,
     previous: MatchMemo | None,
+    evidence: EvidenceModel | None,
 ) -> YearMatch:
     import time
 
@@ -483,8 +516,16 @@ def _match_year(
     t = time.perf_counter()
     # Units as integer codes (sorted labels), factorized once for every test below.
     unit_codes, unit_labels = pd.factorize(unit_arr, sort=True)
+    if evidence is None and previous is not None:
+        evidence = previous.evidence
     fingerprints = _fingerprints(
-        recs, unit_arr, dec, register_decided, settings, factorized=(unit_codes, unit_labels)
+        recs,
+        unit_arr,
+        dec,
+        register_decided,
+        settings,
+        factorized=(unit_codes, unit_labels),
+        evidence=evidence,
     )
     phases["fingerprints_s"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -502,7 +543,28 @@ def _match_year(
 
     t = time.perf_counter()
     fresh_recs = recs[todo].reset_index(drop=True)
-    fresh = deduplicate(fresh_recs, settings=settings, decisions=decisions)
+    # Matching every unit without weights yet: fit them in the same pass (the contested
+    # pairs are those of the whole year).
+    fit_inline = evidence is None and not reuse
+    fresh = deduplicate(
+        fresh_recs,
+        settings=settings,
+        decisions=decisions,
+        evidence=evidence,
+        fit_evidence=fit_inline,
+    )
+    if fit_inline and fresh.evidence is not None:
+        evidence = fresh.evidence
+        fingerprints = _fingerprints(
+            recs,
+            unit_arr,
+            dec,
+            register_decided,
+            settings,
+            factorized=(unit_codes, unit_labels),
+            evidence=evidence,
+        )
+        log.info("evidence weights fitted on %d contested pairs", evidence.fitted_pairs)
     # Register entries a recomputed unit can reach are those of its own kab/kota (units
     # are closed under every cross-border reference).
     unit_of = units.attrs["unit_of"]
@@ -522,6 +584,7 @@ def _match_year(
         settings=settings,
         existing_links=fresh_links,
         decisions=decisions,
+        evidence=evidence,
     )
     phases["match_s"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -532,6 +595,27 @@ def _match_year(
             recs, todo, previous, reuse, fresh, fresh_linked, existing_links, link_at[0]
         )
     phases["combine_s"] = time.perf_counter() - t
+    if evidence is None and reuse:
+        # The year's contested pairs are now all known (the memo's and this run's): once
+        # there are enough, fit the weights and match every unit under them.
+        contested = dedup.candidates[dedup.candidates["score"] >= settings.review_threshold]
+        if len(contested) >= settings.evidence_min_pairs:
+            model = fit_evidence(contested)
+            log.info(
+                "evidence weights fitted on %d contested pairs; matching every kab/kota under them",
+                model.fitted_pairs,
+            )
+            again = _match_year(
+                records,
+                register,
+                settings=settings,
+                decisions=decisions,
+                existing_links=existing_links,
+                previous=None,
+                evidence=model,
+            )
+            again.stats["evidence_fitted_s"] = round(time.perf_counter() - started, 3)
+            return again
     stats = {
         "units": len(fingerprints),
         "units_recomputed": len(fingerprints) - len(reuse),
@@ -547,6 +631,7 @@ def _match_year(
         fingerprints=fingerprints,
         recomputed=set(fingerprints) - reuse,
         stats=stats,
+        evidence=evidence,
     )
 
 
@@ -676,6 +761,7 @@ def _with_memo(
         candidates=candidates,
         survivors=all_survivors,
         stats={**fresh.stats, "records": len(recs), "clusters": len(all_survivors)},
+        evidence=fresh.evidence,
     )
 
     # Carried links: the survivor's stored link, as link_to_register's carried level

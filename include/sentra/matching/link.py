@@ -34,6 +34,7 @@ from sentra.matching.engine import (
     prepare,
     score_pairs,
 )
+from sentra.matching.evidence import EvidenceModel
 from sentra.schema import REGISTER_ATTRIBUTES
 
 if TYPE_CHECKING:
@@ -139,8 +140,14 @@ def link_to_register(
     settings: Settings,
     existing_links: pd.DataFrame | None = None,
     decisions: pd.DataFrame | None = None,
+    evidence: EvidenceModel | None = None,
 ) -> LinkResult:
-    """Link every cluster (one survivor row each) to the register or ask for a new id."""
+    """Link every cluster (one survivor row each) to the register or ask for a new id.
+
+    ``evidence`` (the census year's learned weights, see sentra.matching.evidence)
+    settles clerical-band pairs as deduplication does: a likely pair is linked
+    (``evidence``), an unlikely one is not offered for review.
+    """
     started = time.perf_counter()
     for frame, what, cols in (
         (survivors, "survivors", ("cluster_key", "region_code", "sentra_name")),
@@ -291,6 +298,15 @@ def link_to_register(
         [links, mutual[["cluster_key", "sentra_id", "method", "score"]]], ignore_index=True
     )
     won = pd.concat([won, mutual], ignore_index=True)
+    unlikely = pd.Series([], dtype=object)
+    if evidence is not None:
+        likely, unlikely = _settled_by_evidence(scored, links, evidence, settings)
+        likely_won, _ = _one_to_one(likely)
+        links = pd.concat(
+            [links, likely_won[["cluster_key", "sentra_id", "method", "score"]]],
+            ignore_index=True,
+        )
+        won = pd.concat([won, likely_won], ignore_index=True)
     scoring_s = time.perf_counter() - t
 
     # Clerical band and contested entries: listed for review; provisional new entries.
@@ -299,6 +315,7 @@ def link_to_register(
         (scored["score"] >= review_t)
         & (scored["score"] < match_t)
         & ~isin(scored["cluster_key"], linked)
+        & ~isin(scored["cluster_key"] + "|" + scored["sentra_id"], unlikely)
     ].assign(reason="clerical_band")
     lost_all = pd.concat([*(c for c in contested if len(c)), lost], ignore_index=True)
     if len(lost_all):
@@ -324,7 +341,14 @@ def link_to_register(
             review_of.loc[new_keys[provisional]].assign(
                 basis="provisional_new:" + review_of.loc[new_keys[provisional], "reason"]
             ),
-            best_of.loc[new_keys[below]].assign(basis="new:below_review"),
+            best_of.loc[new_keys[below]].assign(
+                # In the band but unlikely by the evidence weights: not worth a review.
+                basis=np.where(
+                    best_of.loc[new_keys[below], "score"] >= review_t,
+                    "new:evidence_unlikely",
+                    "new:below_review",
+                )
+            ),
         ]
     )
     basis = pd.Series("new:no_candidate", index=new_keys.to_numpy(), dtype=object)
@@ -348,7 +372,7 @@ def link_to_register(
     need = links["evidence"].isna().to_numpy()
     comp = won.set_index("cluster_key").reindex(links.loc[need, "cluster_key"])
     comp = comp.reindex(columns=list(COMPONENTS)).astype("float64")
-    comp.loc[~isin(links.loc[need, "method"], {"match", "mutual_best"}), :] = np.nan
+    comp.loc[~isin(links.loc[need, "method"], {"match", "mutual_best", "evidence"}), :] = np.nan
     links.loc[need, "evidence"] = _evidence_texts(
         links.loc[need, "method"].to_numpy(dtype=object),
         comp,
@@ -460,6 +484,38 @@ def _mutual_best(scored: pd.DataFrame, links: pd.DataFrame, floor: float) -> pd.
     return mutual[alone & ~against].assign(method="mutual_best")
 
 
+def _settled_by_evidence(
+    scored: pd.DataFrame, links: pd.DataFrame, evidence: EvidenceModel, settings: Settings
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Open clerical-band pairs the evidence weights settle: the likely ones (to link,
+    ranked by probability) and the keys (``cluster|sentra_id``) of the unlikely ones.
+
+    A cluster whose best register entry is in the band was the same sentra re-spelled,
+    or another sentra of the place; the year's weights tell them apart as they do for
+    duplicates within the round, so live sentra are not left ``not_reported`` waiting
+    for a reviewer.
+    """
+    band = scored[
+        ~isin(scored["cluster_key"], set(links["cluster_key"]))
+        & ~isin(scored["sentra_id"], set(links["sentra_id"].dropna()))
+        & (scored["score"] >= settings.review_threshold)
+        & (scored["score"] < settings.match_threshold)
+    ]
+    probability = evidence.probability(band)
+    likely = band[probability >= settings.evidence_match_probability].assign(
+        rank_score=probability[probability >= settings.evidence_match_probability],
+        level=LEVELS["match"],
+        method="evidence",
+    )
+    # Two likely partners on either side is a choice between candidates: a reviewer's.
+    alone = ~likely["cluster_key"].duplicated(keep=False) & ~likely["sentra_id"].duplicated(
+        keep=False
+    )
+    likely = likely[alone]
+    no = band[probability < settings.evidence_non_match_probability]
+    return likely, (no["cluster_key"] + "|" + no["sentra_id"]).astype(object)
+
+
 def _one_to_one(claim: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """At most one entry per cluster and one cluster per entry: the higher score wins."""
     if len(claim) == 0:
@@ -482,7 +538,8 @@ def _score_against_register(
     vetoed: set[tuple[str, str]],
 ) -> pd.DataFrame:
     """Candidate (cluster, register entry) pairs of the same kab/kota, with scores."""
-    cols = ["cluster_key", "sentra_id", "score", *COMPONENTS, "desa_score", "evidence_flags"]
+    extra = ["desa_score", "identity_score", "evidence_flags"]
+    cols = ["cluster_key", "sentra_id", "score", *COMPONENTS, *extra]
     if len(open_pos) == 0 or len(reg) == 0:
         return pd.DataFrame(columns=cols).astype({"score": "float64"})
     left = surv.iloc[open_pos].reset_index(drop=True)
@@ -504,7 +561,7 @@ def _score_against_register(
             "sentra_id": right["sentra_id"].to_numpy(dtype=object)[pairs.right - len(left)],
         }
     )
-    out = pd.concat([out, scores[["score", *COMPONENTS, "desa_score", "evidence_flags"]]], axis=1)
+    out = pd.concat([out, scores[["score", *COMPONENTS, *extra]]], axis=1)
     if vetoed:
         keep = [
             (c, s) not in vetoed for c, s in zip(out["cluster_key"], out["sentra_id"], strict=True)

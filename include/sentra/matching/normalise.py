@@ -307,6 +307,36 @@ def commodity_terms(text: str) -> tuple[str, str, bool]:
     return " ".join(canonical_tokens(text.split())), hit[1], False
 
 
+@cache
+def product_words() -> frozenset[str]:
+    """Every word of the commodity vocabulary, spellings and canonical forms alike."""
+    vocab = commodity_vocabulary()
+    words: set[str] = set()
+    for variant, (canonical, family) in vocab.items():
+        words.update(variant.split(), canonical.split(), family.split())
+    return frozenset(words)
+
+
+def name_identity(name_norm: np.ndarray, commodity: np.ndarray) -> np.ndarray:
+    """The words of each name that say *which* sentra: neither product nor generic.
+
+    ``Sentra Anyaman Bambu Kebimen`` and ``Sentra Anyam Bambu Kambangan`` share most of
+    their normalised names (the product), so their name score is high although the
+    words that identify them differ. What is left once the vocabulary's product words
+    and the row's own commodity words are gone (``kebimen``/``kambangan``) is compared
+    apart; empty when a name is nothing but its product (then it is no evidence).
+    Computed once per distinct (name, commodity).
+    """
+    common = product_words()
+    pairs = pd.MultiIndex.from_arrays([name_norm, commodity])
+    codes, uniques = pd.factorize(pairs)
+    out = np.empty(len(uniques), dtype=object)
+    for i, (name, goods) in enumerate(uniques):
+        own = set(str(goods or "").split())
+        out[i] = " ".join(w for w in str(name or "").split() if w not in common and w not in own)
+    return out[codes] if len(codes) else np.array([], dtype=object)
+
+
 def prepare_commodities(commodities: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Canonical commodity, its family and whether it names the whole family, per row.
 

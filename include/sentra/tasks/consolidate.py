@@ -305,7 +305,10 @@ def _load_match_memo(settings: Settings, census_year: int, version: int) -> Any:
         try:
             tables = {
                 name: pq.read_table(f"{root}/{MEMO_PREFIX}{name}.parquet", filesystem=fs)
-                for name in ("records", "candidates", "units")
+                for name in ("records", "candidates", "evidence", "units")
+                if name != "evidence"
+                or fs.get_file_info(f"{root}/{MEMO_PREFIX}{name}.parquet").type
+                == pafs.FileType.File
             }
             return MatchMemo.from_tables(tables)
         except Exception as exc:  # a broken memo means recomputing, never failing

@@ -171,9 +171,9 @@ TABLES: dict[str, TableSpec] = {
                 Column(
                     "link_method",
                     pa.string(),
-                    "How it was linked: sentra_id, match, mutual_best, decision, new"
+                    "How it was linked: sentra_id, match, mutual_best, evidence, decision, new"
                     " (docs/matching.md §7).",
-                    "Cara penautan: sentra_id, match, mutual_best, decision, new"
+                    "Cara penautan: sentra_id, match, mutual_best, evidence, decision, new"
                     " (docs/matching.md §7).",
                 ),
                 Column(
@@ -361,21 +361,32 @@ TABLES: dict[str, TableSpec] = {
                     "1 desa sama, 0 berbeda, kosong bila salah satu desa tak dikenali.",
                 ),
                 Column(
+                    "identity_score",
+                    pa.float64(),
+                    "Similarity of the names' identifying words (product and generic words"
+                    " removed); empty when a name is only its product.",
+                    "Kemiripan kata pengenal nama (tanpa kata produk dan kata umum); kosong"
+                    " bila nama hanya berisi produknya.",
+                ),
+                Column(
                     "agreed",
                     STR_LIST,
-                    "Fields that agreed: name, commodity, address, distance (≤ 250 m),"
-                    " units, desa; corroborated when desa, units and commodity lifted the"
-                    " score.",
-                    "Isian yang sama: name, commodity, address, distance (≤ 250 m), units,"
-                    " desa; corroborated bila desa, unit dan komoditas menaikkan skor.",
+                    "Fields that agreed: name, identity (the name's identifying words),"
+                    " commodity, address, distance (≤ 250 m), units, desa; corroborated"
+                    " when desa, units and commodity lifted the score.",
+                    "Isian yang sama: name, identity (kata pengenal nama), commodity,"
+                    " address, distance (≤ 250 m), units, desa; corroborated bila desa, unit"
+                    " dan komoditas menaikkan skor.",
                 ),
                 Column(
                     "against",
                     STR_LIST,
                     "Evidence against a merge: desa, kecamatan, name_marks (19 Ilir/26 Ilir),"
-                    " commodity (two kinds), distance (≥ 3 km).",
+                    " identity (the names' identifying words differ), commodity (two kinds),"
+                    " distance (≥ 3 km).",
                     "Bukti bukan sentra yang sama: desa, kecamatan, name_marks (19 Ilir/26"
-                    " Ilir), commodity (dua jenis), distance (≥ 3 km).",
+                    " Ilir), identity (kata pengenal nama berbeda), commodity (dua jenis),"
+                    " distance (≥ 3 km).",
                 ),
                 Column(
                     "decision",
@@ -383,7 +394,23 @@ TABLES: dict[str, TableSpec] = {
                     "match, uncertain or non_match.",
                     "match, uncertain atau non_match.",
                 ),
-                Column("decided_by", pa.string(), "auto or reviewer.", "otomatis atau peninjau."),
+                Column(
+                    "match_probability",
+                    pa.float64(),
+                    "Probability that the pair is one sentra, from the evidence weights"
+                    " learned on the census year's own pairs; empty before the year has"
+                    " enough pairs to learn them.",
+                    "Peluang pasangan ini sentra yang sama, dari bobot bukti yang dipelajari"
+                    " dari pasangan tahun sensus itu; kosong sebelum pasangannya cukup.",
+                ),
+                Column(
+                    "decided_by",
+                    pa.string(),
+                    "auto (score), evidence (learned weights settled a clerical-band pair)"
+                    " or reviewer.",
+                    "auto (skor), evidence (bobot bukti memutus pasangan di pita tinjauan)"
+                    " atau peninjau.",
+                ),
                 Column(
                     "left_name",
                     pa.string(),

@@ -1,0 +1,255 @@
+"""Evidence weights learned from the data (sentra.matching.evidence): EM on contested
+pairs, the clerical band settled by them, and the year's weights kept for late files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_matching import SETTINGS, cluster_of, frame, record
+from test_matching_fixture import make_round
+from test_matching_incremental import _consolidated, _late_submission, assert_same_result
+
+from sentra.matching import deduplicate, link_to_register
+from sentra.matching.evidence import EvidenceModel, comparison_levels, fit
+from sentra.matching.incremental import match_year
+
+SCORE_FIELDS = (
+    "name_score",
+    "identity_score",
+    "commodity_score",
+    "address_score",
+    "distance_m",
+    "units_score",
+    "desa_score",
+    "evidence_flags",
+)
+
+
+def contested_pairs(n_same: int = 400, n_other: int = 150, seed: int = 5) -> pd.DataFrame:
+    """Scored pairs as a year's contested set looks: the same sentra re-spelled agrees on
+    its name and identifying words; another sentra of the place agrees on the product
+    but not on what identifies it. Units and distance vary alike in both classes
+    (offices re-count, province offices' coordinates are rough): no evidence."""
+    rng = np.random.default_rng(seed)
+
+    def pairs(n: int, name: tuple[float, float], identity: tuple[float, float]) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "name_score": rng.uniform(*name, n),
+                "identity_score": rng.uniform(*identity, n),
+                "commodity_score": np.where(rng.random(n) < 0.8, 1.0, 0.8),
+                "address_score": np.nan,
+                "distance_m": np.where(rng.random(n) < 0.3, np.nan, rng.uniform(0, 2500, n)),
+                "units_score": rng.uniform(0.5, 1.0, n),
+                "desa_score": np.where(rng.random(n) < 0.5, np.nan, 1.0),
+                "evidence_flags": 0,
+            }
+        )
+
+    same = pairs(n_same, (0.9, 1.0), (0.85, 1.0))
+    other = pairs(n_other, (0.6, 0.8), (0.0, 0.45))
+    return pd.concat([same, other], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def model() -> EvidenceModel:
+    return fit(contested_pairs())
+
+
+def test_em_learns_which_agreement_identifies_a_sentra(model):
+    weights = model.describe()["weights"]
+    assert weights["name"][-1] > 2 > -2 > weights["name"][0]
+    assert weights["identity"][-1] > 2 > -2 > weights["identity"][0]
+    # Fields that vary alike in both classes carry (almost) no weight (distances
+    # beyond 3 km, level 0, never occur here: only the smoothing speaks there).
+    assert max(abs(w) for w in weights["units"]) < 1
+    assert max(abs(w) for w in weights["distance"][1:]) < 1
+    assert model.prior == pytest.approx(400 / 550, abs=0.05)
+    p = model.probability(contested_pairs(50, 50, seed=6))
+    assert (p[:50] > 0.95).all()
+    assert (p[50:] < 0.05).all()
+
+
+def test_the_weights_depend_on_the_pairs_not_their_order():
+    pairs = contested_pairs()
+    shuffled = pairs.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    assert fit(pairs).to_json() == fit(shuffled).to_json()
+
+
+def test_a_missing_field_is_no_evidence(model):
+    nothing = pd.DataFrame({c: [np.nan] for c in SCORE_FIELDS}).assign(evidence_flags=0)
+    levels = comparison_levels(nothing)
+    assert all(levels[f][0] == -1 for f in ("name", "identity", "distance", "units", "desa"))
+    # Only the marks (none on either side) speak; they are neutral in this set.
+    assert model.probability(nothing)[0] == pytest.approx(model.prior, abs=0.02)
+
+
+def test_the_model_round_trips_and_another_version_is_ignored(model):
+    again = EvidenceModel.from_json(model.to_json())
+    assert again == model
+    assert again.digest == model.digest
+    body = json.loads(model.to_json())
+    body["version"] = 0
+    assert EvidenceModel.from_json(json.dumps(body)) is None
+
+
+# ------------------------------------------------------------------ the clerical band
+
+
+def band_rows() -> pd.DataFrame:
+    """Two pairs the weighted score leaves in the clerical band (checked below)."""
+    return frame(
+        record("1", "Sentra Gerabah Kasongan"),
+        # The same sentra with Kerajinan added, re-counted, its point 1.6 km off.
+        record(
+            "2", "Sentra Kerajinan Gerabah Kasongan", units=25, latitude=-7.86, longitude=110.35
+        ),
+        record("3", "Sentra Gerabah Pundong", latitude=None, longitude=None, units=38),
+        # Another sentra of the kab/kota: only its product is shared.
+        record("4", "Sentra Gerabah Bangunjiwo", latitude=None, longitude=None, units=38),
+    )
+
+
+def test_without_weights_both_pairs_wait_for_a_reviewer():
+    result = deduplicate(band_rows(), settings=SETTINGS)
+    band = result.candidates[result.candidates["decision"] == "uncertain"]
+    assert len(band) >= 2
+    assert result.candidates["match_probability"].isna().all()
+    assert result.evidence is None
+
+
+def test_the_weights_settle_the_band_and_say_so(model):
+    result = deduplicate(band_rows(), settings=SETTINGS, evidence=model)
+    c = result.candidates.assign(
+        left=result.candidates["left_key"].str[-1], right=result.candidates["right_key"].str[-1]
+    )
+    same = c[(c["left"] == "1") & (c["right"] == "2")].iloc[0]
+    assert SETTINGS.review_threshold <= same["score"] < SETTINGS.match_threshold
+    assert (same["decision"], same["decided_by"]) == ("match", "evidence")
+    assert same["match_probability"] >= SETTINGS.evidence_match_probability
+    assert cluster_of(result, "1") == cluster_of(result, "2")
+    other = c[(c["left"] == "3") & (c["right"] == "4")].iloc[0]
+    assert SETTINGS.review_threshold <= other["score"] < SETTINGS.match_threshold
+    assert (other["decision"], other["decided_by"]) == ("non_match", "evidence")
+    assert cluster_of(result, "3") != cluster_of(result, "4")
+    assert result.stats["evidence_settled"] >= 2
+
+
+def test_a_reviewer_overrules_the_weights(model):
+    rows = band_rows()
+    keys = rows["record_key"].tolist()
+    decisions = pd.DataFrame(
+        {"left_key": [keys[0]], "right_key": [keys[1]], "decision": ["non_match"]}
+    )
+    result = deduplicate(rows, settings=SETTINGS, evidence=model, decisions=decisions)
+    assert cluster_of(result, "1") != cluster_of(result, "2")
+    pair = result.candidates[result.candidates["right_key"] == keys[1]].iloc[0]
+    assert pair["decided_by"] == "reviewer"
+
+
+def test_too_few_contested_pairs_fit_nothing():
+    result = deduplicate(band_rows(), settings=SETTINGS, fit_evidence=True)
+    assert result.evidence is None  # 2 pairs, far below evidence_min_pairs
+    assert (result.candidates["decision"] == "uncertain").sum() >= 2
+
+
+def _linked(census_names: list[str], register_names: list[str], **kwargs):
+    census = frame(
+        *[
+            record(str(i), n, units=25, latitude=-7.86, longitude=110.35)
+            for i, n in enumerate(census_names, 1)
+        ]
+    ).assign(cluster_key=lambda f: f["record_key"])
+    register = frame(*[record(str(i), n) for i, n in enumerate(register_names, 9)]).assign(
+        sentra_id=[f"S34020000{i}" for i in range(9, 9 + len(register_names))]
+    )
+    return link_to_register(census, register, settings=SETTINGS, **kwargs)
+
+
+def test_register_links_in_the_band_follow_the_weights(model):
+    """``mutual_best`` refuses a pair with a mark (Lor) on one side only; how much such
+    a mark says is what the year's weights learned: here, little against a name and
+    identifying words that agree."""
+    census, register = ["Sentra Kerajinan Gerabah Kasongan Lor"], ["Sentra Gerabah Kasongan"]
+    plain = _linked(census, register)
+    assert plain.links["method"].tolist() == ["new"]
+    assert plain.stats["provisional_new"] == 1  # waits for a reviewer
+    weighed = _linked(census, register, evidence=model)
+    link = weighed.links.iloc[0]
+    assert (link["method"], link["sentra_id"]) == ("evidence", "S340200009")
+    assert json.loads(link["evidence"])["basis"] == "evidence"
+    assert weighed.stats["provisional_new"] == 0
+
+
+def test_two_likely_register_entries_are_left_to_a_reviewer(model):
+    census = ["Sentra Kerajinan Gerabah Kasongan Lor"]
+    twins = ["Sentra Gerabah Kasongan", "Sentra Gerabah Kasongan"]
+    weighed = _linked(census, twins, evidence=model)
+    assert weighed.links["method"].tolist() == ["new"]
+    assert weighed.stats["provisional_new"] == 1
+
+
+# ------------------------------------------------------------------ names and products
+
+
+def test_a_family_term_gives_way_to_the_product_the_name_names():
+    """A province office writes the family (makanan); the names say tempe and tahu: two
+    sentra of one desa, not one."""
+    rows = frame(
+        record("1", "Sentra Tempe Badurame", commodity="makanan", commodity_group=None),
+        record("2", "Sentra Tahu Badurame", commodity="makanan", commodity_group=None),
+        record("3", "Sentra IKM Tempe Badurame", commodity="tempe", commodity_group=None),
+    )
+    result = deduplicate(rows, settings=SETTINGS)
+    assert cluster_of(result, "1") != cluster_of(result, "2")
+    assert cluster_of(result, "1") == cluster_of(result, "3")
+
+
+# ------------------------------------------------------------------ once a year
+
+
+@pytest.fixture(scope="module")
+def weighted_round():
+    rnd = make_round(400, seed=8)
+    settings = SETTINGS.model_copy(update={"evidence_min_pairs": 50})
+    late = _late_submission(rnd.records)
+    early = rnd.records[rnd.records["submission_id"] != late].reset_index(drop=True)
+    return rnd, settings, late, early
+
+
+def test_the_year_keeps_its_weights_and_a_late_file_is_judged_with_them(weighted_round):
+    rnd, settings, late, early = weighted_round
+    first, register, stored, memo = _consolidated(rnd.register, early, settings=settings)
+    assert first.evidence is not None
+    assert memo.evidence == first.evidence
+    args = {"settings": settings, "existing_links": stored}
+    incremental = match_year(rnd.records, register, previous=memo, **args)
+    late_regions = set(rnd.records.loc[rnd.records["submission_id"] == late, "region_code"])
+    assert incremental.recomputed == late_regions
+    assert incremental.evidence == memo.evidence  # not refitted on the late file
+    full = match_year(rnd.records, register, evidence=memo.evidence, **args)
+    assert_same_result(incremental, full)
+
+
+def test_weights_are_fitted_once_the_year_has_enough_pairs(weighted_round):
+    rnd, settings, _, early = weighted_round
+    whole = match_year(rnd.records, rnd.register, settings=settings)
+    contested = int((whole.dedup.candidates["score"] >= settings.review_threshold).sum())
+    early_only = match_year(early, rnd.register, settings=settings)
+    early_contested = int((early_only.dedup.candidates["score"] >= settings.review_threshold).sum())
+    assert early_contested < contested
+    # Enough pairs only with the late file: the early run fits nothing, the next one
+    # fits on the whole year and matches every kab/kota under the weights.
+    enough = settings.model_copy(update={"evidence_min_pairs": contested})
+    _, register, stored, memo = _consolidated(rnd.register, early, settings=enough)
+    assert memo.evidence is None
+    again = match_year(rnd.records, register, settings=enough, existing_links=stored, previous=memo)
+    assert again.evidence is not None
+    assert again.evidence.fitted_pairs == contested
+    assert again.recomputed == set(again.fingerprints)
+    fitted_whole = match_year(rnd.records, register, settings=enough, existing_links=stored)
+    assert fitted_whole.evidence == again.evidence
+    assert_same_result(again, fitted_whole)
