@@ -13,6 +13,7 @@ from test_matching_fixture import make_round
 from test_matching_incremental import _consolidated, _late_submission, assert_same_result
 
 from sentra.matching import deduplicate, link_to_register
+from sentra.matching.engine import prepare, score_pairs
 from sentra.matching.evidence import EvidenceModel, comparison_levels, fit
 from sentra.matching.incremental import match_year
 
@@ -253,3 +254,36 @@ def test_weights_are_fitted_once_the_year_has_enough_pairs(weighted_round):
     fitted_whole = match_year(rnd.records, register, settings=enough, existing_links=stored)
     assert fitted_whole.evidence == again.evidence
     assert_same_result(again, fitted_whole)
+
+
+def test_closer_agreement_never_counts_less():
+    """EM alone may find that pairs over 3 km apart are likelier one sentra than pairs
+    1–3 km apart (rough coordinates of a province office); the levels are pooled
+    instead, so distance never speaks for a merge by growing."""
+    pairs = contested_pairs()
+    far_same = pairs.index[:120]  # many true pairs with points far off
+    pairs.loc[far_same, "distance_m"] = 8000.0
+    weights = fit(pairs).describe()["weights"]
+    for field, levels in weights.items():
+        assert levels == sorted(levels), field
+
+
+def test_a_name_that_is_only_its_product_is_compared_as_written():
+    """Both names lose their resolved place and keep only the product: their identifying
+    words are then the place words as written (Sendangsari vs Bangunjiwo)."""
+    rows = frame(
+        record("1", "Sentra Gerabah Sendangsari", desa_code="Sendangsari", units=30),
+        record(
+            "2",
+            "Sentra Gerabah Bangunjiwo",
+            desa_code="Bangunjiwo",
+            units=30,
+            latitude=-7.90,
+            longitude=110.36,
+        ),
+    )
+    prep = prepare(rows)
+    assert prep["name_identity"].tolist() == ["", ""]  # the product is all that is left
+    scores = score_pairs(prep, prep, np.array([0]), np.array([1]))
+    assert scores["name_score"].iloc[0] == 1.0
+    assert scores["identity_score"].iloc[0] < 0.5

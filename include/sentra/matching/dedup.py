@@ -222,8 +222,9 @@ def deduplicate(
     decision[both_ids & ~same_id] = "non_match"  # two register entries: only a person merges
     decided_by = np.full(len(left), "auto", dtype=object)
     # The clerical band, settled by learned evidence where it is decisive. Fitted (when
-    # asked) on the contested pairs the score left to chance: at or above the review
-    # threshold, neither the same register entry nor two of them.
+    # asked) on the year's contested pairs, every pair at or above the review threshold:
+    # the pairs the memo keeps as candidates, so an incremental run can fit on the same
+    # set; applied to those register ids have not decided.
     t = time.perf_counter()
     contested = score >= review_t
     if fit_evidence and int(contested.sum()) >= settings.evidence_min_pairs:

@@ -424,11 +424,15 @@ def _score_chunk(
     # The identifying words apart (name_identity): what the product words of a name
     # hide. Kept for the evidence weights, not in the weighted score. As for the name,
     # a side that dropped its resolved place words is compared with them.
+    # A name reduced to its product alone ("Sentra Kerupuk Udang Cikulak" once its
+    # resolved desa is dropped) has nothing left to compare: its words as written are
+    # then the identifying ones, or two sentra of one product 7 km apart look alike.
     li_, ri_ = left["name_identity"].to_numpy()[li], right["name_identity"].to_numpy()[ri]
-    if differs.any():
+    written = differs | (li_ == "") | (ri_ == "")
+    if written.any():
         li_, ri_ = li_.copy(), ri_.copy()
-        li_[differs] = left["identity_full"].to_numpy()[li][differs]
-        ri_[differs] = right["identity_full"].to_numpy()[ri][differs]
+        li_[written] = left["identity_full"].to_numpy()[li][written]
+        ri_[written] = right["identity_full"].to_numpy()[ri][written]
     has_identity = (li_ != "") & (ri_ != "")
     identity = np.full(len(li), np.nan)
     if has_identity.any():

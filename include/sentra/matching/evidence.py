@@ -171,6 +171,34 @@ class EvidenceModel:
         }
 
 
+def monotone(m: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """m and u with the likelihood ratio m/u non-decreasing in the level.
+
+    Levels are ordered from disagreement to agreement, so closer agreement must never
+    count *less* for a match. Without this EM finds, on a dense national set, that pairs
+    more than 3 km apart are likelier the same sentra than pairs 1–3 km apart (a
+    province office's coordinates), and merged sentra of two desa on that. Adjacent
+    levels that violate the order are pooled (pool-adjacent-violators): they share one
+    ratio, the pooled m over the pooled u, and keep their share of the pooled mass.
+    """
+    blocks: list[list[int]] = []
+    for level in range(len(m)):
+        blocks.append([level])
+        while len(blocks) > 1:
+            a, b = blocks[-2], blocks[-1]
+            if m[a].sum() * u[b].sum() <= m[b].sum() * u[a].sum():
+                break  # ratio(a) <= ratio(b): in order
+            blocks[-2:] = [a + b]
+    m, u = m.copy(), u.copy()
+    for block in blocks:
+        if len(block) == 1:
+            continue
+        mass = m[block] + u[block]
+        share = mass / mass.sum()
+        m[block], u[block] = m[block].sum() * share, u[block].sum() * share
+    return m, u
+
+
 def _log_bayes_factor(
     m: Mapping[str, Sequence[float] | np.ndarray],
     u: Mapping[str, Sequence[float] | np.ndarray],
@@ -230,6 +258,7 @@ def fit(scores: pd.DataFrame) -> EvidenceModel:
             in_u = np.bincount(lvl[present], weights=w_u, minlength=count)
             new_m = (in_m + SMOOTHING) / (in_m.sum() + SMOOTHING * count)
             new_u = (in_u + SMOOTHING) / (in_u.sum() + SMOOTHING * count)
+            new_m, new_u = monotone(new_m, new_u)
             moved = max(moved, float(np.abs(new_m - m[name]).max()))
             moved = max(moved, float(np.abs(new_u - u[name]).max()))
             m[name], u[name] = new_m, new_u
