@@ -518,15 +518,19 @@ def _match_year(
     unit_codes, unit_labels = pd.factorize(unit_arr, sort=True)
     if evidence is None and previous is not None:
         evidence = previous.evidence
-    fingerprints = _fingerprints(
-        recs,
-        unit_arr,
-        dec,
-        register_decided,
-        settings,
-        factorized=(unit_codes, unit_labels),
-        evidence=evidence,
-    )
+
+    def fingerprint(model: EvidenceModel | None) -> dict[str, str]:
+        return _fingerprints(
+            recs,
+            unit_arr,
+            dec,
+            register_decided,
+            settings,
+            factorized=(unit_codes, unit_labels),
+            evidence=model,
+        )
+
+    fingerprints = fingerprint(evidence)
     phases["fingerprints_s"] = time.perf_counter() - t
     t = time.perf_counter()
     reuse = _reusable(
@@ -555,15 +559,7 @@ def _match_year(
     )
     if fit_inline and fresh.evidence is not None:
         evidence = fresh.evidence
-        fingerprints = _fingerprints(
-            recs,
-            unit_arr,
-            dec,
-            register_decided,
-            settings,
-            factorized=(unit_codes, unit_labels),
-            evidence=evidence,
-        )
+        fingerprints = fingerprint(evidence)
         log.info("evidence weights fitted on %d contested pairs", evidence.fitted_pairs)
     # Register entries a recomputed unit can reach are those of its own kab/kota (units
     # are closed under every cross-border reference).
