@@ -371,7 +371,9 @@ def stage_match(size: dict, work: Path) -> dict[str, Any]:
 
     def ours() -> None:
         found.pop("ours", None)  # the previous repetition's result is not this one's memory
-        found["ours"] = deduplicate(records, settings=settings)
+        # As a year's first consolidation runs it: the evidence weights fitted in the
+        # same pass (sentra.matching.evidence).
+        found["ours"] = deduplicate(records, settings=settings, fit_evidence=True)
 
     def baseline() -> None:
         found["splink"] = run_splink(records, settings)
@@ -385,7 +387,19 @@ def stage_match(size: dict, work: Path) -> dict[str, Any]:
     stats = found["ours"].stats
     result["phases_s"] = {
         k: stats[k]
-        for k in ("prepare_s", "blocking_s", "scoring_s", "clustering_s", "survivorship_s")
+        for k in (
+            "prepare_s",
+            "blocking_s",
+            "scoring_s",
+            "evidence_s",
+            "clustering_s",
+            "survivorship_s",
+        )
+    }
+    result["evidence"] = {
+        "fitted_pairs": stats["evidence_pairs"],
+        "band_settled": stats["evidence_settled"],
+        "uncertain": stats["uncertain"],
     }
     result["pairs_scored"] = stats["pairs_scored"]
     ours_q = pair_quality(found["ours"].clusters[["record_key", "cluster_key"]], keys)

@@ -287,3 +287,17 @@ def test_a_name_that_is_only_its_product_is_compared_as_written():
     scores = score_pairs(prep, prep, np.array([0]), np.array([1]))
     assert scores["name_score"].iloc[0] == 1.0
     assert scores["identity_score"].iloc[0] < 0.5
+
+
+def test_the_weights_never_merge_a_pair_with_something_against_it(model):
+    """One name, one product, 8 km apart: the weights (which here know only names) call
+    it likely; the distance speaks against it, so a reviewer decides."""
+    rows = frame(
+        record("1", "Sentra Gerabah Kasongan"),
+        record("2", "Sentra Gerabah Kasongan", units=28, latitude=-7.92, longitude=110.38),
+    )
+    pair = deduplicate(rows, settings=SETTINGS, evidence=model).candidates.iloc[0]
+    assert SETTINGS.review_threshold <= pair["score"] < SETTINGS.match_threshold
+    assert pair["distance_m"] >= 3000
+    assert pair["match_probability"] >= SETTINGS.evidence_match_probability
+    assert (pair["decision"], pair["decided_by"]) == ("uncertain", "auto")

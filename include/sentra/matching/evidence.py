@@ -41,7 +41,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sentra.matching.engine import FAR_M, FLAG_MARKS_ONE_SIDE, FLAG_OTHER_MARKS, NEAR_M
+from sentra.matching.engine import (
+    FAR_M,
+    FLAG_MARKS_ONE_SIDE,
+    FLAG_OTHER_KECAMATAN,
+    FLAG_OTHER_MARKS,
+    NEAR_M,
+)
 
 # Upper bounds of each level but the last (a value ≥ the last cut is the top level).
 CUTS: dict[str, tuple[float, ...]] = {
@@ -103,6 +109,23 @@ def comparison_levels(scores: pd.DataFrame) -> dict[str, np.ndarray]:
         "desa": cut(column("desa_score"), (0.5,)),
         "address": cut(column("address_score"), (0.7, 0.9)),
     }
+
+
+def evidence_against(scores: pd.DataFrame) -> np.ndarray:
+    """Pairs with something against a merge (``engine.explain_pairs``' ``against``): a
+    different resolved desa or kecamatan, different name marks, commodities of two
+    kinds, points 3 km or more apart. Learned weights may not merge these."""
+    flags = pd.to_numeric(scores["evidence_flags"], errors="coerce").fillna(0).to_numpy(int)
+    desa = pd.to_numeric(scores["desa_score"], errors="coerce").to_numpy(dtype="float64")
+    goods = pd.to_numeric(scores["commodity_score"], errors="coerce").to_numpy(dtype="float64")
+    dist = pd.to_numeric(scores["distance_m"], errors="coerce").to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore"):
+        return (
+            ((flags & (FLAG_OTHER_KECAMATAN | FLAG_OTHER_MARKS)) > 0)
+            | (desa == 0.0)
+            | (goods == 0.0)
+            | (dist >= FAR_M)
+        )
 
 
 @dataclass(frozen=True)

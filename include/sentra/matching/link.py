@@ -34,7 +34,7 @@ from sentra.matching.engine import (
     prepare,
     score_pairs,
 )
-from sentra.matching.evidence import EvidenceModel
+from sentra.matching.evidence import EvidenceModel, evidence_against
 from sentra.schema import REGISTER_ATTRIBUTES
 
 if TYPE_CHECKING:
@@ -502,8 +502,10 @@ def _settled_by_evidence(
         & (scored["score"] < settings.match_threshold)
     ]
     probability = evidence.probability(band)
-    likely = band[probability >= settings.evidence_match_probability].assign(
-        rank_score=probability[probability >= settings.evidence_match_probability],
+    # As in deduplication: never a link with something against it.
+    sure = (probability >= settings.evidence_match_probability) & ~evidence_against(band)
+    likely = band[sure].assign(
+        rank_score=probability[sure],
         level=LEVELS["match"],
         method="evidence",
     )
