@@ -432,6 +432,14 @@ def stage_national(size: dict, work: Path) -> dict[str, Any]:
     return run(size["yardstick"], work)
 
 
+def stage_national_scheduler(size: dict, work: Path) -> dict[str, Any]:
+    """One year of the yardstick's office files through the real scheduler and two Celery
+    workers on PostgreSQL and Redis (``bench/national_scheduler.py``)."""
+    from bench.national_scheduler import run_round
+
+    return run_round(size["yardstick"], work)
+
+
 def stage_late(size: dict, work: Path) -> dict[str, Any]:
     """One kab/kota office's late 1,000-row file after a national round is consolidated.
 
@@ -737,6 +745,7 @@ STAGES: dict[str, Callable[[dict, Path], dict[str, Any]]] = {
     "match": stage_match,
     "yardstick": stage_yardstick,
     "national": stage_national,
+    "national_scheduler": stage_national_scheduler,
     "late": stage_late,
     "publish": stage_publish,
     "status": stage_status,
@@ -848,6 +857,10 @@ def _notes(r: dict[str, Any]) -> str:
     if "read_only" in r and r.get("baseline"):
         ratio = r["read_only"]["median_s"] / r["baseline"]["median_s"]
         notes.append(f"reading alone {ratio:.2f}x read_csv")
+    if r.get("queued_to_start_mean_s") is not None:
+        notes.append(f"queued->start {r['queued_to_start_mean_s']:.1f} s/task")
+    if "noop_ingest_s" in r:
+        notes.append(f"no-op ingest {r['noop_ingest_s']:.1f} s")
     if "no_op_rerun_s" in r:
         notes.append(f"no-op rerun {r['no_op_rerun_s']:.1f} s")
     if "cold_s" in r["ours"] and not r.get("rows"):

@@ -24,18 +24,11 @@ why, without PostgreSQL, Redis or moto_server.
 from __future__ import annotations
 
 import csv
-import json
-import os
-import random
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.header import decode_header, make_header
@@ -45,6 +38,18 @@ from typing import Any
 import pytest
 from compose_env import parse_dotenv
 from conftest import POSTGRES_AVAILABLE, REDIS_AVAILABLE
+
+from bench.stack import (
+    airflow_env,
+    free_port,
+    fresh_databases,
+)
+from bench.stack import http as _http
+from bench.stack import run as _run
+from bench.stack import start as start_components
+from bench.stack import status as _status
+from bench.stack import stop as _stop
+from bench.stack import wait as _wait
 
 pytestmark = [
     pytest.mark.smoke,
@@ -70,13 +75,6 @@ ROUND_DEADLINE_S = 360  # the whole round, from trigger to the last report
 POSTGRES_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 
 
-def free_port() -> int:
-    """A port nothing listens on now (the OS picks it, so parallel runs do not clash)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Sink:
     """aiosmtpd handler keeping every message it accepted."""
 
@@ -94,93 +92,15 @@ class Sink:
         return "250 OK"
 
 
-def _http(method: str, url: str, token: str | None = None, body: dict | None = None) -> Any:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(req, timeout=15) as resp:
-            return json.loads(resp.read() or b"{}")
-    except urllib.error.HTTPError as exc:
-        raise AssertionError(f"{method} {url} -> {exc.code}: {exc.read()[:500]!r}") from exc
-
-
-def _status(url: str, token: str | None = None) -> tuple[int, bytes]:
-    """HTTP status and body of a GET, errors included (for the login checks)."""
-    req = urllib.request.Request(url)
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(req, timeout=15) as resp:
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-
-
-def _wait(what: str, check: Callable[[], Any], timeout: float, procs: dict) -> Any:
-    """Poll ``check`` until it returns something truthy; fail early if a process died."""
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        for name, proc in procs.items():
-            if proc.poll() is not None:
-                raise AssertionError(
-                    f"airflow {name} exited with {proc.returncode} while waiting for {what}"
-                )
-        try:
-            result = check()
-            if result:
-                return result
-        except (OSError, AssertionError) as exc:  # not up yet; keep it for the message
-            last = exc
-        time.sleep(2)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; last: {last}")
-
-
-def _run(args: list[str], env: dict[str, str], what: str) -> str:
-    proc = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, f"{what} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-    return proc.stdout
-
-
-def _stop(procs: dict[str, subprocess.Popen]) -> list[str]:
-    """SIGTERM every process group, wait, SIGKILL the stragglers; return what needed a kill."""
-    for proc in procs.values():
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-    killed = []
-    deadline = time.monotonic() + 45
-    for name, proc in procs.items():
-        try:
-            proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            killed.append(name)
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-    for proc in procs.values():  # children the group leader left behind (task supervisors)
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-            killed.append(f"leftovers of pid {proc.pid}")
-        except ProcessLookupError:
-            pass
-    return killed
-
-
 @pytest.fixture
 def stack(tmp_path):
-    from aiosmtpd.controller import Controller
-    from sqlalchemy import create_engine, text
+    with fresh_databases("sentra_smoke") as db:  # Airflow's, the ledger, the catalog
+        yield from _stack(tmp_path, db)
 
-    # Three fresh databases, as in docker-compose.yaml: Airflow's, the ledger, the catalog.
-    db = f"sentra_smoke_{uuid.uuid4().hex[:8]}"
-    databases = [db, f"{db}_ledger", f"{db}_catalog"]
-    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for name in databases:
-            # Identifiers cannot be bound parameters; the names are ours (hex), not data.
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+def _stack(tmp_path: Path, db: str) -> Iterator[dict[str, Any]]:
+    from aiosmtpd.controller import Controller
+
     sink = Sink()
     smtp = Controller(sink, hostname="127.0.0.1", port=free_port())
     smtp.start()
@@ -199,32 +119,12 @@ def stack(tmp_path):
     api_port = free_port()
     data = tmp_path / "data"
     pg = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{db}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SENTRA_"))}
+    # As docker-compose.yaml: every DAG active from the start, FAB sign-in.
+    env = airflow_env(
+        tmp_path / "airflow", db, api_port, worker_concurrency=2, paused_at_creation=False
+    )
     env.update(
         {
-            "AIRFLOW_HOME": str(tmp_path / "airflow"),
-            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": pg,
-            "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:6379/{random.randint(1, 15)}",
-            "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://postgres@127.0.0.1:5432/{db}",
-            "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            # As docker-compose.yaml: every DAG active from the start, FAB sign-in.
-            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-            "AIRFLOW__CORE__AUTH_MANAGER": (
-                "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
-            ),
-            "AIRFLOW__API__SECRET_KEY": uuid.uuid4().hex,
-            "AIRFLOW__CORE__FERNET_KEY": "",
-            "AIRFLOW__API__HOST": "127.0.0.1",
-            "AIRFLOW__API__PORT": str(api_port),
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
-            "AIRFLOW__API_AUTH__JWT_SECRET": uuid.uuid4().hex,
-            "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(free_port()),
-            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
             # What the compose stack's airflow-init service reads, from .env as compose
             # maps it (INIT_*): the FAB admin, the smtp_default connection (here: the sink
             # on loopback), the sentra_ingest pool; it migrates Airflow's DB and the ledger.
@@ -274,7 +174,6 @@ def stack(tmp_path):
 
     _wait("moto_server", s3_up, 60, {"s3": s3})
     s3_client.create_bucket(Bucket=BUCKET)
-    env["PATH"] = f"{BIN}:{env.get('PATH', '/usr/bin:/bin')}"
     _run(["bash", str(REPO / "deploy" / "airflow-init.sh")], env, "deploy/airflow-init.sh")
     # The operator's path for a round: generate (here: synthetic), load the reference data.
     _run(
@@ -310,23 +209,13 @@ def stack(tmp_path):
             key = f"landing/{path.relative_to(data / 'landing').as_posix()}"
             s3_client.upload_file(str(path), BUCKET, key)
     logs = tmp_path / "logs"
-    logs.mkdir()
     commands = {
         "api-server": ["api-server"],
         "scheduler": ["scheduler"],
         "dag-processor": ["dag-processor"],
         "celery-worker": ["celery", "worker"],
     }
-    procs = {}
-    for name, args in commands.items():
-        with (logs / f"{name}.log").open("w") as out:
-            procs[name] = subprocess.Popen(
-                [str(BIN / "airflow"), *args],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # own process group: stopped with its children
-            )
+    procs = start_components(commands, env, logs)
     stack = {
         "api": f"http://127.0.0.1:{api_port}",
         "procs": procs,
@@ -347,16 +236,6 @@ def stack(tmp_path):
         _stop({"s3": s3})
         s3_log.close()
         smtp.stop()
-        with admin.connect() as conn:
-            for name in databases:
-                conn.execute(
-                    text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"
-                    ),
-                    {"d": name},
-                )
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
     orphans = [k for k in killed if k.startswith("leftovers")]
     assert not orphans, f"processes outlived their group leader after SIGTERM: {orphans}"
 
