@@ -344,3 +344,24 @@ def test_audit_names_each_broken_invariant(changes, problem):
     assert any(problem in p for p in problems), problems
     with pytest.raises(AuditError, match="failed audit"):
         audit(YEAR, _tables(**changes))
+
+
+def test_a_year_without_submissions_has_nothing_to_consolidate(settings):
+    """The first daily run of a round comes before any office has sent a file: ingest
+    announces nothing, and a consolidation started by hand says so instead of failing
+    (it used to fail merging an empty register's float64 sentra_id with strings)."""
+    from sentra.ledger import repository as repo
+    from sentra.ledger.db import session_scope
+    from sentra.tasks import consolidate as consolidate_tasks
+    from sentra.tasks import ingest as ingest_tasks
+
+    ingest_tasks.prepare(settings)
+    assert ingest_tasks.pending_changes(2026, settings)["changed"] is False
+    result = consolidate_tasks.consolidate(2026, settings)
+    assert result == {"census_year": 2026, "changed": False}
+    assert consolidate_tasks.publish(2026, result, settings)["changed"] is False
+    with session_scope(settings) as session:
+        register = repo.load_register(session)
+        assert repo.latest_consolidation(session, 2026) is None
+    assert len(register) == 0
+    assert register["sentra_id"].dtype == object  # as a non-empty read's strings

@@ -134,7 +134,12 @@ def _frame(session: Session, stmt: Any, columns: Iterable[str]) -> pd.DataFrame:
 
     names = list(columns)
     rows = session.connection().execute(stmt).fetchall()
-    data = zip(*rows, strict=True) if rows else ([] for _ in names)
+    if not rows:
+        # Object columns, as the values of a non-empty read are: an empty frame's
+        # default float64 columns refused to merge with string keys (an empty
+        # register's sentra_id at a year's first, empty consolidation).
+        return pd.DataFrame({name: pd.Series([], dtype=object) for name in names})
+    data = zip(*rows, strict=True)
     return pd.DataFrame(dict(zip(names, (list(c) for c in data), strict=True)), columns=names)
 
 

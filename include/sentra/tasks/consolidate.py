@@ -172,6 +172,11 @@ def _consolidate_locked(census_year: int, settings: Settings) -> ConsolidationRe
                 snapshot_ids=None,
                 stats={"abandoned": True},
             )
+        if last is None and not repo.current_submissions(session, census_year):
+            # A year's daily ingest runs before any office has sent a file: there is
+            # nothing to consolidate, and an empty publication would say otherwise.
+            log.info("census %s: no submissions yet; nothing to consolidate", census_year)
+            return {"census_year": census_year, "changed": False}
         if last is not None and last.status == "published" and last.inputs_hash == inputs_hash:
             log.info(
                 "census %s: inputs unchanged since version %s; nothing to do",

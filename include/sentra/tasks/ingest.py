@@ -140,7 +140,11 @@ def pending_changes(census_year: int, settings: Settings | None = None) -> Pendi
     with session_scope(settings) as session:
         inputs_hash = consolidation_inputs_hash(session, census_year)
         last = repo.latest_consolidation(session, census_year)
-    changed = last is None or last.status != "published" or last.inputs_hash != inputs_hash
+        # A year no office has sent a file for yet has nothing to consolidate.
+        empty = last is None and not repo.current_submissions(session, census_year)
+    changed = not empty and (
+        last is None or last.status != "published" or last.inputs_hash != inputs_hash
+    )
     return {"census_year": census_year, "changed": changed, "inputs_hash": inputs_hash}
 
 
