@@ -40,11 +40,16 @@ def build_data_docs(settings: Settings, *results: ValidationResult) -> Path:
 
     context = _docs_context(settings)
     identifiers = []
+    # Each suite is stored once per build, not once per result: GX's add_or_update
+    # compares every expectation of the stored suite with the new one (in the #28
+    # profile, more time than rendering the pages).
+    stored: set[str] = set()
     for result in results:
         if result.gx_result is None:
             raise ValueError("this ValidationResult carries no GX result to render")
-        suite = load_suite(result.suite_name).gx_full
-        context.suites.add_or_update(_copy_suite(suite))
+        if result.suite_name not in stored:
+            context.suites.add_or_update(_copy_suite(load_suite(result.suite_name).gx_full))
+            stored.add(result.suite_name)
         batch = result.submission_id or f"{result.census_year}-{result.office_code}"
         key = ValidationResultIdentifier(
             expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
