@@ -14,6 +14,8 @@ Public API::
 
     validate(rows, *, office_code, census_year, settings=None, suite="census_record")
         -> ValidationResult
+    validate_batch([(rows, office_code, census_year), ...], *, settings=None, suite=...)
+        -> [ValidationResult | Exception, ...]   (several files, shared GX runs)
     load_suite(name) -> Suite            load_suite_config(name) -> dict
     build_data_docs(settings, *results) -> Path   (index.html of the Data Docs site)
 
@@ -40,6 +42,7 @@ from sentra.quality.validation import (
     gx_frame,
     run_gx,
     validate,
+    validate_batch,
 )
 
 __all__ = [
@@ -57,4 +60,5 @@ __all__ = [
     "run_gx",
     "suite_parameters",
     "validate",
+    "validate_batch",
 ]

@@ -293,7 +293,9 @@ def process_batch(
     reason, a bad row becomes a rejected row. An infrastructure fault in one file is
     logged with its name and the batch goes on; the others' verdicts are recorded and
     then the first fault is raised (naming every failed file) so the task is retried.
-    The ledger is read once before the files and written once after them.
+    The ledger is read once before the files and written once after them; the files
+    are read one by one, validated together (one GX run for the batch's rows, each
+    file's result cut back out of it) and staged one by one.
     """
     from sentra.ledger import repository as repo
     from sentra.ledger.db import session_scope
@@ -311,8 +313,9 @@ def process_batch(
         approved = repo.approved_submissions(session, submission_ids)
 
     outcomes: dict[str, SubmissionOutcome] = {}
-    verdicts: list[_Verdict] = []
+    judged: dict[str, _Verdict] = {}
     failed: list[tuple[SubmissionInfo, BaseException]] = []
+    to_validate: list[_Read] = []
     for info in infos:
         if info.status == SubmissionStatus.SUPERSEDED:
             outcomes[info.submission_id] = {
@@ -322,13 +325,31 @@ def process_batch(
             }
             continue
         try:
-            verdict = _judge(settings, info, approved=info.submission_id in approved)
+            read = _read(settings, info)
         except Exception as exc:  # an infrastructure fault: this file only
-            log.exception("submission %s (%s) failed", info.submission_id, info.file_name)
-            failed.append((info, exc))
+            _log_failure(info, failed, exc)
             continue
-        verdicts.append(verdict)
-        outcomes[info.submission_id] = verdict.outcome()
+        if isinstance(read, _Verdict):
+            judged[info.submission_id] = read
+        else:
+            to_validate.append(read)
+
+    # One validation of the batch's files together (GX costs per run, not per row);
+    # each file still gets its own result, or its own exception.
+    validated = _validate_together(settings, to_validate)
+    for read, result in zip(to_validate, validated, strict=True):
+        info = read.info
+        try:
+            if isinstance(result, Exception):
+                raise result
+            judged[info.submission_id] = _stage(
+                settings, read, result, approved=info.submission_id in approved
+            )
+        except Exception as exc:  # an infrastructure fault: this file only
+            _log_failure(info, failed, exc)
+    verdicts = [judged[i.submission_id] for i in infos if i.submission_id in judged]
+    for v in verdicts:
+        outcomes[v.info.submission_id] = v.outcome()
 
     _publish_data_docs(settings, [v.validation for v in verdicts if v.validation is not None])
     with session_scope(settings) as session:
@@ -357,13 +378,28 @@ def process_batch(
     return [outcomes[sid] for sid in submission_ids]
 
 
-def _judge(settings: Settings, info: SubmissionInfo, *, approved: bool) -> _Verdict:
-    """One file's verdict: read, validate, stage its rows (the only write)."""
+@dataclass
+class _Read:
+    """A file read and normalised, waiting for the batch's validation."""
+
+    info: SubmissionInfo
+    parsed: Any  # sentra.ingest.ParsedSubmission
+    mapping: dict[str, str]
+    skip_metrics: list[tuple[str, str | None, float]]
+
+
+def _log_failure(
+    info: SubmissionInfo, failed: list[tuple[SubmissionInfo, BaseException]], exc: BaseException
+) -> None:
+    log.error("submission %s (%s) failed", info.submission_id, info.file_name, exc_info=exc)
+    failed.append((info, exc))
+
+
+def _read(settings: Settings, info: SubmissionInfo) -> _Read | _Verdict:
+    """One file read and normalised, or its verdict when it is rejected as a whole."""
     from sentra.ingest import read_submission
     from sentra.landing import open_file
-    from sentra.quality import validate
     from sentra.schema import reason
-    from sentra.staging import split_contacts, write_staged
 
     sid = info.submission_id
     if info.size_bytes > settings.max_file_bytes:
@@ -405,10 +441,27 @@ def _judge(settings: Settings, info: SubmissionInfo, *, approved: bool) -> _Verd
             metrics=[("file_rejected", err.code, 1.0)],
             column_mapping=mapping,
         )
+    return _Read(info, parsed, mapping, skip_metrics)
 
-    result = validate(
-        parsed.rows, office_code=info.office_code, census_year=info.census_year, settings=settings
+
+def _validate_together(settings: Settings, reads: list[_Read]) -> list[Any]:
+    """:func:`sentra.quality.validate_batch` of the read files: a result or an exception each."""
+    from sentra.quality import validate_batch
+
+    if not reads:
+        return []
+    return validate_batch(
+        [(r.parsed.rows, r.info.office_code, r.info.census_year) for r in reads],
+        settings=settings,
     )
+
+
+def _stage(settings: Settings, read: _Read, result: Any, *, approved: bool) -> _Verdict:
+    """One validated file's verdict; its rows staged (the only write)."""
+    from sentra.staging import split_contacts, write_staged
+
+    info, parsed = read.info, read.parsed
+    sid = info.submission_id
     rows = result.rows
     accepted = int(rows["accepted"].sum())
     rejected = len(rows) - accepted
@@ -432,8 +485,8 @@ def _judge(settings: Settings, info: SubmissionInfo, *, approved: bool) -> _Verd
         rows_total=len(rows),
         rows_accepted=accepted,
         rows_rejected=rejected,
-        metrics=[(m.metric, m.column, float(m.value)) for m in result.metrics] + skip_metrics,
-        column_mapping=mapping,
+        metrics=[(m.metric, m.column, float(m.value)) for m in result.metrics] + read.skip_metrics,
+        column_mapping=read.mapping,
         contacts=contacts,
         validation=result,
     )
