@@ -148,14 +148,21 @@ def check_all_processed(census_year: int, settings: Settings | None = None) -> P
     """Fail loudly if a submission is still unprocessed after its task gave up.
 
     Mapped tasks fail alone so other offices go ahead; this check makes the run red so
-    the failure is not missed, and names the submissions to look at.
+    the failure is not missed, and names the submissions to look at. It runs once after
+    every batch, so it first rewrites the Data Docs index the batches left outdated
+    (logged, not raised, if that fails: docs are a view, not a verdict).
     """
     from sqlalchemy import func, select
 
     from sentra.ledger.db import session_scope
     from sentra.ledger.models import Submission
+    from sentra.quality import build_data_docs_index
 
     settings = resolve_settings(settings)
+    try:
+        build_data_docs_index(settings)
+    except Exception:
+        log.exception("the Data Docs index could not be rewritten")
     with session_scope(settings) as session:
         stuck = session.execute(
             select(Submission.submission_id, Submission.file_name).where(
@@ -285,7 +292,10 @@ def process_submission(submission_id: str, settings: Settings | None = None) -> 
 
 
 def process_batch(
-    submission_ids: list[str], settings: Settings | None = None
+    submission_ids: list[str],
+    settings: Settings | None = None,
+    *,
+    data_docs_index: bool = True,
 ) -> list[SubmissionOutcome]:
     """Read, normalise, validate and stage each submission; record the verdicts in the ledger.
 
@@ -295,7 +305,9 @@ def process_batch(
     then the first fault is raised (naming every failed file) so the task is retried.
     The ledger is read once before the files and written once after them; the files
     are read one by one, validated together (one GX run for the batch's rows, each
-    file's result cut back out of it) and staged one by one.
+    file's result cut back out of it) and staged one by one. ``data_docs_index=False``
+    (census_ingest) builds the files' Data Docs pages without the site index, which
+    :func:`check_all_processed` then rewrites once for the run.
     """
     from sentra.ledger import repository as repo
     from sentra.ledger.db import session_scope
@@ -351,7 +363,11 @@ def process_batch(
     for v in verdicts:
         outcomes[v.info.submission_id] = v.outcome()
 
-    _publish_data_docs(settings, [v.validation for v in verdicts if v.validation is not None])
+    _publish_data_docs(
+        settings,
+        [v.validation for v in verdicts if v.validation is not None],
+        index=data_docs_index,
+    )
     with session_scope(settings) as session:
         for v in verdicts:
             sid = v.info.submission_id
@@ -492,10 +508,10 @@ def _stage(settings: Settings, read: _Read, result: Any, *, approved: bool) -> _
     )
 
 
-def _publish_data_docs(settings: Settings, results: list[Any]) -> None:
+def _publish_data_docs(settings: Settings, results: list[Any], *, index: bool) -> None:
     """The submissions' Great Expectations Data Docs pages, which their reports link to.
 
-    Built once per batch (the site index is rewritten once, not once per file). Docs
+    Built once per batch (and the site index with them unless ``index`` is False). Docs
     are a view for people, not part of the verdict: a failure to render them is logged
     and the submissions go on (their reports then have no link).
     """
@@ -504,7 +520,7 @@ def _publish_data_docs(settings: Settings, results: list[Any]) -> None:
     if not results:
         return
     try:
-        build_data_docs(settings, *results)
+        build_data_docs(settings, *results, index=index)
     except Exception:
         log.exception(
             "Data Docs could not be built for %s", ", ".join(r.submission_id for r in results)
