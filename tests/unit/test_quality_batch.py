@@ -58,6 +58,12 @@ def submissions(settings) -> list[tuple[pd.DataFrame, str, int]]:
             out.append((parsed.rows, office, YEAR))
     # the suite's case rows: every row rule broken once, prior problems, duplicates
     out.append((verdicts.case_rows(), verdicts.OFFICE, verdicts.CASES["census_year"]))
+    # more than 20 missing values of table-checked columns: GX summarises only 20
+    sparse = [
+        verdicts.record(i + 2, latitude=None, longitude=None if i % 3 else 110.4, units=i % 7)
+        for i in range(30)
+    ]
+    out.append((verdicts.frame(sparse), verdicts.OFFICE, verdicts.CASES["census_year"]))
     assert len({office for _, office, _ in out}) >= 5
     return out
 
@@ -89,9 +95,10 @@ def test_a_batch_gives_each_file_the_result_it_gets_alone(submissions, settings)
         assert comparable(got) == comparable(alone), office
         rejected += got.rejected
     assert rejected > 0  # the corpus has rows to reject, so the split was exercised
+    assert any(isinstance(r, ValidationResult) and r.warnings for r in together)
 
 
-def test_the_batch_runs_gx_once_per_distinct_office_area_not_once_per_file(
+def test_the_batch_runs_gx_once_per_office_area_and_aggregate_not_per_rule(
     submissions, settings, monkeypatch
 ):
     from sentra.quality import validation
@@ -105,10 +112,10 @@ def test_the_batch_runs_gx_once_per_distinct_office_area_not_once_per_file(
 
     monkeypatch.setattr(validation, "run_gx", counting)
     validate_batch(submissions, settings=settings)
-    row_runs = len(runs) - len(submissions)  # one table-level run per file
     offices = len({office for _, office, _ in submissions})
-    assert row_runs == 1 + offices  # shared rules once, the office-area rule per area
-    assert row_runs < len(submissions)
+    # every rule but two once for all files; the office-area rule once per area; a
+    # mean (a table aggregate, which cannot be split per file) once per file
+    assert len(runs) == 1 + offices + len(submissions)
 
 
 def test_a_file_that_cannot_be_validated_fails_alone(submissions, settings):
@@ -151,3 +158,26 @@ def test_empty_and_oversized_files_are_checked_as_alone(submissions, settings, m
         assert comparable(got) == comparable(
             validate(r, office_code=o, census_year=y, settings=settings)
         )
+
+
+def test_pages_without_the_index_then_the_index_once(submissions, tmp_path):
+    """census_ingest's batches build their pages only; check_all_processed the index."""
+    from sentra.quality import build_data_docs, build_data_docs_index
+    from sentra.quality.docs import data_docs_dir, page_for
+
+    settings = get_settings({"SENTRA_DATA_DIR": str(tmp_path / "data")})
+    results = validate_batch(submissions[:3], settings=settings)
+    for k, r in enumerate(results):
+        r.submission_id = f"{YEAR}-uji-{k}"
+    assert build_data_docs_index(settings) is None, "nothing built, nothing to rewrite"
+    build_data_docs(settings, *results[:2], index=False)
+    index = data_docs_dir(settings) / "index.html"
+    assert page_for(settings, f"{YEAR}-uji-0") is not None
+    assert not index.exists()
+    assert build_data_docs_index(settings) == index
+    assert f"{YEAR}-uji-1" in index.read_text(encoding="utf-8")
+    assert build_data_docs_index(settings) is None, "the index is current"
+    build_data_docs(settings, results[2], index=False)
+    assert f"{YEAR}-uji-2" not in index.read_text(encoding="utf-8")
+    build_data_docs_index(settings)
+    assert f"{YEAR}-uji-2" in index.read_text(encoding="utf-8")

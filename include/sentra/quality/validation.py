@@ -210,7 +210,7 @@ def _validate_batch(
             continue
         ready.append((i, out, params))
     for group in _row_groups(ready):
-        checked: list[tuple[dict[int, list[np.ndarray]], list[Any]]] | None = None
+        checked: list[_Checked] | None = None
         if len(group) > 1:
             try:
                 checked = _row_checks_together(loaded, [(out, p) for _, out, p in group])
@@ -223,9 +223,11 @@ def _validate_batch(
         for k, (i, out, params) in enumerate(group):
             rows, office_code, census_year = submissions[i]
             try:
-                positions, chunk_results = (
-                    checked[k] if checked is not None else _row_checks(out, loaded, params)
-                )
+                if checked is not None:
+                    positions, chunk_results, table_done = checked[k]
+                else:
+                    positions, chunk_results = _row_checks(out, loaded, params)
+                    table_done = None
                 results[i] = _finish(
                     rows,
                     out,
@@ -236,6 +238,7 @@ def _validate_batch(
                     office_code,
                     census_year,
                     settings,
+                    table_done=table_done,
                 )
             except Exception as exc:
                 results[i] = exc
@@ -268,24 +271,37 @@ def _row_groups(
     return groups
 
 
+# A file's share of shared GX runs: unexpected positions per row rule, its row-level
+# result (as one chunk), and the results of the table-level rules already run.
+_Checked = tuple[dict[int, list["np.ndarray"]], list[Any], list[Any]]
+
+
 def _row_checks_together(
     loaded: Suite, files: list[tuple[pd.DataFrame, dict[str, Any]]]
-) -> list[tuple[dict[int, list[np.ndarray]], list[Any]]]:
-    """:func:`_row_checks` of several submissions from shared GX runs, per submission."""
+) -> list[_Checked]:
+    """:func:`_row_checks` of several submissions from shared GX runs, per submission.
+
+    Table-level rules that are map expectations (a share of non-null values) run in
+    the same runs: their unexpected rows are split per file like a row rule's, and
+    each file's share is judged on its own rows. Aggregates (a column's mean) cannot
+    be split and are left to :func:`_table_checks`, per file.
+    """
     import pandas as pd
 
     row_rules = loaded.rules_of("row")
-    row_columns = loaded.columns_of("row")
-    frames = [gx_frame(out, row_columns) for out, _ in files]
+    table_rules = [r for r in loaded.rules_of("table") if _splittable(r)]
+    columns = list(dict.fromkeys([*loaded.columns_of("row"), *_columns(table_rules)]))
+    frames = [gx_frame(out, columns) for out, _ in files]
     first = files[0][1]
     varying = {k for k in first if any(p.get(k) != first[k] for _, p in files[1:])}
     # Rules grouped by the varying parameters they read, files by those parameters'
     # values: each (rules, files) pair is one GX run, in which every parameter is equal.
     by_names: dict[tuple[str, ...], list[ExpectationRule]] = {}
-    for rule in row_rules:
+    for rule in [*row_rules, *table_rules]:
         names = tuple(sorted(_parameter_names(rule) & varying))
         by_names.setdefault(names, []).append(rule)
     per_file: list[list[Any]] = [[] for _ in files]
+    per_file_table: list[list[Any]] = [[] for _ in files]
     positions: list[dict[int, list[np.ndarray]]] = [{r.index: [] for r in row_rules} for _ in files]
     meta: dict[str, Any] = {}
     for names, rules in by_names.items():
@@ -298,12 +314,36 @@ def _row_checks_together(
             frame = pd.concat([frames[s] for s in slots], ignore_index=True)
             result = run_gx(frame, gx_suite, params)
             meta = meta or dict(result.meta)
-            _split(loaded, result, params, [frames[s] for s in slots], slots, per_file, positions)
+            _split(
+                loaded,
+                result,
+                params,
+                [frames[s] for s in slots],
+                slots,
+                (per_file, per_file_table),
+                positions,
+            )
             del frame, result
     return [
-        (positions[slot], [_FileResult(results=per_file[slot], meta=meta)])
+        (positions[slot], [_FileResult(results=per_file[slot], meta=meta)], per_file_table[slot])
         for slot in range(len(files))
     ]
+
+
+def _columns(rules: list[ExpectationRule]) -> list[str]:
+    return [c for r in rules for k in ("column", "column_A", "column_B") if (c := r.kwargs.get(k))]
+
+
+def _splittable(rule: ExpectationRule) -> bool:
+    """A map expectation on one column or a pair: its result can be cut per file."""
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+    )
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    impl = get_expectation_impl(rule.type)
+    return issubclass(impl, ColumnMapExpectation | ColumnPairMapExpectation)
 
 
 @dataclass
@@ -324,7 +364,7 @@ _SUB_SUITES: dict[tuple[str, tuple[int, ...]], tuple[Suite, Any]] = {}
 
 
 def _sub_suite(loaded: Suite, indices: tuple[int, ...]) -> Any:
-    """The GX suite of some of ``loaded``'s row rules (built once per suite version)."""
+    """The GX suite of some of ``loaded``'s rules (built once per suite version)."""
     import great_expectations as gx
 
     key = (str(loaded.path), indices)
@@ -334,10 +374,10 @@ def _sub_suite(loaded: Suite, indices: tuple[int, ...]) -> Any:
     wanted = set(indices)
     configs = [
         e.configuration.to_json_dict()
-        for e in loaded.gx_row.expectations
+        for e in loaded.gx_full.expectations
         if int((e.meta or {})["sentra_rule"]) in wanted
     ]
-    suite = gx.ExpectationSuite(name=loaded.gx_row.name, expectations=configs)
+    suite = gx.ExpectationSuite(name=loaded.gx_full.name, expectations=configs)
     _SUB_SUITES[key] = (loaded, suite)
     return suite
 
@@ -348,10 +388,11 @@ def _split(
     params: dict[str, Any],
     frames: list[pd.DataFrame],
     slots: list[int],
-    per_file: list[list[Any]],
+    into: tuple[list[list[Any]], list[list[Any]]],
     positions: list[dict[int, list[np.ndarray]]],
 ) -> None:
-    """Each file's unexpected positions and GX result, cut from one run over their rows."""
+    """Each file's unexpected positions and GX results (row rules, table rules), cut from
+    one run over their rows."""
     import numpy as np
 
     offsets = np.cumsum([0] + [len(f) for f in frames])
@@ -365,21 +406,31 @@ def _split(
             take = np.flatnonzero(owner == k)
             local = idx[take] - offsets[k]
             mine = [values[j] for j in take.tolist()] if values is not None else None
+            if rule.level == "table":
+                into[1][slot].append(_file_result(res, params, frames[k], local, mine, table=True))
+                continue
             file_res = _file_result(res, params, frames[k], local, mine)
             if not file_res.success:
                 positions[slot][rule.index].append(local)
-            per_file[slot].append(file_res)
+            into[0][slot].append(file_res)
 
 
 def _file_result(
-    res: Any, params: dict[str, Any], frame: pd.DataFrame, local: np.ndarray, values: Any
+    res: Any,
+    params: dict[str, Any],
+    frame: pd.DataFrame,
+    local: np.ndarray,
+    values: Any,
+    *,
+    table: bool = False,
 ) -> Any:
     """The summarised GX result ``res`` would have been for one file's rows alone.
 
     Counts and success follow GX's map expectations: the rows considered are all rows
     (``not_be_null``, for which GX reports no missing count), the column's non-null
     rows, or a column pair's rows ``ignore_row_if`` keeps; success is GX's ``mostly``
-    test on them, vacuously true when no row is considered.
+    test on them, vacuously true when no row is considered. A table rule's result is in
+    GX's SUMMARY format, whose value counts GX takes from the first unexpected values only.
     """
     from great_expectations.core.expectation_validation_result import (
         ExpectationValidationResult,
@@ -408,14 +459,20 @@ def _file_result(
         mostly = params[mostly["$PARAMETER"]]
     rows = n if considered is None else considered
     success = True if n == 0 or rows == 0 else _mostly_success(rows, unexpected, mostly)
+    result_format = parse_result_format(TABLE_RESULT_FORMAT if table else ROW_RESULT_FORMAT)
+    index_list = local.tolist()
+    if table:
+        partial = result_format["partial_unexpected_count"]
+        index_list = index_list[:partial]
+        values = values[:partial] if values is not None else None
     formatted = _format_map_output(
-        result_format=parse_result_format(ROW_RESULT_FORMAT),
+        result_format=result_format,
         success=success,
         element_count=n,
         nonnull_count=considered,
         unexpected_count=unexpected,
         unexpected_list=values,
-        unexpected_index_list=local.tolist(),
+        unexpected_index_list=index_list,
     )
     result = formatted["result"]
     for key in ("unexpected_list", "unexpected_index_list", "unexpected_index_query"):
@@ -511,9 +568,12 @@ def _finish(
     office_code: str,
     census_year: int,
     settings: Settings,
+    *,
+    table_done: list[Any] | None = None,
 ) -> ValidationResult:
     """Everything after the row-level GX runs: suppression, duplicates, table checks,
-    verdicts, metrics and the submission's combined GX result."""
+    verdicts, metrics and the submission's combined GX result. ``table_done``: results
+    of table-level rules already run with the row checks (:func:`validate_batch`)."""
     import numpy as np
 
     n = len(out)
@@ -539,7 +599,7 @@ def _finish(
             findings.append((pos, rule, [str(v) for v in firsts.tolist()]))
             _mark(has_code, rule.reason_code, pos, n)
 
-    warnings, table_result = _table_checks(out, loaded, params)
+    warnings, table_result = _table_checks(out, loaded, params, table_done)
     _attach(problems, findings)
     reason_codes, accepted = _verdicts(problems, n)
     out = out.assign(problems=problems, reason_codes=reason_codes, accepted=accepted)
@@ -766,15 +826,34 @@ def _verdicts(problems: list[list[dict[str, Any]]], n: int) -> tuple[list[list[s
 
 
 def _table_checks(
-    out: pd.DataFrame, loaded: Suite, params: dict[str, Any]
+    out: pd.DataFrame, loaded: Suite, params: dict[str, Any], done: list[Any] | None = None
 ) -> tuple[list[dict[str, Any]], Any]:
-    """Table-level expectations on the whole submission: warnings, never rejections."""
+    """Table-level expectations on the whole submission: warnings, never rejections.
+
+    ``done`` holds the results of some of these rules already cut from a batch's shared
+    run (:func:`validate_batch`); only the others run here.
+    """
     rules = loaded.rules_of("table")
     if not rules or not len(out):
         return [], None
-    result = run_gx(
-        gx_frame(out, loaded.columns_of("table")), loaded.gx_table, params, TABLE_RESULT_FORMAT
-    )
+    if done is None:
+        result = run_gx(
+            gx_frame(out, loaded.columns_of("table")), loaded.gx_table, params, TABLE_RESULT_FORMAT
+        )
+    else:
+        ran = {int(r.expectation_config.meta["sentra_rule"]) for r in done}
+        rest = [r for r in rules if r.index not in ran]
+        results, meta = list(done), {}
+        if rest:
+            part = run_gx(
+                gx_frame(out, _columns(rest)),
+                _sub_suite(loaded, tuple(r.index for r in rest)),
+                params,
+                TABLE_RESULT_FORMAT,
+            )
+            results, meta = results + list(part.results), dict(part.meta)
+        results.sort(key=lambda r: int(r.expectation_config.meta["sentra_rule"]))
+        result = _FileResult(results=results, meta=meta)
     warnings = []
     for res in result.results:
         rule = _rule_of(loaded, res)
