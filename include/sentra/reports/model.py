@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from sentra.schema import COMMODITY_GROUP_LABELS, CommodityGroup, column_label, reason
@@ -523,8 +525,14 @@ def _merged_by_office(all_rows: pd.DataFrame) -> dict[str, list[MergedCluster]]:
     ]
     sizes = linked.groupby("cluster_key")["verdict"].transform("size")
     linked = linked[sizes > 1]
+    # One sort and one pass over the rows: a groupby with a sort per cluster took
+    # seconds at a national round's thousands of clusters.
+    firsts = linked.drop_duplicates("cluster_key")  # a cluster's id: its first row's
+    first_id = dict(zip(firsts["cluster_key"], firsts["sentra_id"], strict=True))
     out: dict[str, list[MergedCluster]] = {}
-    for key, group in linked.groupby("cluster_key", sort=True):
+    ordered = linked.sort_values(["cluster_key", "verdict", "source_file", "source_row"])
+    for key, group in itertools.groupby(ordered.to_dict("records"), key=itemgetter("cluster_key")):
+        rows = list(group)
         records = tuple(
             MergedRecord(
                 office_code=_text(r["office_code"]),
@@ -533,10 +541,10 @@ def _merged_by_office(all_rows: pd.DataFrame) -> dict[str, list[MergedCluster]]:
                 sentra_name=_text(r.get("sentra_name")),
                 is_survivor=r["verdict"] == "accepted",
             )
-            for r in group.sort_values(["verdict", "source_file", "source_row"]).to_dict("records")
+            for r in rows
         )
-        cluster = MergedCluster(sentra_id=_text(group["sentra_id"].iloc[0]) or key, records=records)
-        for office_code in dict.fromkeys(group["office_code"].tolist()):
+        cluster = MergedCluster(sentra_id=_text(first_id[key]) or key, records=records)
+        for office_code in dict.fromkeys(r["office_code"] for r in rows):
             out.setdefault(office_code, []).append(cluster)
     return out
 
