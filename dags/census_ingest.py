@@ -24,8 +24,10 @@ supersedes the older one; files e-mailed to the intake mailbox are filed there f
 by `collect_mail`, see `sentra.intake`), and processes them in **mapped tasks of up to
 32 files** (`process_batch`): each file is read → normalised → validated with the Great
 Expectations suites in `expectations/` → staged with every row's verdict, alone; the
-batch shares one ledger read, one ledger write and one Data Docs build. A broken file
-is rejected (bad input) or fails (infrastructure) alone: the others are recorded, then
+batch shares one ledger read, one validation (GX runs over all its files' rows, the
+results cut per file), one ledger write and one Data Docs build (its pages;
+`check_all_processed` rewrites the site index once per run). A broken file is
+rejected (bad input) or fails (infrastructure) alone: the others are recorded, then
 the task fails naming it and its retry processes the batch again (idempotent).
 
 When anything changed, it emits the `sentra_staged_submissions` asset with the census
@@ -72,7 +74,8 @@ def census_ingest() -> None:
     def process_batch(submission_ids: list[str]) -> list[dict]:
         from sentra.tasks import ingest
 
-        return ingest.process_batch(submission_ids)
+        # pages only: check_all_processed rewrites the Data Docs index once per run
+        return ingest.process_batch(submission_ids, data_docs_index=False)
 
     @task(trigger_rule="all_done", outlets=[STAGED_SUBMISSIONS])
     def announce_staged(census_year: int, *, outlet_events=None) -> dict:

@@ -172,6 +172,32 @@ def test_a_crash_in_one_file_of_a_batch_records_the_others_and_names_it(fresh, m
     assert _state(settings) == reference
 
 
+def test_a_validation_fault_in_one_file_of_a_batch_fails_that_file_alone(fresh, monkeypatch):
+    """The batch's files are validated together; a fault in one file's checks is its own."""
+    settings, reference, _ = fresh
+    from sentra.ledger.db import session_scope
+    from sentra.ledger.models import Submission
+    from sentra.quality import validation
+
+    _fail_once(monkeypatch, validation, "_finish", after=2)
+    ids = ingest_tasks.discover(YEAR, settings)
+    with pytest.raises(BoomError) as raised:
+        ingest_tasks.process_batch(ids, settings)
+    with session_scope(settings) as session:
+        left = [
+            (s.submission_id, s.file_name)
+            for s in session.query(Submission)
+            if s.submission_id in ids and s.status == "received"
+        ]
+    assert len(left) == 1, "the batch's other files were recorded"
+    note = " ".join(getattr(raised.value, "__notes__", []))
+    assert f"1 of {len(ids)} files" in note
+    assert left[0][0] in note
+    assert left[0][1] in note
+    _round(settings)  # the retry processes what is left
+    assert _state(settings) == reference
+
+
 def test_batches_are_bounded_and_spread_over_the_ingest_slots(fresh):
     settings, _, _ = fresh
     ids = ingest_tasks.discover(YEAR, settings)

@@ -14,8 +14,11 @@ Public API::
 
     validate(rows, *, office_code, census_year, settings=None, suite="census_record")
         -> ValidationResult
+    validate_batch([(rows, office_code, census_year), ...], *, settings=None, suite=...)
+        -> [ValidationResult | Exception, ...]   (several files, shared GX runs)
     load_suite(name) -> Suite            load_suite_config(name) -> dict
-    build_data_docs(settings, *results) -> Path   (index.html of the Data Docs site)
+    build_data_docs(settings, *results, index=True) -> Path   (index.html of the Data Docs site)
+    build_data_docs_index(settings) -> Path | None   (the index, once pages were built without it)
 
 Importing this package does not import Great Expectations (~4 s); the first
 validation does, once per process.
@@ -23,7 +26,7 @@ validation does, once per process.
 
 from __future__ import annotations
 
-from sentra.quality.docs import build_data_docs
+from sentra.quality.docs import build_data_docs, build_data_docs_index
 from sentra.quality.suites import (
     Suite,
     SuiteError,
@@ -40,6 +43,7 @@ from sentra.quality.validation import (
     gx_frame,
     run_gx,
     validate,
+    validate_batch,
 )
 
 __all__ = [
@@ -50,6 +54,7 @@ __all__ = [
     "ValidationError",
     "ValidationResult",
     "build_data_docs",
+    "build_data_docs_index",
     "expectations_dir",
     "gx_frame",
     "load_suite",
@@ -57,4 +62,5 @@ __all__ = [
     "run_gx",
     "suite_parameters",
     "validate",
+    "validate_batch",
 ]

@@ -24,11 +24,15 @@ def data_docs_dir(settings: Settings) -> Path:
     return Path(settings.docs_dir) / "data_docs"
 
 
-def build_data_docs(settings: Settings, *results: ValidationResult) -> Path:
+def build_data_docs(settings: Settings, *results: ValidationResult, index: bool = True) -> Path:
     """Store ``results`` and (re)build the Data Docs site; returns its ``index.html``.
 
     Called once per submission or once per round; calling it again with the same
     submission replaces that submission's page rather than adding a second one.
+    ``index=False`` builds only the results' pages and marks the index outdated, for
+    :func:`build_data_docs_index` to rewrite once: the index lists every result stored
+    so far (both years of a round), so rewriting it for each batch made a round's
+    Data Docs grow with the square of its files (#28).
     """
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
@@ -40,11 +44,16 @@ def build_data_docs(settings: Settings, *results: ValidationResult) -> Path:
 
     context = _docs_context(settings)
     identifiers = []
+    # Each suite is stored once per build, not once per result: GX's add_or_update
+    # compares every expectation of the stored suite with the new one (in the #28
+    # profile, more time than rendering the pages).
+    stored: set[str] = set()
     for result in results:
         if result.gx_result is None:
             raise ValueError("this ValidationResult carries no GX result to render")
-        suite = load_suite(result.suite_name).gx_full
-        context.suites.add_or_update(_copy_suite(suite))
+        if result.suite_name not in stored:
+            context.suites.add_or_update(_copy_suite(load_suite(result.suite_name).gx_full))
+            stored.add(result.suite_name)
         batch = result.submission_id or f"{result.census_year}-{result.office_code}"
         key = ValidationResultIdentifier(
             expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
@@ -56,13 +65,44 @@ def build_data_docs(settings: Settings, *results: ValidationResult) -> Path:
         )
         context.validation_results_store.set(key, result.gx_result)
         identifiers.append(key)
-    # Only the pages of these results, plus the index: rebuilding every page of the
+    # Only the pages of these results (and the index): rebuilding every page of the
     # round for each submission would make a round quadratic in its files.
-    built = context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=identifiers)
+    if not index:
+        _outdated_marker(settings).touch()
+    built = context.build_data_docs(
+        site_names=[SITE_NAME], resource_identifiers=identifiers, build_index=index
+    )
+    index_page = data_docs_dir(settings) / "index.html"
+    if SITE_NAME not in built or (index and not index_page.is_file()):
+        raise RuntimeError(f"Great Expectations did not build Data Docs at {index_page}")
+    if index:
+        _outdated_marker(settings).unlink(missing_ok=True)
+    return index_page
+
+
+def build_data_docs_index(settings: Settings) -> Path | None:
+    """Rewrite the Data Docs index if pages were built without it since; else nothing.
+
+    GX has no index-only build, so the index comes with the page of the stored suite
+    (cheap, and part of the site anyway). Returns the index, or None when it was current.
+    """
+    marker = _outdated_marker(settings)
+    if not marker.exists():
+        return None
+    context = _docs_context(settings)
+    suites = context.expectations_store.list_keys()[:1]
+    built = context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=suites)
     index = data_docs_dir(settings) / "index.html"
     if SITE_NAME not in built or not index.is_file():
-        raise RuntimeError(f"Great Expectations did not build Data Docs at {index}")
+        raise RuntimeError(f"Great Expectations did not build the Data Docs index at {index}")
+    marker.unlink(missing_ok=True)
     return index
+
+
+def _outdated_marker(settings: Settings) -> Path:
+    """Present while pages were built that the index does not list yet (kept beside the
+    GX stores, not in the served site)."""
+    return Path(settings.data_dir).absolute() / "gx" / "data_docs_index_outdated"
 
 
 def page_for(settings: Settings, submission_id: str) -> Path | None:

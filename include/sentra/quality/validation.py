@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -174,6 +174,318 @@ def validate(
         return _validate(rows, office_code, census_year, settings, suite)
 
 
+def validate_batch(
+    submissions: Sequence[tuple[pd.DataFrame, str, int]],
+    *,
+    settings: Settings | None = None,
+    suite: str = "census_record",
+) -> list[ValidationResult | Exception]:
+    """:func:`validate` for several submissions ``(rows, office_code, census_year)`` at once.
+
+    GX's cost is per expectation and run, hardly per row (a 20-row file cost as much to
+    check as a thousand-row one), so a batch's row-level checks run once over all its
+    files' rows; a rule whose parameter differs between the files (the office's own
+    kab/kota) runs once per distinct value. GX's results are then cut back per file and
+    everything after them (suppression, duplicates, table checks, verdicts) is done per
+    file as :func:`validate` does it: each file gets the result it would get alone. A
+    file that cannot be validated gets its exception in its slot; when a shared run
+    fails, its files are validated one by one, so only the file at fault fails.
+    """
+    settings = settings or get_settings()
+    with _gc_paused():
+        return _validate_batch(list(submissions), settings, suite)
+
+
+def _validate_batch(
+    submissions: list[tuple[pd.DataFrame, str, int]], settings: Settings, suite: str
+) -> list[ValidationResult | Exception]:
+    loaded = load_suite(suite)
+    results: dict[int, ValidationResult | Exception] = {}
+    ready: list[tuple[int, pd.DataFrame, dict[str, Any]]] = []
+    for i, (rows, office_code, census_year) in enumerate(submissions):
+        try:
+            out, params = _prepare(rows, loaded, office_code, census_year, settings)
+        except Exception as exc:  # this file's columns or parameters: this file only
+            results[i] = exc
+            continue
+        ready.append((i, out, params))
+    for group in _row_groups(ready):
+        checked: list[_Checked] | None = None
+        if len(group) > 1:
+            try:
+                checked = _row_checks_together(loaded, [(out, p) for _, out, p in group])
+            except Exception:
+                log.warning(
+                    "shared row checks of %d submissions failed; checking them one by one",
+                    len(group),
+                    exc_info=True,
+                )
+        for k, (i, out, params) in enumerate(group):
+            rows, office_code, census_year = submissions[i]
+            try:
+                if checked is not None:
+                    positions, chunk_results, table_done = checked[k]
+                else:
+                    positions, chunk_results = _row_checks(out, loaded, params)
+                    table_done = None
+                results[i] = _finish(
+                    rows,
+                    out,
+                    loaded,
+                    params,
+                    positions,
+                    chunk_results,
+                    office_code,
+                    census_year,
+                    settings,
+                    table_done=table_done,
+                )
+            except Exception as exc:
+                results[i] = exc
+    return [results[i] for i in range(len(submissions))]
+
+
+def _row_groups(
+    ready: list[tuple[int, pd.DataFrame, dict[str, Any]]],
+) -> list[list[tuple[int, pd.DataFrame, dict[str, Any]]]]:
+    """Submissions checked together, at most ``CHUNK_ROWS`` rows a group (bounded memory).
+
+    An empty submission or one over ``CHUNK_ROWS`` rows is a group of its own, checked
+    exactly as :func:`validate` checks it (no run, or its own chunks).
+    """
+    groups: list[list[tuple[int, pd.DataFrame, dict[str, Any]]]] = []
+    current: list[tuple[int, pd.DataFrame, dict[str, Any]]] = []
+    size = 0
+    for item in ready:
+        n = len(item[1])
+        if n == 0 or n > CHUNK_ROWS:
+            groups.append([item])
+            continue
+        if current and size + n > CHUNK_ROWS:
+            groups.append(current)
+            current, size = [], 0
+        current.append(item)
+        size += n
+    if current:
+        groups.append(current)
+    return groups
+
+
+# A file's share of shared GX runs: unexpected positions per row rule, its row-level
+# result (as one chunk), and the results of the table-level rules already run.
+_Checked = tuple[dict[int, list["np.ndarray"]], list[Any], list[Any]]
+
+
+def _row_checks_together(
+    loaded: Suite, files: list[tuple[pd.DataFrame, dict[str, Any]]]
+) -> list[_Checked]:
+    """:func:`_row_checks` of several submissions from shared GX runs, per submission.
+
+    Table-level rules that are map expectations (a share of non-null values) run in
+    the same runs: their unexpected rows are split per file like a row rule's, and
+    each file's share is judged on its own rows. Aggregates (a column's mean) cannot
+    be split and are left to :func:`_table_checks`, per file.
+    """
+    import pandas as pd
+
+    row_rules = loaded.rules_of("row")
+    table_rules = [r for r in loaded.rules_of("table") if _splittable(r)]
+    columns = list(dict.fromkeys([*loaded.columns_of("row"), *_columns(table_rules)]))
+    frames = [gx_frame(out, columns) for out, _ in files]
+    first = files[0][1]
+    varying = {k for k in first if any(p.get(k) != first[k] for _, p in files[1:])}
+    # Rules grouped by the varying parameters they read, files by those parameters'
+    # values: each (rules, files) pair is one GX run, in which every parameter is equal.
+    by_names: dict[tuple[str, ...], list[ExpectationRule]] = {}
+    for rule in [*row_rules, *table_rules]:
+        names = tuple(sorted(_parameter_names(rule) & varying))
+        by_names.setdefault(names, []).append(rule)
+    per_file: list[list[Any]] = [[] for _ in files]
+    per_file_table: list[list[Any]] = [[] for _ in files]
+    positions: list[dict[int, list[np.ndarray]]] = [{r.index: [] for r in row_rules} for _ in files]
+    meta: dict[str, Any] = {}
+    for names, rules in by_names.items():
+        slots_by_value: dict[str, list[int]] = {}
+        for slot, (_, p) in enumerate(files):
+            slots_by_value.setdefault(repr([p[n] for n in names]), []).append(slot)
+        gx_suite = _sub_suite(loaded, tuple(r.index for r in rules))
+        for slots in slots_by_value.values():
+            params = files[slots[0]][1]
+            frame = pd.concat([frames[s] for s in slots], ignore_index=True)
+            result = run_gx(frame, gx_suite, params)
+            meta = meta or dict(result.meta)
+            _split(
+                loaded,
+                result,
+                params,
+                [frames[s] for s in slots],
+                slots,
+                (per_file, per_file_table),
+                positions,
+            )
+            del frame, result
+    return [
+        (positions[slot], [_FileResult(results=per_file[slot], meta=meta)], per_file_table[slot])
+        for slot in range(len(files))
+    ]
+
+
+def _columns(rules: list[ExpectationRule]) -> list[str]:
+    return [c for r in rules for k in ("column", "column_A", "column_B") if (c := r.kwargs.get(k))]
+
+
+def _splittable(rule: ExpectationRule) -> bool:
+    """A map expectation on one column or a pair: its result can be cut per file."""
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+    )
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    impl = get_expectation_impl(rule.type)
+    return issubclass(impl, ColumnMapExpectation | ColumnPairMapExpectation)
+
+
+@dataclass
+class _FileResult:
+    """A file's share of shared GX runs: what ``_combined_result`` reads of a chunk's result."""
+
+    results: list[Any]
+    meta: dict[str, Any]
+
+
+def _parameter_names(rule: ExpectationRule) -> set[str]:
+    return {
+        v["$PARAMETER"] for v in rule.kwargs.values() if isinstance(v, dict) and "$PARAMETER" in v
+    }
+
+
+_SUB_SUITES: dict[tuple[str, tuple[int, ...]], tuple[Suite, Any]] = {}
+
+
+def _sub_suite(loaded: Suite, indices: tuple[int, ...]) -> Any:
+    """The GX suite of some of ``loaded``'s rules (built once per suite version)."""
+    import great_expectations as gx
+
+    key = (str(loaded.path), indices)
+    cached = _SUB_SUITES.get(key)
+    if cached is not None and cached[0] is loaded:
+        return cached[1]
+    wanted = set(indices)
+    configs = [
+        e.configuration.to_json_dict()
+        for e in loaded.gx_full.expectations
+        if int((e.meta or {})["sentra_rule"]) in wanted
+    ]
+    suite = gx.ExpectationSuite(name=loaded.gx_full.name, expectations=configs)
+    _SUB_SUITES[key] = (loaded, suite)
+    return suite
+
+
+def _split(
+    loaded: Suite,
+    result: Any,
+    params: dict[str, Any],
+    frames: list[pd.DataFrame],
+    slots: list[int],
+    into: tuple[list[list[Any]], list[list[Any]]],
+    positions: list[dict[int, list[np.ndarray]]],
+) -> None:
+    """Each file's unexpected positions and GX results (row rules, table rules), cut from
+    one run over their rows."""
+    import numpy as np
+
+    offsets = np.cumsum([0] + [len(f) for f in frames])
+    for res in result.results:
+        rule = _rule_of(loaded, res)
+        _raise_if_broken(res, rule, loaded)
+        idx = _unexpected_positions(res, rule, loaded)
+        values = res.result.get("unexpected_list")
+        owner = np.searchsorted(offsets, idx, side="right") - 1
+        for k, slot in enumerate(slots):
+            take = np.flatnonzero(owner == k)
+            local = idx[take] - offsets[k]
+            mine = [values[j] for j in take.tolist()] if values is not None else None
+            if rule.level == "table":
+                into[1][slot].append(_file_result(res, params, frames[k], local, mine, table=True))
+                continue
+            file_res = _file_result(res, params, frames[k], local, mine)
+            if not file_res.success:
+                positions[slot][rule.index].append(local)
+            into[0][slot].append(file_res)
+
+
+def _file_result(
+    res: Any,
+    params: dict[str, Any],
+    frame: pd.DataFrame,
+    local: np.ndarray,
+    values: Any,
+    *,
+    table: bool = False,
+) -> Any:
+    """The summarised GX result ``res`` would have been for one file's rows alone.
+
+    Counts and success follow GX's map expectations: the rows considered are all rows
+    (``not_be_null``, for which GX reports no missing count), the column's non-null
+    rows, or a column pair's rows ``ignore_row_if`` keeps; success is GX's ``mostly``
+    test on them, vacuously true when no row is considered. A table rule's result is in
+    GX's SUMMARY format, whose value counts GX takes from the first unexpected values only.
+    """
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationValidationResult,
+    )
+    from great_expectations.expectations.expectation import _format_map_output, _mostly_success
+    from great_expectations.expectations.expectation_configuration import parse_result_format
+
+    n = len(frame)
+    kwargs = res.expectation_config.kwargs
+    considered: int | None = None
+    if "missing_count" in res.result:
+        if "column_A" in kwargs:
+            pair = frame[[kwargs["column_A"], kwargs["column_B"]]].notna()
+            how = kwargs.get("ignore_row_if", "both_values_are_missing")
+            if how == "both_values_are_missing":
+                considered = int(pair.any(axis=1).sum())
+            elif how == "either_value_is_missing":
+                considered = int(pair.all(axis=1).sum())
+            else:
+                considered = n
+        else:
+            considered = int(frame[kwargs["column"]].notna().sum())
+    unexpected = len(local)
+    mostly = kwargs.get("mostly", 1.0)
+    if isinstance(mostly, dict):
+        mostly = params[mostly["$PARAMETER"]]
+    rows = n if considered is None else considered
+    success = True if n == 0 or rows == 0 else _mostly_success(rows, unexpected, mostly)
+    result_format = parse_result_format(TABLE_RESULT_FORMAT if table else ROW_RESULT_FORMAT)
+    index_list = local.tolist()
+    if table:
+        partial = result_format["partial_unexpected_count"]
+        index_list = index_list[:partial]
+        values = values[:partial] if values is not None else None
+    formatted = _format_map_output(
+        result_format=result_format,
+        success=success,
+        element_count=n,
+        nonnull_count=considered,
+        unexpected_count=unexpected,
+        unexpected_list=values,
+        unexpected_index_list=index_list,
+    )
+    result = formatted["result"]
+    for key in ("unexpected_list", "unexpected_index_list", "unexpected_index_query"):
+        result.pop(key, None)  # as _summarise does
+    return ExpectationValidationResult(
+        success=success,
+        expectation_config=res.expectation_config,
+        result=result,
+        meta=res.meta,
+        exception_info=res.exception_info,
+    )
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic GC while millions of small lists and dicts are built.
@@ -194,39 +506,80 @@ def _gc_paused() -> Iterator[None]:
 def _validate(
     rows: pd.DataFrame, office_code: str, census_year: int, settings: Settings, suite: str
 ) -> ValidationResult:
-    import numpy as np
-
     loaded = load_suite(suite)
+    out, params = _prepare(rows, loaded, office_code, census_year, settings)
+    positions, chunk_results = _row_checks(out, loaded, params)
+    return _finish(
+        rows, out, loaded, params, positions, chunk_results, office_code, census_year, settings
+    )
+
+
+def _prepare(
+    rows: pd.DataFrame, loaded: Suite, office_code: str, census_year: int, settings: Settings
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The rows indexed by position and the suite's parameters for this submission."""
     _check_columns(rows, loaded)
     params = suite_parameters(office_code, census_year, settings)
     _check_parameters(loaded, params)
-    out = rows.reset_index(drop=True)
-    n = len(out)
-    problems, blocked, has_code = _prior_problems(out["problems"].tolist())
+    return rows.reset_index(drop=True), params
 
-    findings: list[tuple[np.ndarray, ExpectationRule, list[Any]]] = []
+
+def _row_checks(
+    out: pd.DataFrame, loaded: Suite, params: dict[str, Any]
+) -> tuple[dict[int, list[np.ndarray]], list[Any]]:
+    """One submission's row-level GX runs, chunk by chunk: unexpected positions per rule
+    and the chunks' summarised results."""
     row_rules = loaded.rules_of("row")
     positions: dict[int, list[np.ndarray]] = {r.index: [] for r in row_rules}
     chunk_results: list[Any] = []
     row_columns = loaded.columns_of("row")
-    for start in range(0, n, CHUNK_ROWS):
+    for start in range(0, len(out), CHUNK_ROWS):
         chunk = gx_frame(out.iloc[start : start + CHUNK_ROWS], row_columns)
         result = run_gx(chunk, loaded.gx_row, params)
         for res in result.results:
             rule = _rule_of(loaded, res)
             _raise_if_broken(res, rule, loaded)
             if not res.success:
-                idx = res.result.get("unexpected_index_list")
-                if idx is None:
-                    raise ValidationError(
-                        f"suite {loaded.name}: row-level {rule.type} on {rule.column} returned "
-                        "no unexpected rows; make it level 'table' or use a map expectation"
-                    )
-                positions[rule.index].append(np.asarray(idx, dtype=np.int64))
+                positions[rule.index].append(_unexpected_positions(res, rule, loaded))
         chunk_results.append(_summarise(result))
         del chunk, result
+    return positions, chunk_results
 
-    for rule in row_rules:
+
+def _unexpected_positions(res: Any, rule: ExpectationRule, loaded: Suite) -> np.ndarray:
+    import numpy as np
+
+    idx = res.result.get("unexpected_index_list")
+    if idx is None:
+        raise ValidationError(
+            f"suite {loaded.name}: row-level {rule.type} on {rule.column} returned "
+            "no unexpected rows; make it level 'table' or use a map expectation"
+        )
+    return np.asarray(idx, dtype=np.int64)
+
+
+def _finish(
+    rows: pd.DataFrame,
+    out: pd.DataFrame,
+    loaded: Suite,
+    params: dict[str, Any],
+    positions: dict[int, list[np.ndarray]],
+    chunk_results: list[Any],
+    office_code: str,
+    census_year: int,
+    settings: Settings,
+    *,
+    table_done: list[Any] | None = None,
+) -> ValidationResult:
+    """Everything after the row-level GX runs: suppression, duplicates, table checks,
+    verdicts, metrics and the submission's combined GX result. ``table_done``: results
+    of table-level rules already run with the row checks (:func:`validate_batch`)."""
+    import numpy as np
+
+    n = len(out)
+    problems, blocked, has_code = _prior_problems(out["problems"].tolist())
+    findings: list[tuple[np.ndarray, ExpectationRule, list[Any]]] = []
+    for rule in loaded.rules_of("row"):
         pos = np.concatenate(positions[rule.index]) if positions[rule.index] else _empty()
         if rule.column in blocked:  # already explained while normalising: report once
             pos = pos[~blocked[rule.column][pos]]
@@ -246,7 +599,7 @@ def _validate(
             findings.append((pos, rule, [str(v) for v in firsts.tolist()]))
             _mark(has_code, rule.reason_code, pos, n)
 
-    warnings, table_result = _table_checks(out, loaded, params)
+    warnings, table_result = _table_checks(out, loaded, params, table_done)
     _attach(problems, findings)
     reason_codes, accepted = _verdicts(problems, n)
     out = out.assign(problems=problems, reason_codes=reason_codes, accepted=accepted)
@@ -473,15 +826,34 @@ def _verdicts(problems: list[list[dict[str, Any]]], n: int) -> tuple[list[list[s
 
 
 def _table_checks(
-    out: pd.DataFrame, loaded: Suite, params: dict[str, Any]
+    out: pd.DataFrame, loaded: Suite, params: dict[str, Any], done: list[Any] | None = None
 ) -> tuple[list[dict[str, Any]], Any]:
-    """Table-level expectations on the whole submission: warnings, never rejections."""
+    """Table-level expectations on the whole submission: warnings, never rejections.
+
+    ``done`` holds the results of some of these rules already cut from a batch's shared
+    run (:func:`validate_batch`); only the others run here.
+    """
     rules = loaded.rules_of("table")
     if not rules or not len(out):
         return [], None
-    result = run_gx(
-        gx_frame(out, loaded.columns_of("table")), loaded.gx_table, params, TABLE_RESULT_FORMAT
-    )
+    if done is None:
+        result = run_gx(
+            gx_frame(out, loaded.columns_of("table")), loaded.gx_table, params, TABLE_RESULT_FORMAT
+        )
+    else:
+        ran = {int(r.expectation_config.meta["sentra_rule"]) for r in done}
+        rest = [r for r in rules if r.index not in ran]
+        results, meta = list(done), {}
+        if rest:
+            part = run_gx(
+                gx_frame(out, _columns(rest)),
+                _sub_suite(loaded, tuple(r.index for r in rest)),
+                params,
+                TABLE_RESULT_FORMAT,
+            )
+            results, meta = results + list(part.results), dict(part.meta)
+        results.sort(key=lambda r: int(r.expectation_config.meta["sentra_rule"]))
+        result = _FileResult(results=results, meta=meta)
     warnings = []
     for res in result.results:
         rule = _rule_of(loaded, res)

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from sentra.schema import COMMODITY_GROUP_LABELS, CommodityGroup, column_label, reason
@@ -71,6 +73,11 @@ class ReportInputs:
     warehouse tables of the same names (``docs/data-dictionary.md``);
     ``last_year_status`` is ``sentra_id, status`` of the previous census year.
     The two thresholds fill the ``{value}`` of status reasons.
+
+    The frames are read-only once loaded: what every office's report derives from the
+    whole year (the status changes, the merged clusters) is computed once, on first
+    use, and kept in ``derived`` (#28: recomputed per office, it was most of the time
+    of a national round's 514 reports).
     """
 
     submissions: pd.DataFrame
@@ -80,6 +87,7 @@ class ReportInputs:
     last_year_status: pd.DataFrame
     min_units_for_sentra: int = 5
     inactive_after_missed_rounds: int = 2
+    derived: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -500,17 +508,31 @@ def _rejected(rows: pd.DataFrame) -> tuple[tuple[RejectedGroup, ...], tuple[Reje
     return tuple(out), tuple(detail)
 
 
-def _merged(all_rows: pd.DataFrame, office_code: str) -> tuple[MergedCluster, ...]:
+def _merged(data: ReportInputs, office_code: str) -> tuple[MergedCluster, ...]:
+    """The clusters of merged duplicates with a row from the office, by sentra_id."""
+    if "merged_by_office" not in data.derived:
+        data.derived["merged_by_office"] = _merged_by_office(data.submission_rows)
+    by_office: dict[str, list[MergedCluster]] = data.derived["merged_by_office"]
+    return tuple(sorted(by_office.get(office_code, ()), key=lambda c: c.sentra_id))
+
+
+def _merged_by_office(all_rows: pd.DataFrame) -> dict[str, list[MergedCluster]]:
+    """Every cluster of more than one linked row, under each office with a row in it."""
     if not len(all_rows) or "cluster_key" not in all_rows.columns:
-        return ()
+        return {}
     linked = all_rows[
         all_rows["verdict"].isin(["accepted", "merged"]) & all_rows["cluster_key"].notna()
     ]
     sizes = linked.groupby("cluster_key")["verdict"].transform("size")
     linked = linked[sizes > 1]
-    mine = set(linked.loc[linked["office_code"] == office_code, "cluster_key"])
-    out = []
-    for key, group in linked[linked["cluster_key"].isin(mine)].groupby("cluster_key", sort=True):
+    # One sort and one pass over the rows: a groupby with a sort per cluster took
+    # seconds at a national round's thousands of clusters.
+    firsts = linked.drop_duplicates("cluster_key")  # a cluster's id: its first row's
+    first_id = dict(zip(firsts["cluster_key"], firsts["sentra_id"], strict=True))
+    out: dict[str, list[MergedCluster]] = {}
+    ordered = linked.sort_values(["cluster_key", "verdict", "source_file", "source_row"])
+    for key, group in itertools.groupby(ordered.to_dict("records"), key=itemgetter("cluster_key")):
+        rows = list(group)
         records = tuple(
             MergedRecord(
                 office_code=_text(r["office_code"]),
@@ -519,12 +541,12 @@ def _merged(all_rows: pd.DataFrame, office_code: str) -> tuple[MergedCluster, ..
                 sentra_name=_text(r.get("sentra_name")),
                 is_survivor=r["verdict"] == "accepted",
             )
-            for r in group.sort_values(["verdict", "source_file", "source_row"]).to_dict("records")
+            for r in rows
         )
-        out.append(
-            MergedCluster(sentra_id=_text(group["sentra_id"].iloc[0]) or key, records=records)
-        )
-    return tuple(sorted(out, key=lambda c: c.sentra_id))
+        cluster = MergedCluster(sentra_id=_text(first_id[key]) or key, records=records)
+        for office_code in dict.fromkeys(r["office_code"] for r in rows):
+            out.setdefault(office_code, []).append(cluster)
+    return out
 
 
 def status_changes(history: pd.DataFrame, census_year: int) -> dict[str, tuple[str, str]]:
@@ -560,7 +582,11 @@ def build_office_report(
     rows = data.submission_rows[data.submission_rows["office_code"] == code]
     groups, detail = _rejected(rows)
     area = data.sentra[area_mask(data.sentra, code)]
-    changes = status_changes(data.status_history, census_year)
+    if ("status_changes", census_year) not in data.derived:
+        data.derived["status_changes", census_year] = status_changes(
+            data.status_history, census_year
+        )
+    changes = data.derived["status_changes", census_year]
     changed = area[area["sentra_id"].isin(set(changes))]
     recheck = area[area["status"].isin(RECHECK_STATUSES)]
     return OfficeReport(
@@ -572,7 +598,7 @@ def build_office_report(
         rejected_groups=groups,
         rejected_rows=detail,
         held_rows=int((rows["verdict"] == "held").sum()),
-        merged=_merged(data.submission_rows, code),
+        merged=_merged(data, code),
         changes=tuple(
             sorted(
                 _sentra_lines(changed, data, changes),

@@ -152,14 +152,21 @@ def check_all_processed(census_year: int, settings: Settings | None = None) -> P
     """Fail loudly if a submission is still unprocessed after its task gave up.
 
     Mapped tasks fail alone so other offices go ahead; this check makes the run red so
-    the failure is not missed, and names the submissions to look at.
+    the failure is not missed, and names the submissions to look at. It runs once after
+    every batch, so it first rewrites the Data Docs index the batches left outdated
+    (logged, not raised, if that fails: docs are a view, not a verdict).
     """
     from sqlalchemy import func, select
 
     from sentra.ledger.db import session_scope
     from sentra.ledger.models import Submission
+    from sentra.quality import build_data_docs_index
 
     settings = resolve_settings(settings)
+    try:
+        build_data_docs_index(settings)
+    except Exception:
+        log.exception("the Data Docs index could not be rewritten")
     with session_scope(settings) as session:
         stuck = session.execute(
             select(Submission.submission_id, Submission.file_name).where(
@@ -289,7 +296,10 @@ def process_submission(submission_id: str, settings: Settings | None = None) -> 
 
 
 def process_batch(
-    submission_ids: list[str], settings: Settings | None = None
+    submission_ids: list[str],
+    settings: Settings | None = None,
+    *,
+    data_docs_index: bool = True,
 ) -> list[SubmissionOutcome]:
     """Read, normalise, validate and stage each submission; record the verdicts in the ledger.
 
@@ -297,7 +307,11 @@ def process_batch(
     reason, a bad row becomes a rejected row. An infrastructure fault in one file is
     logged with its name and the batch goes on; the others' verdicts are recorded and
     then the first fault is raised (naming every failed file) so the task is retried.
-    The ledger is read once before the files and written once after them.
+    The ledger is read once before the files and written once after them; the files
+    are read one by one, validated together (one GX run for the batch's rows, each
+    file's result cut back out of it) and staged one by one. ``data_docs_index=False``
+    (census_ingest) builds the files' Data Docs pages without the site index, which
+    :func:`check_all_processed` then rewrites once for the run.
     """
     from sentra.ledger import repository as repo
     from sentra.ledger.db import session_scope
@@ -315,8 +329,9 @@ def process_batch(
         approved = repo.approved_submissions(session, submission_ids)
 
     outcomes: dict[str, SubmissionOutcome] = {}
-    verdicts: list[_Verdict] = []
+    judged: dict[str, _Verdict] = {}
     failed: list[tuple[SubmissionInfo, BaseException]] = []
+    to_validate: list[_Read] = []
     for info in infos:
         if info.status == SubmissionStatus.SUPERSEDED:
             outcomes[info.submission_id] = {
@@ -326,15 +341,37 @@ def process_batch(
             }
             continue
         try:
-            verdict = _judge(settings, info, approved=info.submission_id in approved)
+            read = _read(settings, info)
         except Exception as exc:  # an infrastructure fault: this file only
-            log.exception("submission %s (%s) failed", info.submission_id, info.file_name)
-            failed.append((info, exc))
+            _log_failure(info, failed, exc)
             continue
-        verdicts.append(verdict)
-        outcomes[info.submission_id] = verdict.outcome()
+        if isinstance(read, _Verdict):
+            judged[info.submission_id] = read
+        else:
+            to_validate.append(read)
 
-    _publish_data_docs(settings, [v.validation for v in verdicts if v.validation is not None])
+    # One validation of the batch's files together (GX costs per run, not per row);
+    # each file still gets its own result, or its own exception.
+    validated = _validate_together(settings, to_validate)
+    for read, result in zip(to_validate, validated, strict=True):
+        info = read.info
+        try:
+            if isinstance(result, Exception):
+                raise result
+            judged[info.submission_id] = _stage(
+                settings, read, result, approved=info.submission_id in approved
+            )
+        except Exception as exc:  # an infrastructure fault: this file only
+            _log_failure(info, failed, exc)
+    verdicts = [judged[i.submission_id] for i in infos if i.submission_id in judged]
+    for v in verdicts:
+        outcomes[v.info.submission_id] = v.outcome()
+
+    _publish_data_docs(
+        settings,
+        [v.validation for v in verdicts if v.validation is not None],
+        index=data_docs_index,
+    )
     with session_scope(settings) as session:
         for v in verdicts:
             sid = v.info.submission_id
@@ -361,13 +398,28 @@ def process_batch(
     return [outcomes[sid] for sid in submission_ids]
 
 
-def _judge(settings: Settings, info: SubmissionInfo, *, approved: bool) -> _Verdict:
-    """One file's verdict: read, validate, stage its rows (the only write)."""
+@dataclass
+class _Read:
+    """A file read and normalised, waiting for the batch's validation."""
+
+    info: SubmissionInfo
+    parsed: Any  # sentra.ingest.ParsedSubmission
+    mapping: dict[str, str]
+    skip_metrics: list[tuple[str, str | None, float]]
+
+
+def _log_failure(
+    info: SubmissionInfo, failed: list[tuple[SubmissionInfo, BaseException]], exc: BaseException
+) -> None:
+    log.error("submission %s (%s) failed", info.submission_id, info.file_name, exc_info=exc)
+    failed.append((info, exc))
+
+
+def _read(settings: Settings, info: SubmissionInfo) -> _Read | _Verdict:
+    """One file read and normalised, or its verdict when it is rejected as a whole."""
     from sentra.ingest import read_submission
     from sentra.landing import open_file
-    from sentra.quality import validate
     from sentra.schema import reason
-    from sentra.staging import split_contacts, write_staged
 
     sid = info.submission_id
     if info.size_bytes > settings.max_file_bytes:
@@ -409,10 +461,27 @@ def _judge(settings: Settings, info: SubmissionInfo, *, approved: bool) -> _Verd
             metrics=[("file_rejected", err.code, 1.0)],
             column_mapping=mapping,
         )
+    return _Read(info, parsed, mapping, skip_metrics)
 
-    result = validate(
-        parsed.rows, office_code=info.office_code, census_year=info.census_year, settings=settings
+
+def _validate_together(settings: Settings, reads: list[_Read]) -> list[Any]:
+    """:func:`sentra.quality.validate_batch` of the read files: a result or an exception each."""
+    from sentra.quality import validate_batch
+
+    if not reads:
+        return []
+    return validate_batch(
+        [(r.parsed.rows, r.info.office_code, r.info.census_year) for r in reads],
+        settings=settings,
     )
+
+
+def _stage(settings: Settings, read: _Read, result: Any, *, approved: bool) -> _Verdict:
+    """One validated file's verdict; its rows staged (the only write)."""
+    from sentra.staging import split_contacts, write_staged
+
+    info, parsed = read.info, read.parsed
+    sid = info.submission_id
     rows = result.rows
     accepted = int(rows["accepted"].sum())
     rejected = len(rows) - accepted
@@ -436,17 +505,17 @@ def _judge(settings: Settings, info: SubmissionInfo, *, approved: bool) -> _Verd
         rows_total=len(rows),
         rows_accepted=accepted,
         rows_rejected=rejected,
-        metrics=[(m.metric, m.column, float(m.value)) for m in result.metrics] + skip_metrics,
-        column_mapping=mapping,
+        metrics=[(m.metric, m.column, float(m.value)) for m in result.metrics] + read.skip_metrics,
+        column_mapping=read.mapping,
         contacts=contacts,
         validation=result,
     )
 
 
-def _publish_data_docs(settings: Settings, results: list[Any]) -> None:
+def _publish_data_docs(settings: Settings, results: list[Any], *, index: bool) -> None:
     """The submissions' Great Expectations Data Docs pages, which their reports link to.
 
-    Built once per batch (the site index is rewritten once, not once per file). Docs
+    Built once per batch (and the site index with them unless ``index`` is False). Docs
     are a view for people, not part of the verdict: a failure to render them is logged
     and the submissions go on (their reports then have no link).
     """
@@ -455,7 +524,7 @@ def _publish_data_docs(settings: Settings, results: list[Any]) -> None:
     if not results:
         return
     try:
-        build_data_docs(settings, *results)
+        build_data_docs(settings, *results, index=index)
     except Exception:
         log.exception(
             "Data Docs could not be built for %s", ", ".join(r.submission_id for r in results)
