@@ -81,7 +81,12 @@ def test_late_file_rematches_its_kabkota_only_and_equals_a_full_recompute(
     full_dir = tmp_path / "full"
     full = _folder(cfg, full_dir, late, monkeypatch)
     memos = list((full_dir / "staging").rglob("_match_*.parquet"))
-    assert len(memos) == 3, "the first consolidation keeps its match memo beside its tables"
+    assert sorted(m.stem for m in memos) == [
+        "_match_candidates",
+        "_match_evidence",
+        "_match_records",
+        "_match_units",
+    ], "the first consolidation keeps its match memo (and evidence weights) beside its tables"
     for memo in memos:
         memo.unlink()
     full_written = _late(full, full_dir, late)
