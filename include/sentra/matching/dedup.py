@@ -410,7 +410,13 @@ def _scored_block_pairs(prep: pd.DataFrame, forced: np.ndarray, keep_from: float
         out.blocking_s += time.perf_counter() - t
         t = time.perf_counter()
         for i in range(0, len(packed), SCORE_CHUNK):
-            scores = score_pairs(prep, prep, left[i : i + SCORE_CHUNK], right[i : i + SCORE_CHUNK])
+            scores = score_pairs(
+                prep,
+                prep,
+                left[i : i + SCORE_CHUNK],
+                right[i : i + SCORE_CHUNK],
+                identity_from=keep_from,
+            )
             keep = scores["score"].to_numpy() >= keep_from
             packed_parts.append(packed[i : i + SCORE_CHUNK][keep])
             score_parts.append(scores[keep])

@@ -371,24 +371,35 @@ def _word_relation(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 
 def score_pairs(
-    left: pd.DataFrame, right: pd.DataFrame, li: np.ndarray, ri: np.ndarray
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    li: np.ndarray,
+    ri: np.ndarray,
+    *,
+    identity_from: float = 0.0,
 ) -> pd.DataFrame:
     """Component scores and the weighted score of pairs (``left[li[k]]``, ``right[ri[k]]``).
 
     Scored in chunks of SCORE_CHUNK pairs so that peak memory does not grow with the
     number of candidate pairs; see :func:`_score_chunk` for the components.
+    ``identity_score`` (not part of the score) is computed for pairs scoring at least
+    ``identity_from`` only, NaN for the rest.
     """
     if len(li) <= SCORE_CHUNK:
-        return _score_chunk(left, right, li, ri)
+        return _score_chunk(left, right, li, ri, identity_from)
     parts = [
-        _score_chunk(left, right, li[i : i + SCORE_CHUNK], ri[i : i + SCORE_CHUNK])
+        _score_chunk(left, right, li[i : i + SCORE_CHUNK], ri[i : i + SCORE_CHUNK], identity_from)
         for i in range(0, len(li), SCORE_CHUNK)
     ]
     return pd.concat(parts, ignore_index=True)
 
 
 def _score_chunk(
-    left: pd.DataFrame, right: pd.DataFrame, li: np.ndarray, ri: np.ndarray
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    li: np.ndarray,
+    ri: np.ndarray,
+    identity_from: float = 0.0,
 ) -> pd.DataFrame:
     """Score one chunk of pairs.
 
@@ -420,30 +431,6 @@ def _score_chunk(
             + _fuzzy(lf_[differs], rf_[differs], fuzz.token_sort_ratio)
         ) / 2
         name[differs] = np.maximum(name[differs], full)
-
-    # The identifying words apart (name_identity): what the product words of a name
-    # hide. Kept for the evidence weights, not in the weighted score. As for the name,
-    # a side that dropped its resolved place words is compared with them.
-    # A name reduced to its product alone ("Sentra Kerupuk Udang Cikulak" once its
-    # resolved desa is dropped) has nothing left to compare: its words as written are
-    # then the identifying ones, or two sentra of one product 7 km apart look alike.
-    li_, ri_ = left["name_identity"].to_numpy()[li], right["name_identity"].to_numpy()[ri]
-    written = differs | (li_ == "") | (ri_ == "")
-    if written.any():
-        li_, ri_ = li_.copy(), ri_.copy()
-        li_[written] = left["identity_full"].to_numpy()[li][written]
-        ri_[written] = right["identity_full"].to_numpy()[ri][written]
-    has_identity = (li_ != "") & (ri_ != "")
-    identity = np.full(len(li), np.nan)
-    if has_identity.any():
-        identity[has_identity] = np.maximum(
-            _fuzzy(li_[has_identity], ri_[has_identity], fuzz.token_set_ratio),
-            _fuzzy(
-                np.array([x.replace(" ", "") for x in li_[has_identity]], dtype=object),
-                np.array([x.replace(" ", "") for x in ri_[has_identity]], dtype=object),
-                fuzz.ratio,
-            ),
-        )
 
     la, ra = left["address_norm"].to_numpy()[li], right["address_norm"].to_numpy()[ri]
     has_addr = (la != "") & (ra != "")
@@ -539,6 +526,33 @@ def _score_chunk(
             & ~other_kecamatan
         )
     score = np.where(corroborated, np.maximum(score, CORROBORATED), score)
+
+    # The identifying words apart (name_identity): what the product words of a name
+    # hide. Kept for the evidence weights, not in the weighted score. As for the name,
+    # a side that dropped its resolved place words is compared with them.
+    # A name reduced to its product alone ("Sentra Kerupuk Udang Cikulak" once its
+    # resolved desa is dropped) has nothing left to compare: its words as written are
+    # then the identifying ones, or two sentra of one product 7 km apart look alike.
+    li_, ri_ = left["name_identity"].to_numpy()[li], right["name_identity"].to_numpy()[ri]
+    written = differs | (li_ == "") | (ri_ == "")
+    if written.any():
+        li_, ri_ = li_.copy(), ri_.copy()
+        li_[written] = left["identity_full"].to_numpy()[li][written]
+        ri_[written] = right["identity_full"].to_numpy()[ri][written]
+    # Compared only where the score reaches ``identity_from``: the evidence weights read
+    # it for contested pairs, and at a million records the other 7 million block pairs
+    # would pay a second fuzzy comparison for nothing.
+    has_identity = (li_ != "") & (ri_ != "") & (np.round(score, 4) >= identity_from)
+    identity = np.full(len(li), np.nan)
+    if has_identity.any():
+        identity[has_identity] = np.maximum(
+            _fuzzy(li_[has_identity], ri_[has_identity], fuzz.token_set_ratio),
+            _fuzzy(
+                np.array([x.replace(" ", "") for x in li_[has_identity]], dtype=object),
+                np.array([x.replace(" ", "") for x in ri_[has_identity]], dtype=object),
+                fuzz.ratio,
+            ),
+        )
     return pd.DataFrame(
         {
             "score": np.round(score, 4),
