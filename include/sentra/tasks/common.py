@@ -1,9 +1,11 @@
-"""What the task modules share: the settings they run with and the consolidation inputs' hash."""
+"""What the task modules share: the settings they run with and whether a census year's
+consolidation has anything to do."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sentra.config import Settings, get_settings
@@ -18,7 +20,25 @@ def hash_json(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def consolidation_inputs_hash(session: Any, census_year: int) -> str:
+@dataclass(frozen=True)
+class YearInputs:
+    """A census year's consolidation inputs as the ledger holds them now."""
+
+    inputs_hash: str  # current submissions, reviewers' decisions, kept-open sentra
+    last: Any  # the latest Consolidation row of the year, or None
+    has_submissions: bool
+
+    @property
+    def changed(self) -> bool:
+        """Whether a consolidation has anything to do: the year has files, and no
+        publication has seen these inputs (a year no office has sent a file for yet has
+        nothing to consolidate, however never consolidated it is)."""
+        if self.last is None:
+            return self.has_submissions
+        return self.last.status != "published" or self.last.inputs_hash != self.inputs_hash
+
+
+def year_inputs(session: Any, census_year: int) -> YearInputs:
     """Names the inputs of a consolidation: current submissions and reviewers' decisions."""
     from sentra.ledger import repository as repo
 
@@ -33,4 +53,8 @@ def consolidation_inputs_hash(session: Any, census_year: int) -> str:
     kept = {y: sorted(ids) for y, ids in repo.kept_open(session).items() if y <= census_year}
     if kept:  # named only when present: hashes of years without any stay as they were
         inputs["kept_open"] = kept
-    return hash_json(inputs)
+    return YearInputs(
+        inputs_hash=hash_json(inputs),
+        last=repo.latest_consolidation(session, census_year),
+        has_submissions=bool(current),
+    )

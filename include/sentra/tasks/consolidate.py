@@ -27,9 +27,9 @@ from sentra.consolidation import (
 )
 from sentra.errors import AuditError
 from sentra.tasks.common import (
-    consolidation_inputs_hash,
     hash_json,
     resolve_settings,
+    year_inputs,
 )
 
 if TYPE_CHECKING:
@@ -152,8 +152,8 @@ def _consolidate_locked(census_year: int, settings: Settings) -> ConsolidationRe
     # Load: the one read of the ledger (which also records the run as started), from
     # one snapshot, so ingest tasks committing meanwhile cannot split it.
     with session_scope(settings, snapshot=True) as session:
-        inputs_hash = consolidation_inputs_hash(session, census_year)
-        last = repo.latest_consolidation(session, census_year)
+        year_now = year_inputs(session, census_year)
+        inputs_hash, last = year_now.inputs_hash, year_now.last
         if last is not None and last.status == "running":
             # We hold the year's lock, so whoever started this run no longer does: its
             # process died mid-run. Record that and start afresh; it wrote nothing else.
@@ -172,12 +172,12 @@ def _consolidate_locked(census_year: int, settings: Settings) -> ConsolidationRe
                 snapshot_ids=None,
                 stats={"abandoned": True},
             )
-        if last is None and not repo.current_submissions(session, census_year):
+        if not year_now.changed and last is None:
             # A year's daily ingest runs before any office has sent a file: there is
             # nothing to consolidate, and an empty publication would say otherwise.
             log.info("census %s: no submissions yet; nothing to consolidate", census_year)
             return {"census_year": census_year, "changed": False}
-        if last is not None and last.status == "published" and last.inputs_hash == inputs_hash:
+        if not year_now.changed:
             log.info(
                 "census %s: inputs unchanged since version %s; nothing to do",
                 census_year,

@@ -16,7 +16,7 @@ from sentra.config import Settings
 from sentra.errors import AuditError
 from sentra.ledger.repository import SubmissionInfo
 from sentra.schema import SubmissionStatus
-from sentra.tasks.common import consolidation_inputs_hash, resolve_settings
+from sentra.tasks.common import resolve_settings, year_inputs
 
 log = logging.getLogger(__name__)
 
@@ -133,19 +133,13 @@ def discover(census_year: int, settings: Settings | None = None) -> list[str]:
 
 def pending_changes(census_year: int, settings: Settings | None = None) -> PendingChanges:
     """Whether the ledger holds submissions the last publication has not seen yet."""
-    from sentra.ledger import repository as repo
     from sentra.ledger.db import session_scope
 
     settings = resolve_settings(settings)
     with session_scope(settings) as session:
-        inputs_hash = consolidation_inputs_hash(session, census_year)
-        last = repo.latest_consolidation(session, census_year)
-        # A year no office has sent a file for yet has nothing to consolidate.
-        empty = last is None and not repo.current_submissions(session, census_year)
-    changed = not empty and (
-        last is None or last.status != "published" or last.inputs_hash != inputs_hash
-    )
-    return {"census_year": census_year, "changed": changed, "inputs_hash": inputs_hash}
+        year = year_inputs(session, census_year)
+        changed = year.changed
+    return {"census_year": census_year, "changed": changed, "inputs_hash": year.inputs_hash}
 
 
 def check_all_processed(census_year: int, settings: Settings | None = None) -> ProcessedCheck:
