@@ -56,8 +56,9 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _DIGITS_ONLY = re.compile(r"^\d+$")
 
 
-def _word_pattern(words: frozenset[str]) -> str:
-    return r"\b(" + "|".join(sorted(words, key=len, reverse=True)) + r"|\d+)\b"
+def _word_pattern(words: frozenset[str], digits: bool = True) -> str:
+    alternatives = sorted(words, key=len, reverse=True) + ([r"\d+"] if digits else [])
+    return r"\b(" + "|".join(alternatives) + r")\b"
 
 
 def fold_array(values: pd.Series):
@@ -72,11 +73,12 @@ def fold_array(values: pd.Series):
     return pc.fill_null(pc.utf8_trim_whitespace(arr), "")
 
 
-def drop_words_array(folded, words: frozenset[str]):
-    """Remove whole words (and digit-only words) from folded text, vectorised."""
+def drop_words_array(folded, words: frozenset[str], *, digits: bool = True):
+    """Remove whole words (and, with ``digits``, digit-only words) from folded text,
+    vectorised."""
     import pyarrow.compute as pc
 
-    out = pc.replace_substring_regex(folded, _word_pattern(words), " ")
+    out = pc.replace_substring_regex(folded, _word_pattern(words, digits), " ")
     return pc.utf8_trim_whitespace(pc.replace_substring_regex(out, r"\s+", " "))
 
 
@@ -329,7 +331,6 @@ def name_identity(name_norm: np.ndarray, commodity: np.ndarray) -> np.ndarray:
     vocabulary does not know.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     common = product_words()
     codes, names = pd.factorize(name_norm)
@@ -337,9 +338,7 @@ def name_identity(name_norm: np.ndarray, commodity: np.ndarray) -> np.ndarray:
         return np.array([], dtype=object)
     # Product words out of every distinct name at once (Arrow's regex kernel); digits
     # stay: "19" tells 19 Ilir from 26 Ilir.
-    pattern = r"\b(" + "|".join(sorted(common, key=len, reverse=True)) + r")\b"
-    stripped = pc.replace_substring_regex(pa.array(names, type=pa.string()), pattern, " ")
-    stripped = pc.utf8_trim_whitespace(pc.replace_substring_regex(stripped, r"\s+", " "))
+    stripped = drop_words_array(pa.array(names, type=pa.string()), common, digits=False)
     kept = np.asarray(stripped.to_numpy(zero_copy_only=False), dtype=object)
     out = kept[codes]
     c_codes, goods = pd.factorize(commodity)
