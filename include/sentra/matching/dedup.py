@@ -24,7 +24,7 @@ from sentra.matching.engine import (
     score_pairs,
     unique_int64,
 )
-from sentra.matching.evidence import EvidenceModel, evidence_against, fit
+from sentra.matching.evidence import EvidenceModel, against_a_merge, fit
 
 if TYPE_CHECKING:
     from sentra.config import Settings
@@ -238,9 +238,7 @@ def deduplicate(
         # The weights may merge a band pair only when nothing speaks against it: they
         # are fitted assuming fields independent, and a name shared by two sentra of
         # one product 11 km apart outweighs the distance in them (own generator, 1M).
-        yes = (
-            band & (probability >= settings.evidence_match_probability) & ~evidence_against(scores)
-        )
+        yes = band & (probability >= settings.evidence_match_probability) & ~against_a_merge(scores)
         no = band & (probability < settings.evidence_non_match_probability)
         decision[yes], decision[no] = "match", "non_match"
         decided_by[yes | no] = "evidence"

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -586,14 +587,8 @@ AGREES_AT: dict[str, float] = {
 }
 
 
-def explain_pairs(scores: pd.DataFrame) -> tuple[list[list[str]], list[list[str]]]:
-    """Per scored pair, the fields that agreed and those that spoke against the merge.
-
-    A reviewer, an analyst or an office asking why two rows became one sentra reads
-    this instead of weights: ``['name', 'desa', 'units']`` agreed, ``['kecamatan']``
-    against; ``corroborated`` (same desa, units and commodity) is listed as agreed when
-    it lifted the score. Missing fields are in neither list.
-    """
+def _score_columns(scores: pd.DataFrame) -> tuple[Any, np.ndarray]:
+    """A float reader of ``scores``' columns (NaN where absent) and its evidence flags."""
     n = len(scores)
 
     def column(name: str) -> np.ndarray:
@@ -606,6 +601,36 @@ def explain_pairs(scores: pd.DataFrame) -> tuple[list[list[str]], list[list[str]
         if "evidence_flags" in scores.columns
         else np.zeros(n, dtype=int)
     )
+    return column, flags
+
+
+def evidence_against(scores: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per field, the scored pairs where it speaks against a merge: a different resolved
+    desa or kecamatan, different name marks, unlike identifying words, commodities of
+    two kinds, points 3 km or more apart. Read by :func:`explain_pairs` and by the
+    evidence weights, which may not merge such pairs."""
+    column, flags = _score_columns(scores)
+    with np.errstate(invalid="ignore"):
+        return {
+            "desa": column("desa_score") == 0.0,
+            "kecamatan": (flags & FLAG_OTHER_KECAMATAN) > 0,
+            "name_marks": (flags & FLAG_OTHER_MARKS) > 0,
+            "identity": column("identity_score") < IDENTITY_DIFFERS,
+            "commodity": column("commodity_score") == 0.0,
+            "distance": column("distance_m") >= FAR_M,
+        }
+
+
+def explain_pairs(scores: pd.DataFrame) -> tuple[list[list[str]], list[list[str]]]:
+    """Per scored pair, the fields that agreed and those that spoke against the merge.
+
+    A reviewer, an analyst or an office asking why two rows became one sentra reads
+    this instead of weights: ``['name', 'desa', 'units']`` agreed, ``['kecamatan']``
+    against; ``corroborated`` (same desa, units and commodity) is listed as agreed when
+    it lifted the score. Missing fields are in neither list.
+    """
+    n = len(scores)
+    column, flags = _score_columns(scores)
     distance = column("distance_m")
     with np.errstate(invalid="ignore"):
         agreed = {
@@ -618,14 +643,7 @@ def explain_pairs(scores: pd.DataFrame) -> tuple[list[list[str]], list[list[str]
             "desa": column("desa_score") >= AGREES_AT["desa_score"],
             "corroborated": (flags & FLAG_CORROBORATED) > 0,
         }
-        against = {
-            "desa": column("desa_score") == 0.0,
-            "kecamatan": (flags & FLAG_OTHER_KECAMATAN) > 0,
-            "name_marks": (flags & FLAG_OTHER_MARKS) > 0,
-            "identity": column("identity_score") < IDENTITY_DIFFERS,
-            "commodity": column("commodity_score") == 0.0,
-            "distance": distance >= FAR_M,
-        }
+    against = evidence_against(scores)
 
     def lists(found: dict[str, np.ndarray]) -> list[list[str]]:
         names = np.array(list(found), dtype=object)

@@ -44,9 +44,9 @@ import pandas as pd
 from sentra.matching.engine import (
     FAR_M,
     FLAG_MARKS_ONE_SIDE,
-    FLAG_OTHER_KECAMATAN,
     FLAG_OTHER_MARKS,
     NEAR_M,
+    evidence_against,
 )
 
 # Upper bounds of each level but the last (a value ≥ the last cut is the top level).
@@ -111,21 +111,12 @@ def comparison_levels(scores: pd.DataFrame) -> dict[str, np.ndarray]:
     }
 
 
-def evidence_against(scores: pd.DataFrame) -> np.ndarray:
-    """Pairs with something against a merge (``engine.explain_pairs``' ``against``): a
-    different resolved desa or kecamatan, different name marks, commodities of two
-    kinds, points 3 km or more apart. Learned weights may not merge these."""
-    flags = pd.to_numeric(scores["evidence_flags"], errors="coerce").fillna(0).to_numpy(int)
-    desa = pd.to_numeric(scores["desa_score"], errors="coerce").to_numpy(dtype="float64")
-    goods = pd.to_numeric(scores["commodity_score"], errors="coerce").to_numpy(dtype="float64")
-    dist = pd.to_numeric(scores["distance_m"], errors="coerce").to_numpy(dtype="float64")
-    with np.errstate(invalid="ignore"):
-        return (
-            ((flags & (FLAG_OTHER_KECAMATAN | FLAG_OTHER_MARKS)) > 0)
-            | (desa == 0.0)
-            | (goods == 0.0)
-            | (dist >= FAR_M)
-        )
+def against_a_merge(scores: pd.DataFrame) -> np.ndarray:
+    """Pairs with something against a merge (:func:`engine.evidence_against`): learned
+    weights may not merge these. Unlike identifying words are the weights' own field
+    (``identity``) and stay theirs to weigh."""
+    against = evidence_against(scores)
+    return np.logical_or.reduce([v for k, v in against.items() if k != "identity"])
 
 
 @dataclass(frozen=True)

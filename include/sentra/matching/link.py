@@ -34,7 +34,7 @@ from sentra.matching.engine import (
     prepare,
     score_pairs,
 )
-from sentra.matching.evidence import EvidenceModel, evidence_against
+from sentra.matching.evidence import EvidenceModel, against_a_merge
 from sentra.schema import REGISTER_ATTRIBUTES
 
 if TYPE_CHECKING:
@@ -464,24 +464,32 @@ def _mutual_best(scored: pd.DataFrame, links: pd.DataFrame, floor: float) -> pd.
     reviewer to rescue. On the yardstick 20k this linked 408 more 2026 clusters to
     their 2025 entries, none wrongly (docs/matching.md §7).
     """
-    rest = scored[
-        ~isin(scored["cluster_key"], set(links["cluster_key"]))
-        & ~isin(scored["sentra_id"], set(links["sentra_id"].dropna()))
-        & (scored["score"] >= floor)
-    ]
+    rest = _open_pairs(scored, links, floor)
     if not len(rest):
         return rest.assign(method=pd.Series([], dtype=object))
     best_of_cluster = rest.groupby("cluster_key")["score"].transform("max")
     best_of_entry = rest.groupby("sentra_id")["score"].transform("max")
     mutual = rest[(rest["score"] == best_of_cluster) & (rest["score"] == best_of_entry)]
-    # A tie on either side is a choice between candidates: left to a reviewer.
-    alone = ~mutual["cluster_key"].duplicated(keep=False) & ~mutual["sentra_id"].duplicated(
-        keep=False
-    )
+    alone = _alone(mutual)
     flags = pd.to_numeric(mutual["evidence_flags"], errors="coerce").fillna(0).astype(int)
     doubt = FLAG_OTHER_KECAMATAN | FLAG_OTHER_MARKS | FLAG_MARKS_ONE_SIDE
     against = ((flags & doubt) > 0) | (mutual["desa_score"] == 0)
     return mutual[alone & ~against].assign(method="mutual_best")
+
+
+def _open_pairs(scored: pd.DataFrame, links: pd.DataFrame, floor: float) -> pd.DataFrame:
+    """Scored pairs scoring at least ``floor`` whose cluster and entry are both unlinked."""
+    return scored[
+        ~isin(scored["cluster_key"], set(links["cluster_key"]))
+        & ~isin(scored["sentra_id"], set(links["sentra_id"].dropna()))
+        & (scored["score"] >= floor)
+    ]
+
+
+def _alone(pairs: pd.DataFrame) -> pd.Series:
+    """Pairs whose cluster and entry appear in no other pair: two partners on either
+    side is a choice between candidates, left to a reviewer."""
+    return ~pairs["cluster_key"].duplicated(keep=False) & ~pairs["sentra_id"].duplicated(keep=False)
 
 
 def _settled_by_evidence(
@@ -495,25 +503,17 @@ def _settled_by_evidence(
     duplicates within the round, so live sentra are not left ``not_reported`` waiting
     for a reviewer.
     """
-    band = scored[
-        ~isin(scored["cluster_key"], set(links["cluster_key"]))
-        & ~isin(scored["sentra_id"], set(links["sentra_id"].dropna()))
-        & (scored["score"] >= settings.review_threshold)
-        & (scored["score"] < settings.match_threshold)
-    ]
+    band = _open_pairs(scored, links, settings.review_threshold)
+    band = band[band["score"] < settings.match_threshold]
     probability = evidence.probability(band)
     # As in deduplication: never a link with something against it.
-    sure = (probability >= settings.evidence_match_probability) & ~evidence_against(band)
+    sure = (probability >= settings.evidence_match_probability) & ~against_a_merge(band)
     likely = band[sure].assign(
         rank_score=probability[sure],
         level=LEVELS["match"],
         method="evidence",
     )
-    # Two likely partners on either side is a choice between candidates: a reviewer's.
-    alone = ~likely["cluster_key"].duplicated(keep=False) & ~likely["sentra_id"].duplicated(
-        keep=False
-    )
-    likely = likely[alone]
+    likely = likely[_alone(likely)]
     no = band[probability < settings.evidence_non_match_probability]
     return likely, (no["cluster_key"] + "|" + no["sentra_id"]).astype(object)
 
