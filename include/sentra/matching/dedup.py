@@ -22,6 +22,7 @@ from sentra.matching.engine import (
     candidate_pairs,
     prepare,
     score_pairs,
+    scoring_columns,
     unique_int64,
 )
 from sentra.matching.evidence import EvidenceModel, against_a_merge, fit
@@ -277,9 +278,9 @@ def deduplicate(
         review_threshold=review_t,
     )
     timings["clustering_s"] = time.perf_counter() - t
-    # The prepared matching columns (a Python string per name, key and address: about
-    # 0.8 GB at a million records) are done with; free them before the survivor rows
-    # are built, or both count towards the peak.
+    # The prepared matching columns (Arrow text, about 0.3 GB at a million records) are
+    # done with; free them before the survivor rows are built, or both count towards
+    # the peak.
     del prep
 
     is_survivor = survivor_of == np.arange(n)
@@ -394,23 +395,26 @@ def _scored_block_pairs(prep: pd.DataFrame, forced: np.ndarray, keep_from: float
     score_parts: list[pd.DataFrame] = []
     for rows in _region_batches(prep):
         t = time.perf_counter()
-        found = candidate_pairs(prep.iloc[rows].reset_index(drop=True))
+        batch = prep.iloc[rows].reset_index(drop=True)
+        found = candidate_pairs(batch)
         for key, count in found.pairs_by_key.items():
             out.pairs_by_key[key] = out.pairs_by_key.get(key, 0) + count
         for key, count in found.capped_blocks.items():
             out.capped_blocks[key] = out.capped_blocks.get(key, 0) + count
-        left, right = rows[found.left], rows[found.right]  # rows ascending: left < right
-        packed = left * n + right
+        # Positions within the batch; rows ascending, so left < right holds for both.
+        left, right = found.left, found.right
+        packed = rows[left] * n + rows[right]
         if len(forced):
             at = np.minimum(np.searchsorted(forced, packed), len(forced) - 1)
             fresh = forced[at] != packed
             packed, left, right = packed[fresh], left[fresh], right[fresh]
         out.blocking_s += time.perf_counter() - t
         t = time.perf_counter()
+        columns = scoring_columns(batch)  # once per batch, not once per chunk
         for i in range(0, len(packed), SCORE_CHUNK):
             scores = score_pairs(
-                prep,
-                prep,
+                columns,
+                columns,
                 left[i : i + SCORE_CHUNK],
                 right[i : i + SCORE_CHUNK],
                 identity_from=keep_from,

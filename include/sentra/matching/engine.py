@@ -138,8 +138,13 @@ def _float(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def _column(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A text column: Arrow strings as they are (no Python string per row), anything
+    else as objects with None for missing."""
     if column in frame.columns:
-        return _text(frame[column])
+        series = frame[column]
+        if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+            return series
+        return _text(series)
     return pd.Series([None] * len(frame), index=frame.index, dtype=object)
 
 
@@ -162,26 +167,27 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     )
     out = pd.DataFrame(
         {
-            "region_code": region.to_numpy(),
-            "name_norm": names["name_norm"].to_numpy(),
-            "name_key": names["name_key"].to_numpy(),
-            "phon_key": names["phon_key"].to_numpy(),
-            "name_marks": names["name_marks"].to_numpy(),
-            "name_full": names["name_full"].to_numpy(),
-            "name_identity": name_identity(names["name_norm"].to_numpy(), commodity),
-            "identity_full": name_identity(names["name_full"].to_numpy(), commodity),
+            "region_code": _text(region).to_numpy(),
+            # Arrow-backed arrays as they are: no Python string per row and name.
+            "name_norm": names["name_norm"].array,
+            "name_key": names["name_key"].array,
+            "phon_key": names["phon_key"].array,
+            "name_marks": names["name_marks"].array,
+            "name_full": names["name_full"].array,
+            "name_identity": name_identity(names["name_norm"], commodity).array,
+            "identity_full": name_identity(names["name_full"], commodity).array,
             "address_norm": prepare_addresses(_column(frame, "address")),
             "commodity_norm": commodity,
             "commodity_family": family,
             "commodity_is_family": is_family,
-            "commodity_group": _column(frame, "commodity_group").to_numpy(),
+            "commodity_group": _text(_column(frame, "commodity_group")).to_numpy(),
             "kecamatan_code": kecamatan,
             "desa_code": desa,
             "desa_from_name": desa_from_name,
             "latitude": _float(frame, "latitude"),
             "longitude": _float(frame, "longitude"),
             "units": _float(frame, "units"),
-            "sentra_id": _column(frame, "sentra_id").to_numpy(),
+            "sentra_id": _text(_column(frame, "sentra_id")).to_numpy(),
         }
     )
     bad = ~np.isfinite(out["latitude"]) | ~np.isfinite(out["longitude"])
@@ -351,6 +357,47 @@ def _fuzzy(left: np.ndarray, right: np.ndarray, scorer) -> np.ndarray:
 
 SCORE_CHUNK = 500_000  # pairs scored at a time: bounds the temporary string lists
 
+# The prepared columns a pair score reads.
+SCORED_COLUMNS = (
+    "name_norm",
+    "name_full",
+    "name_identity",
+    "identity_full",
+    "name_marks",
+    "address_norm",
+    "commodity_norm",
+    "commodity_group",
+    "commodity_family",
+    "commodity_is_family",
+    "kecamatan_code",
+    "desa_code",
+    "desa_from_name",
+    "latitude",
+    "longitude",
+    "units",
+)
+
+Columns = dict[str, np.ndarray]
+
+
+def scoring_columns(prep: pd.DataFrame | Columns) -> Columns:
+    """The columns :func:`score_pairs` reads, as NumPy arrays, converted once.
+
+    pandas keeps text as Arrow strings; turning a million-row column into NumPy objects
+    for every chunk of pairs cost more than scoring them. Callers that score many chunks
+    of one frame (a kab/kota batch) convert it once with this and pass the result.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(prep, dict):
+        return prep
+    columns = {c: prep[c].to_numpy() for c in SCORED_COLUMNS}
+    # Split and joined words (Tempe Tanon / Tempetanon) are compared without spaces.
+    joined = pc.replace_substring(pa.array(prep["name_norm"], type=pa.string()), " ", "")
+    columns["name_joined"] = joined.to_numpy(zero_copy_only=False)
+    return columns
+
 
 def _word_relation(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """1.0 where two commodity texts have the same words; 0.8 where one adds only words
@@ -372,8 +419,8 @@ def _word_relation(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 
 def score_pairs(
-    left: pd.DataFrame,
-    right: pd.DataFrame,
+    left: pd.DataFrame | Columns,
+    right: pd.DataFrame | Columns,
     li: np.ndarray,
     ri: np.ndarray,
     *,
@@ -382,10 +429,19 @@ def score_pairs(
     """Component scores and the weighted score of pairs (``left[li[k]]``, ``right[ri[k]]``).
 
     Scored in chunks of SCORE_CHUNK pairs so that peak memory does not grow with the
-    number of candidate pairs; see :func:`_score_chunk` for the components.
+    number of candidate pairs; see :func:`_score_chunk` for the components. ``left`` and
+    ``right`` are prepared frames or their :func:`scoring_columns`.
     ``identity_score`` (not part of the score) is computed for pairs scoring at least
     ``identity_from`` only, NaN for the rest.
     """
+    if left is right and not isinstance(left, dict):
+        # Only the rows the pairs touch become NumPy objects: scoring a few thousand
+        # forced pairs must not convert a million-row frame.
+        rows = np.unique(np.concatenate([li, ri]))
+        left = right = scoring_columns(left.iloc[rows])
+        li, ri = np.searchsorted(rows, li), np.searchsorted(rows, ri)
+    else:
+        left, right = scoring_columns(left), scoring_columns(right)
     if len(li) <= SCORE_CHUNK:
         return _score_chunk(left, right, li, ri, identity_from)
     parts = [
@@ -396,8 +452,8 @@ def score_pairs(
 
 
 def _score_chunk(
-    left: pd.DataFrame,
-    right: pd.DataFrame,
+    left: Columns,
+    right: Columns,
     li: np.ndarray,
     ri: np.ndarray,
     identity_from: float = 0.0,
@@ -411,20 +467,16 @@ def _score_chunk(
     """
     from rapidfuzz import fuzz
 
-    ln, rn = left["name_norm"].to_numpy()[li], right["name_norm"].to_numpy()[ri]
+    ln, rn = left["name_norm"][li], right["name_norm"][ri]
     name = (_fuzzy(ln, rn, fuzz.token_set_ratio) + _fuzzy(ln, rn, fuzz.token_sort_ratio)) / 2
     # Split and joined words (Tempe Tanon / Tempetanon): the names without spaces.
-    joined = _fuzzy(
-        np.array([x.replace(" ", "") for x in ln], dtype=object),
-        np.array([x.replace(" ", "") for x in rn], dtype=object),
-        fuzz.ratio,
-    )
+    joined = _fuzzy(left["name_joined"][li], right["name_joined"][ri], fuzz.ratio)
     name = np.maximum(name, joined)
     # Place words dropped on one side only (a register entry without its kecamatan
     # keeps "Pedan" in "Sentra Lurik Pedan", the census row drops it): the names as
     # written are then the fairer comparison. Where both sides dropped theirs, the
     # reduced names stay the only comparison ("Tahu Buruan" / "Tempe Buruan").
-    lf_, rf_ = left["name_full"].to_numpy()[li], right["name_full"].to_numpy()[ri]
+    lf_, rf_ = left["name_full"][li], right["name_full"][ri]
     differs = (lf_ != ln) ^ (rf_ != rn)
     if differs.any():
         full = (
@@ -433,18 +485,16 @@ def _score_chunk(
         ) / 2
         name[differs] = np.maximum(name[differs], full)
 
-    la, ra = left["address_norm"].to_numpy()[li], right["address_norm"].to_numpy()[ri]
+    la, ra = left["address_norm"][li], right["address_norm"][ri]
     has_addr = (la != "") & (ra != "")
     address = np.full(len(li), np.nan, dtype=np.float32)
     if has_addr.any():
         address[has_addr] = _fuzzy(la[has_addr], ra[has_addr], fuzz.token_set_ratio)
 
-    lc, rc = left["commodity_norm"].to_numpy()[li], right["commodity_norm"].to_numpy()[ri]
-    lg, rg = left["commodity_group"].to_numpy()[li], right["commodity_group"].to_numpy()[ri]
-    lf, rf = left["commodity_family"].to_numpy()[li], right["commodity_family"].to_numpy()[ri]
-    either_family = (
-        left["commodity_is_family"].to_numpy()[li] | right["commodity_is_family"].to_numpy()[ri]
-    )
+    lc, rc = left["commodity_norm"][li], right["commodity_norm"][ri]
+    lg, rg = left["commodity_group"][li], right["commodity_group"][ri]
+    lf, rf = left["commodity_family"][li], right["commodity_family"][ri]
+    either_family = left["commodity_is_family"][li] | right["commodity_is_family"][ri]
     known = (lf != "") & (rf != "")
     same_family = known & (lf == rf)
     commodity = np.select(
@@ -475,26 +525,26 @@ def _score_chunk(
     commodity[(lc == "") | (rc == "")] = np.nan
 
     dist = haversine_m(
-        left["latitude"].to_numpy()[li],
-        left["longitude"].to_numpy()[li],
-        right["latitude"].to_numpy()[ri],
-        right["longitude"].to_numpy()[ri],
+        left["latitude"][li],
+        left["longitude"][li],
+        right["latitude"][ri],
+        right["longitude"][ri],
     )
     distance = np.clip((FAR_M - dist) / (FAR_M - NEAR_M), 0.0, 1.0)
 
-    lu, ru = left["units"].to_numpy()[li], right["units"].to_numpy()[ri]
+    lu, ru = left["units"][li], right["units"][ri]
     with np.errstate(invalid="ignore", divide="ignore"):
         units = 1.0 - np.abs(lu - ru) / np.maximum(np.maximum(lu, ru), 1.0)
 
-    ld, rd = left["desa_code"].to_numpy()[li], right["desa_code"].to_numpy()[ri]
+    ld, rd = left["desa_code"][li], right["desa_code"][ri]
     has_desa = pd.notna(ld) & pd.notna(rd)
     other_desa = has_desa & (ld != rd)
     # Agreeing on a desa read from a name is agreeing on the name: counted once.
-    from_name = left["desa_from_name"].to_numpy()[li] | right["desa_from_name"].to_numpy()[ri]
+    from_name = left["desa_from_name"][li] | right["desa_from_name"][ri]
     desa = np.where(has_desa & ~from_name, (ld == rd).astype("float64"), np.nan)
-    lk, rk = left["kecamatan_code"].to_numpy()[li], right["kecamatan_code"].to_numpy()[ri]
+    lk, rk = left["kecamatan_code"][li], right["kecamatan_code"][ri]
     other_kecamatan = pd.notna(lk) & pd.notna(rk) & (lk != rk)
-    lm, rm = left["name_marks"].to_numpy()[li], right["name_marks"].to_numpy()[ri]
+    lm, rm = left["name_marks"][li], right["name_marks"][ri]
     other_marks = (lm != "") & (rm != "") & (lm != rm)
 
     parts = {
@@ -534,12 +584,12 @@ def _score_chunk(
     # A name reduced to its product alone ("Sentra Kerupuk Udang Cikulak" once its
     # resolved desa is dropped) has nothing left to compare: its words as written are
     # then the identifying ones, or two sentra of one product 7 km apart look alike.
-    li_, ri_ = left["name_identity"].to_numpy()[li], right["name_identity"].to_numpy()[ri]
+    li_, ri_ = left["name_identity"][li], right["name_identity"][ri]
     written = differs | (li_ == "") | (ri_ == "")
     if written.any():
         li_, ri_ = li_.copy(), ri_.copy()
-        li_[written] = left["identity_full"].to_numpy()[li][written]
-        ri_[written] = right["identity_full"].to_numpy()[ri][written]
+        li_[written] = left["identity_full"][li][written]
+        ri_[written] = right["identity_full"][ri][written]
     # Compared only where the score reaches ``identity_from``: the evidence weights read
     # it for contested pairs, and at a million records the other 7 million block pairs
     # would pay a second fuzzy comparison for nothing.

@@ -15,10 +15,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import fuzz, process
 
+from sentra.matching.places import discriminators, fold_words, modern, place_name
 from sentra.reference import commodity_vocabulary
 
 
@@ -53,6 +56,7 @@ GENERIC_ADDRESS_WORDS: frozenset[str] = _words(
 )
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+NAME_SLICE = 100_000  # distinct names normalised at a time (prepare_names)
 _DIGITS_ONLY = re.compile(r"^\d+$")
 
 
@@ -66,7 +70,10 @@ def fold_array(values: pd.Series):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.array(values.astype(object).where(values.notna(), None), type=pa.string())
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        arr = pa.array(values, type=pa.string())  # already Arrow: no Python strings
+    else:
+        arr = pa.array(values.astype(object).where(values.notna(), None), type=pa.string())
     arr = pc.utf8_normalize(arr, "NFKD")
     arr = pc.replace_substring_regex(arr, r"[^\x00-\x7f]", "")
     arr = pc.replace_substring_regex(pc.utf8_lower(arr), r"[^a-z0-9]+", " ")
@@ -171,15 +178,17 @@ def prepare_names(
     n = len(names)
     kecamatan = np.full(n, None, dtype=object) if kecamatan is None else kecamatan
     desa = np.full(n, None, dtype=object) if desa is None else desa
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     folded = pc.utf8_trim_whitespace(
         pc.replace_substring_regex(fold_array(names), _SIZE_PHRASE, "ikm")
     )
     kept = drop_words_array(folded, GENERIC_NAME_WORDS)
-    kept_codes, kept_uniques = pd.factorize(kept.to_numpy(zero_copy_only=False))
-    fold_codes, fold_uniques = pd.factorize(folded.to_numpy(zero_copy_only=False))
-    region_codes, region_uniques = pd.factorize(regions.astype(object), use_na_sentinel=False)
+    # Distinct texts are coded in Arrow: their Python strings are made a slice at a time.
+    kept_codes, kept_uniques = _arrow_codes(kept)
+    fold_codes, fold_uniques = _arrow_codes(folded)
+    region_codes, region_uniques = pd.factorize(regions, use_na_sentinel=False)
     place_codes, place_uniques = pd.factorize(
         pd.Series([f"{k or ''}|{d or ''}" for k, d in zip(kecamatan, desa, strict=True)]),
         use_na_sentinel=False,
@@ -194,35 +203,61 @@ def prepare_names(
     region_tokens = [
         _region_tokens(str(r)) if isinstance(r, str) and r else () for r in region_uniques
     ]
-    quads = np.empty((len(combos), 5), dtype=object)
-    for i, combo in enumerate(combos.tolist()):
-        rest, place = divmod(combo, width_p)
-        rest, region = divmod(rest, width_r)
-        kept_i, fold_i = divmod(rest, width_f)
-        words = kept_uniques[kept_i].split()
-        seq = region_tokens[region]
-        tokens = (_strip_sequence(words, seq) if seq else words) or fold_uniques[fold_i].split()
-        kec_code, desa_code = place_uniques[place].split("|")
-        kec_words = _place_words(kec_code)
-        quads[i, 4] = " ".join(canonical_tokens(tokens))
-        tokens = canonical_tokens(_drop_place_words(tokens, kec_words | _place_words(desa_code)))
-        quads[i, 0] = " ".join(tokens)
-        quads[i, 1] = " ".join(sorted(set(tokens)))
-        quads[i, 2] = phonetic_key(tokens)
-        quads[i, 3] = name_marks(fold_uniques[fold_i].split(), kec_words)
-    out = quads[inverse.reshape(-1)] if len(combos) else np.empty((0, 5), dtype=object)
+    place_words = [
+        (_place_words(k), _place_words(k) | _place_words(d))
+        for k, d in (p.split("|") for p in place_uniques)
+    ]
+    columns = ["name_norm", "name_key", "phon_key", "name_marks", "name_full"]
+    # Built a slice of combinations at a time and kept as Arrow strings: a million rows
+    # of five Python strings each would otherwise be alive at once, and the allocator
+    # keeps what they took long after.
+    parts: list[list] = [[] for _ in columns]
+    for start in range(0, len(combos), NAME_SLICE):
+        rest, place_i = np.divmod(combos[start : start + NAME_SLICE], width_p)
+        rest, region_i = np.divmod(rest, width_r)
+        kept_i, fold_i = np.divmod(rest, width_f)
+        out: list[list[str]] = [[] for _ in columns]
+        for kept_text, fold_text, region, place in zip(
+            kept_uniques.take(pa.array(kept_i)).to_pylist(),
+            fold_uniques.take(pa.array(fold_i)).to_pylist(),
+            region_i.tolist(),
+            place_i.tolist(),
+            strict=True,
+        ):
+            words = kept_text.split()
+            seq = region_tokens[region]
+            tokens = (_strip_sequence(words, seq) if seq else words) or fold_text.split()
+            kec_words, all_place_words = place_words[place]
+            out[4].append(" ".join(canonical_tokens(tokens)))
+            tokens = canonical_tokens(_drop_place_words(tokens, all_place_words))
+            out[0].append(" ".join(tokens))
+            out[1].append(" ".join(sorted(set(tokens))))
+            out[2].append(phonetic_key(tokens))
+            out[3].append(name_marks(fold_text.split(), kec_words))
+        for part, values in zip(parts, out, strict=True):
+            part.append(pa.array(values, type=pa.string()))
+    take = pa.array(inverse.reshape(-1).astype(np.int64))
     return pd.DataFrame(
-        out,
-        index=names.index,
-        columns=["name_norm", "name_key", "phon_key", "name_marks", "name_full"],
-    )
+        {
+            column: pa.chunked_array(part, type=pa.string()).take(take).to_pandas()
+            for column, part in zip(columns, parts, strict=True)
+        }
+    ).set_axis(names.index)
+
+
+def _arrow_codes(values: Any) -> tuple[np.ndarray, Any]:
+    """(code per value, distinct values) of an Arrow string array, without Python strings."""
+    import pyarrow as pa
+
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    encoded = values.dictionary_encode()
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary
 
 
 @cache
 def _place_words(code: str) -> frozenset[str]:
     """Modern-spelling words of a resolved place's official name (empty when none)."""
-    from sentra.matching.places import fold_words, modern, place_name
-
     return frozenset(modern(w) for w in fold_words(place_name(code))) if code else frozenset()
 
 
@@ -231,19 +266,20 @@ def _drop_place_words(tokens: list[str], place: frozenset[str]) -> list[str]:
     ``Boiroean`` for desa Buruan), never down to nothing."""
     if not place:
         return tokens
-    from rapidfuzz import fuzz, process
-
-    from sentra.matching.places import modern
-
     kept = []
     for token in tokens:
         m = modern(token)
         if m in place:
             continue
-        if len(m) >= 5 and process.extractOne(m, place, scorer=fuzz.ratio, score_cutoff=75):
+        if len(m) >= 5 and _near_place_word(m, place):
             continue
         kept.append(token)
     return kept or tokens
+
+
+def _near_place_word(word: str, place: frozenset[str]) -> bool:
+    """Whether ``word`` is a place word written with a typo (Indel similarity ≥ 75)."""
+    return process.extractOne(word, place, scorer=fuzz.ratio, score_cutoff=75) is not None
 
 
 def name_marks(words: list[str], kecamatan_words: frozenset[str] = frozenset()) -> str:
@@ -252,8 +288,6 @@ def name_marks(words: list[str], kecamatan_words: frozenset[str] = frozenset()) 
     space-joined. Words of the row's resolved kecamatan are left out: offices append the
     kecamatan to a name, and ``Kec. Kedungwuni Timur`` says nothing about the sentra.
     """
-    from sentra.matching.places import discriminators, modern
-
     kept = [w for w in words if modern(w) not in kecamatan_words]
     return " ".join(sorted(discriminators(kept)))
 
@@ -319,36 +353,38 @@ def product_words() -> frozenset[str]:
     return frozenset(words)
 
 
-def name_identity(name_norm: np.ndarray, commodity: np.ndarray) -> np.ndarray:
+def name_identity(name_norm: pd.Series, commodity: np.ndarray) -> pd.Series:
     """The words of each name that say *which* sentra: neither product nor generic.
 
     ``Sentra Anyaman Bambu Kebimen`` and ``Sentra Anyam Bambu Kambangan`` share most of
     their normalised names (the product), so their name score is high although the
     words that identify them differ. What is left once the vocabulary's product words
     and the row's own commodity words are gone (``kebimen``/``kambangan``) is compared
-    apart; empty when a name is nothing but its product. Computed once per distinct
-    name, and once per distinct (name, commodity) only where the commodity has words the
-    vocabulary does not know.
+    apart; empty when a name is nothing but its product. Computed in Arrow over the
+    distinct names, and in Python only for rows whose commodity has words the
+    vocabulary does not know. Returns Arrow-backed text aligned with ``name_norm``.
     """
     import pyarrow as pa
 
     common = product_words()
-    codes, names = pd.factorize(name_norm)
-    if len(codes) == 0:
-        return np.array([], dtype=object)
+    if len(name_norm) == 0:
+        return pd.Series([], dtype="str", index=name_norm.index)
+    codes, names = _arrow_codes(pa.array(name_norm, type=pa.string(), from_pandas=True))
     # Product words out of every distinct name at once (Arrow's regex kernel); digits
     # stay: "19" tells 19 Ilir from 26 Ilir.
-    stripped = drop_words_array(pa.array(names, type=pa.string()), common, digits=False)
-    kept = np.asarray(stripped.to_numpy(zero_copy_only=False), dtype=object)
-    out = kept[codes]
+    kept = drop_words_array(names, common, digits=False)
+    out = kept.take(pa.array(codes)).to_pandas()
     c_codes, goods = pd.factorize(commodity)
     unknown = [frozenset(str(g).split()) - common for g in goods]
     has_unknown = np.array([bool(u) for u in unknown] + [False], dtype=bool)[c_codes]
-    for row in np.flatnonzero(has_unknown & (codes >= 0)):
-        own = unknown[c_codes[row]]
-        out[row] = " ".join(w for w in str(kept[codes[row]]).split() if w not in own)
-    out[codes < 0] = ""
-    return out
+    rows = np.flatnonzero(has_unknown)
+    if len(rows):
+        texts = out.iloc[rows].tolist()
+        out.iloc[rows] = [
+            " ".join(w for w in str(text).split() if w not in unknown[c_codes[row]])
+            for row, text in zip(rows.tolist(), texts, strict=True)
+        ]
+    return out.fillna("").set_axis(name_norm.index)
 
 
 def prepare_commodities(commodities: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

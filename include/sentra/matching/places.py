@@ -70,8 +70,12 @@ def fold_words(text: object) -> list[str]:
     return kept or words
 
 
+@cache
 def modern(word: str) -> str:
-    """A word in today's spelling (``Boeroean`` → ``buruan``, ``Djati`` → ``jati``)."""
+    """A word in today's spelling (``Boeroean`` → ``buruan``, ``Djati`` → ``jati``).
+
+    Cached: a national round has far fewer distinct words than word occurrences, and
+    names, places and marks all ask for the same words."""
     for old, new in _OLD_SPELLINGS:
         word = word.replace(old, new)
     return word
@@ -213,46 +217,78 @@ def resolve_places(
     a row whose desa column resolves to nothing takes the desa its name names
     (:func:`desa_in_name`), once per distinct (kab/kota, kecamatan code, name); the
     third array marks those rows (their desa repeats the name's evidence: it may tell
-    two sentra apart, but agreeing on it is agreeing on the name).
+    two sentra apart, but agreeing on it is agreeing on the name). Rows are coded by
+    integer factorisation and only distinct values become Python strings: a round has
+    far fewer places than rows.
     """
-    frame = pd.DataFrame(
-        {
-            "r": region.astype(object).to_numpy(),
-            "k": kecamatan.astype(object).to_numpy(),
-            "d": desa.astype(object).to_numpy(),
-        }
-    )
-    filled = frame.fillna("")
-    codes, uniques = pd.factorize(
-        pd.MultiIndex.from_frame(filled.astype(str)), use_na_sentinel=False
-    )
-    kec_u = np.empty(len(uniques), dtype=object)
-    des_u = np.empty(len(uniques), dtype=object)
-    for i, (r, k, d) in enumerate(uniques):
-        kec_u[i], des_u[i] = resolve_one(r or None, k or None, d or None)
-    kec, des = kec_u[codes], des_u[codes]
-    inferred = np.zeros(len(des), dtype=bool)
-    if names is None:
-        return kec, des, inferred
-    todo = np.flatnonzero(pd.isna(des) & frame["r"].notna().to_numpy())
-    if len(todo):
-        keys = pd.DataFrame(
-            {
-                "r": frame["r"].to_numpy()[todo],
-                "k": pd.Series(kec[todo], dtype=object).fillna("").to_numpy(),
-                "n": names.astype(object).fillna("").to_numpy()[todo],
-            }
+    n = len(region)
+    # Distinct values as lists: indexing a pandas Index per combination is slow.
+    r_codes, r_index = _factorize(region)
+    k_codes, k_index = _factorize(kecamatan)
+    d_codes, d_index = _factorize(desa)
+    r_uniques, k_uniques, d_uniques = r_index.tolist(), k_index.tolist(), d_index.tolist()
+    width_k, width_d = len(k_uniques) + 1, len(d_uniques) + 1
+    combined = ((r_codes + 1) * width_k + (k_codes + 1)) * width_d + (d_codes + 1)
+    combos, inverse = np.unique(combined, return_inverse=True)
+    kec_u = np.empty(len(combos), dtype=object)
+    des_u = np.empty(len(combos), dtype=object)
+    for i, combo in enumerate(combos.tolist()):
+        rest, d = divmod(combo, width_d)
+        r, k = divmod(rest, width_k)
+        kec_u[i], des_u[i] = resolve_one(
+            r_uniques[r - 1] if r else None,
+            k_uniques[k - 1] or None if k else None,
+            d_uniques[d - 1] or None if d else None,
         )
-        codes2, uniques2 = pd.factorize(pd.MultiIndex.from_frame(keys), use_na_sentinel=False)
-        found = np.empty(len(uniques2), dtype=object)
-        for i, (r, k, n) in enumerate(uniques2):
-            found[i] = desa_in_name(r, k or None, fold_words(n)) if n else None
-        hit = found[codes2]
-        got = pd.notna(hit)
-        des[todo[got]] = hit[got]
-        kec[todo[got]] = [c.rsplit(".", 1)[0] for c in hit[got]]
-        inferred[todo[got]] = True
+    inverse = inverse.reshape(-1)
+    kec, des = kec_u[inverse], des_u[inverse]
+    inferred = np.zeros(n, dtype=bool)
+    if names is None or n == 0:
+        return kec, des, inferred
+    has_region = np.array([bool(r) for r in r_uniques] + [False], dtype=bool)[r_codes]
+    todo = np.flatnonzero(pd.isna(des) & has_region)
+    if len(todo) == 0:
+        return kec, des, inferred
+    n_codes, n_uniques = _factorize(names.iloc[todo] if hasattr(names, "iloc") else names[todo])
+    kc_codes, kc_index = _factorize(pd.Series(kec[todo], dtype=object))
+    kc_uniques = kc_index.tolist()
+    width_n, width_kc = len(n_uniques) + 1, len(kc_uniques) + 1
+    combined = ((r_codes[todo] * width_kc) + (kc_codes + 1)) * width_n + (n_codes + 1)
+    combos, inverse = np.unique(combined, return_inverse=True)
+    found = np.empty(len(combos), dtype=object)
+    for start in range(0, len(combos), PLACE_SLICE):
+        rest, name_i = np.divmod(combos[start : start + PLACE_SLICE], width_n)
+        r_i, kc_i = np.divmod(rest, width_kc)
+        # The slice's names as Python strings, not every distinct name at once.
+        texts = (
+            n_uniques.take(np.maximum(name_i - 1, 0)).tolist()
+            if len(n_uniques)
+            else [""] * len(name_i)
+        )
+        for j, (r, kc, ni, text) in enumerate(
+            zip(r_i.tolist(), kc_i.tolist(), name_i.tolist(), texts, strict=True)
+        ):
+            if ni == 0 or not text:
+                found[start + j] = None
+                continue
+            found[start + j] = desa_in_name(
+                r_uniques[r], kc_uniques[kc - 1] if kc else None, fold_words(text)
+            )
+    hit = found[inverse.reshape(-1)]
+    got = pd.notna(hit)
+    des[todo[got]] = hit[got]
+    kec[todo[got]] = [c.rsplit(".", 1)[0] for c in hit[got]]
+    inferred[todo[got]] = True
     return kec, des, inferred
+
+
+PLACE_SLICE = 100_000  # distinct names read for a desa at a time (resolve_places)
+
+
+def _factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """int64 code per value (-1 for missing) and the distinct values, strings as text."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.int64), pd.Index(uniques).astype(str)
 
 
 def codes_where_resolved(frame: pd.DataFrame) -> pd.DataFrame:
