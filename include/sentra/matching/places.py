@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -96,8 +96,22 @@ class _Scope:
 
     def __init__(self, places: list[tuple[str, str]]) -> None:
         self.codes = [code for code, _ in places]
-        self.keys = [place_key(name) for _, name in places]
-        self.marks = [discriminators(fold_words(name)) for _, name in places]
+        words = [fold_words(name) for _, name in places]
+        self.keys = ["".join(modern(w) for w in ws) for ws in words]
+        self.marks = [discriminators(ws) for ws in words]
+        self._index()
+
+    @classmethod
+    def union(cls, scopes: list[_Scope]) -> _Scope:
+        """The places of several scopes (a kab/kota's desa from its kecamatan's)."""
+        scope = cls.__new__(cls)
+        scope.codes = [c for s in scopes for c in s.codes]
+        scope.keys = [k for s in scopes for k in s.keys]
+        scope.marks = [m for s in scopes for m in s.marks]
+        scope._index()
+        return scope
+
+    def _index(self) -> None:
         self.by_key: dict[str, set[str]] = {}
         for code, key in zip(self.codes, self.keys, strict=True):
             self.by_key.setdefault(key, set()).add(code)
@@ -137,12 +151,8 @@ def _desa_scope(parent_code: str) -> _Scope:
 
     if parent_code.count(".") == 2:
         return _Scope([(w.code, w.name) for w in wilayah.list_wilayah(parent_code)])
-    places = [
-        (d.code, d.name)
-        for k in wilayah.list_wilayah(parent_code)
-        for d in wilayah.list_wilayah(k.code)
-    ]
-    return _Scope(places)
+    # A kab/kota's desa are its kecamatan's, each scope built (and cached) once.
+    return _Scope.union([_desa_scope(k.code) for k in wilayah.list_wilayah(parent_code)])
 
 
 @cache
@@ -150,12 +160,14 @@ def place_name(code: str) -> str:
     """The official name of a kecamatan or desa code ('' when unknown)."""
     from lokal import wilayah
 
-    w = wilayah.get_wilayah(code)
-    return w.name if w is not None else ""
+    return wilayah.wilayah_name(code) or ""
 
 
+@lru_cache(maxsize=1 << 18)
 def resolve_one(region: object, kecamatan: object, desa: object) -> tuple[str | None, str | None]:
-    """(kecamatan code, desa code) of one row's texts within its kab/kota."""
+    """(kecamatan code, desa code) of one row's texts within its kab/kota.
+
+    Cached: the next census year, the register and a late file repeat most places."""
     if not isinstance(region, str) or not region:
         return None, None
     kec = _code_within(kecamatan, region, 3)
@@ -187,6 +199,12 @@ def desa_in_name(region: str, kecamatan: str | None, words: list[str]) -> str | 
         if found:
             break
     return next(iter(found)) if len(found) == 1 else None
+
+
+@lru_cache(maxsize=1 << 18)
+def _desa_in_text(region: str, kecamatan: str | None, name: str) -> str | None:
+    """:func:`desa_in_name` of a name as written, cached as :func:`resolve_one` is."""
+    return desa_in_name(region, kecamatan, fold_words(name))
 
 
 def _is_blank(value: object) -> bool:
@@ -271,9 +289,7 @@ def resolve_places(
             if ni == 0 or not text:
                 found[start + j] = None
                 continue
-            found[start + j] = desa_in_name(
-                r_uniques[r], kc_uniques[kc - 1] if kc else None, fold_words(text)
-            )
+            found[start + j] = _desa_in_text(r_uniques[r], kc_uniques[kc - 1] if kc else None, text)
     hit = found[inverse.reshape(-1)]
     got = pd.notna(hit)
     des[todo[got]] = hit[got]
