@@ -301,3 +301,29 @@ def test_the_weights_never_merge_a_pair_with_something_against_it(model):
     assert pair["distance_m"] >= 3000
     assert pair["match_probability"] >= SETTINGS.evidence_match_probability
     assert (pair["decision"], pair["decided_by"]) == ("uncertain", "auto")
+
+
+def test_the_weights_veto_an_automatic_match_they_find_almost_surely_two_sentra(model):
+    """One desa, one product, the same unit count and no coordinates: the weighted score
+    calls it corroborated and would merge it, although the names share nothing but the
+    product. The learned weights know what identifies a sentra: not merged, and the
+    candidate row says who decided."""
+    rows = frame(
+        record("1", "Sentra Gerabah Tirto", desa_code="Bangunjiwo", units=30, latitude=None),
+        record("2", "Sentra Gerabah Jomboran", desa_code="Bangunjiwo", units=30, latitude=None),
+    )
+    without = deduplicate(rows, settings=SETTINGS).candidates.iloc[0]
+    assert without["score"] >= SETTINGS.match_threshold
+    assert (without["decision"], without["decided_by"]) == ("match", "auto")
+    result = deduplicate(rows, settings=SETTINGS, evidence=model)
+    pair = result.candidates.iloc[0]
+    assert pair["match_probability"] < SETTINGS.evidence_veto_probability
+    assert (pair["decision"], pair["decided_by"]) == ("non_match", "evidence")
+    assert cluster_of(result, "1") != cluster_of(result, "2")
+    # Turned off, the weighted score decides as before.
+    kept = deduplicate(
+        rows,
+        settings=SETTINGS.model_copy(update={"evidence_veto_probability": 0.0}),
+        evidence=model,
+    )
+    assert cluster_of(kept, "1") == cluster_of(kept, "2")

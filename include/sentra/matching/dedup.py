@@ -241,6 +241,14 @@ def deduplicate(
         # one product 11 km apart outweighs the distance in them (own generator, 1M).
         yes = band & (probability >= settings.evidence_match_probability) & ~against_a_merge(scores)
         no = band & (probability < settings.evidence_non_match_probability)
+        # An automatic match the learned evidence finds almost surely two sentra (a
+        # shared desa and product, two names): not merged.
+        no |= (
+            contested
+            & (score >= match_t)
+            & (probability < settings.evidence_veto_probability)
+            & (decided_by == "auto")
+        )
         decision[yes], decision[no] = "match", "non_match"
         decided_by[yes | no] = "evidence"
         settled = int((yes | no).sum())

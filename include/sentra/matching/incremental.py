@@ -391,6 +391,7 @@ def _fingerprints(
             "evidence_p": [
                 settings.evidence_match_probability,
                 settings.evidence_non_match_probability,
+                settings.evidence_veto_probability,
             ],
             "rows": digests[i].hexdigest(),
             "decisions": sorted(dec_by_unit.get(unit, [])),
