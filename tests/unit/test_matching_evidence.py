@@ -248,6 +248,31 @@ def test_commodity_spellings_and_family_terms_share_one_vocabulary():
     assert commodity_terms("barang antik") == ("", "", False)
 
 
+def test_one_commodity_written_several_ways_is_one_commodity():
+    """What offices write for one product: a typo in a word the vocabulary knows, the
+    words in another order, the family word beside the product, a regional name. Each
+    pair is one canonical product; products that differ stay apart."""
+    from sentra.matching.normalise import commodity_terms
+
+    def same(a: str, b: str) -> bool:
+        return commodity_terms(a)[:2] == commodity_terms(b)[:2] != ("", "")
+
+    assert same("kerjpuk", "kerupuk")  # a letter swapped
+    assert same("sepaatu kulit", "alas kaki")  # a letter doubled; family word "kulit"
+    assert same("kayu mebel", "mebel")  # word order
+    assert same("tekstil lurik", "tenun lurik")
+    assert same("tas kulit", "tas")
+    assert same("keripik ketela", "kripik singkong")  # ketela is singkong
+    assert same("tikar purun", "anyaman purun")  # a tikar is an anyaman
+    assert same("besek bambu", "anyaman bambu")
+    assert same("sarung goyor", "sarung tenun")
+    # Not one product: a real word a letter away from a product, two products of a family.
+    assert not same("antik", "batik")
+    assert not same("keripik pisang", "keripik ketela")
+    assert not same("batik tulis", "batik cap")
+    assert not same("kerupuk kulit", "kerupuk")
+
+
 def test_a_province_copy_with_the_family_as_commodity_merges_and_tahu_tempe_do_not():
     common = {"units": 10, "latitude": None, "longitude": None}
     rows = frame(

@@ -321,13 +321,17 @@ def canonical_tokens(tokens: list[str]) -> list[str]:
 def commodity_terms(text: str) -> tuple[str, str, bool]:
     """(canonical product, family, is a family term) of a folded commodity text.
 
-    The whole text is looked up first, then its longest known phrase, which gives the
-    family while the product stays the whole text in canonical spelling (``kripik
-    singkong`` → ``keripik singkong``, not ``keripik``: singkong and pisang differ);
-    ('', '', False) when nothing is known (the text itself is then compared).
+    The whole text is looked up first (also with its words in another order: ``kayu
+    mebel`` is ``mebel kayu``), then its longest known phrase, which gives the family
+    while the product stays the whole text in canonical spelling (``kripik singkong`` →
+    ``keripik singkong``, not ``keripik``: singkong and pisang differ). A word the
+    vocabulary does not know but one of its words with a typo (``kerjpuk``, ``sepaatu``)
+    is read as that word first. ('', '', False) when nothing is known (the text itself
+    is then compared).
     """
     vocab = commodity_vocabulary()
-    hit = vocab.get(text)
+    text = _spelled(text)
+    hit = vocab.get(text) or _vocabulary_by_word_set().get(frozenset(text.split()))
     if hit is not None:
         return hit[0], hit[1], hit[0] == hit[1]
     words = text.split()
@@ -340,7 +344,70 @@ def commodity_terms(text: str) -> tuple[str, str, bool]:
             break
     if hit is None:
         return "", "", False
-    return " ".join(canonical_tokens(text.split())), hit[1], False
+    # A family word beside a product of that family says nothing more (``tekstil
+    # lurik`` is lurik, ``sepatu kulit`` is sepatu): without it the text may be known.
+    family = hit[1]
+    rest = [w for w in words if _family_terms().get(w) != family]
+    if rest and len(rest) < len(words):
+        shorter = commodity_terms(" ".join(rest))
+        if shorter[1] == family:
+            return shorter
+    return " ".join(canonical_tokens(text.split())), family, False
+
+
+@cache
+def _family_terms() -> dict[str, str]:
+    """One-word family terms of the vocabulary (``tekstil``, ``kulit``) → their family."""
+    return {
+        variant: family
+        for variant, (canonical, family) in commodity_vocabulary().items()
+        if " " not in variant and canonical == family
+    }
+
+
+# A commodity word this similar (Indel, 0-100) to one vocabulary word, and clearly closer
+# to it than to any other, is that word with a typo. Short words are left alone: one
+# letter apart they are often two words (antik/batik, tahu/tahi).
+WORD_TYPO_MIN = 80.0
+WORD_TYPO_LEAD = 5.0
+WORD_TYPO_MIN_LENGTH = 6
+
+
+@cache
+def _vocabulary_by_word_set() -> dict[frozenset[str], tuple[str, str]]:
+    """Vocabulary entries by their set of words (only sets naming one entry)."""
+    found: dict[frozenset[str], set[tuple[str, str]]] = {}
+    for variant, hit in commodity_vocabulary().items():
+        found.setdefault(frozenset(variant.split()), set()).add(hit)
+    return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
+
+
+@cache
+def _spelled(text: str) -> str:
+    """``text`` with each unknown word that is a vocabulary word with a typo corrected."""
+    known = product_words()
+    words = text.split()
+    if all(w in known or len(w) < WORD_TYPO_MIN_LENGTH for w in words):
+        return text
+    choices = sorted(known)
+    out = []
+    for word in words:
+        read = word
+        if word not in known and len(word) >= WORD_TYPO_MIN_LENGTH:
+            found = process.extract(
+                word,
+                choices,
+                scorer=fuzz.ratio,
+                limit=2,
+                score_cutoff=WORD_TYPO_MIN - WORD_TYPO_LEAD,
+            )
+            clear = len(found) == 1 or (
+                len(found) > 1 and found[0][1] - found[1][1] >= WORD_TYPO_LEAD
+            )
+            if found and found[0][1] >= WORD_TYPO_MIN and clear:
+                read = found[0][0]
+        out.append(read)
+    return " ".join(out)
 
 
 @cache
