@@ -285,11 +285,24 @@ def commodity_in_name(name: object) -> str | None:
     Offices leave Komoditas empty when the name already says it. The longest known
     phrase is taken at each position; names naming products of two families, or none,
     give None (the row then lacks its commodity as before). Products of one family
-    give the family term, as a province office would write it.
+    give the family term, as a province office would write it. Only when the name as
+    written names nothing is it read again with its words in the vocabulary's spelling
+    (``meubel kayu`` → ``mebel kayu``) and typos read as the word they miss
+    (``Tejpe`` → ``tempe``, :func:`spelled_word`): a place word that looks like a
+    product (desa Batikan) is not read as one when the name already names its product.
     """
     if name is None:
         return None
     words = fold(str(name)).split()
+    found = _named_products(words)
+    if found is None:
+        respelled = [_single_word_spelling().get(w, w) for w in map(spelled_word, words)]
+        if respelled != words:
+            found = _named_products(respelled)
+    return found
+
+
+def _named_products(words: list[str]) -> str | None:
     vocab = commodity_vocabulary()
     found: list[tuple[str, str]] = []
     i = 0
@@ -309,6 +322,55 @@ def commodity_in_name(name: object) -> str | None:
         return widest
     families = {family for _, family in found}
     return families.pop() if len(families) == 1 else None
+
+
+# A word this similar (Indel, 0-100) to one vocabulary word, and clearly closer to it
+# than to any other, is that word with a typo. Short words are left alone: one letter
+# apart they are often two words (antik/batik, tahu/tahi).
+WORD_TYPO_MIN = 80.0
+WORD_TYPO_LEAD = 5.0
+WORD_TYPO_MIN_LENGTH = 6
+
+
+@cache
+def vocabulary_words() -> frozenset[str]:
+    """Every word of the commodity vocabulary, spellings and canonical forms alike."""
+    words: set[str] = set()
+    for variant, (canonical, family) in commodity_vocabulary().items():
+        words.update(variant.split(), canonical.split(), family.split())
+    return frozenset(words)
+
+
+@cache
+def _single_word_spelling() -> dict[str, str]:
+    """One-word spellings whose product is one word too (``meubel`` → ``mebel``)."""
+    return {
+        variant: canonical
+        for variant, (canonical, _) in commodity_vocabulary().items()
+        if " " not in variant and " " not in canonical
+    }
+
+
+@cache
+def spelled_word(word: str) -> str:
+    """``word``, or the vocabulary word it is with a typo (``kerjpuk`` → ``kerupuk``)."""
+    known = vocabulary_words()
+    if word in known or len(word) < WORD_TYPO_MIN_LENGTH:
+        return word
+    from rapidfuzz import fuzz, process
+
+    found = process.extract(
+        word,
+        sorted(known),
+        scorer=fuzz.ratio,
+        limit=2,
+        score_cutoff=WORD_TYPO_MIN - WORD_TYPO_LEAD,
+    )
+    if not found or found[0][1] < WORD_TYPO_MIN:
+        return word
+    if len(found) > 1 and found[0][1] - found[1][1] < WORD_TYPO_LEAD:
+        return word
+    return str(found[0][0])
 
 
 def normalise_commodity(raw: object) -> str | None:

@@ -273,6 +273,19 @@ def test_one_commodity_written_several_ways_is_one_commodity():
     assert not same("kerupuk kulit", "kerupuk")
 
 
+def test_a_name_read_for_its_product_is_read_as_the_vocabulary_spells_it():
+    """An empty Komoditas is read from the name (ingest); a product word spelled the
+    old way or with a typo is that product, but only when the name as written names
+    nothing: a desa that looks like a product does not change what the name says."""
+    from sentra.reference import commodity_in_name
+
+    assert commodity_in_name("Sentra meubel kayu Parbalohan") == "mebel"
+    assert commodity_in_name("Sentra Kerrupuk Suak Merambai") == "kerupuk"
+    assert commodity_in_name("Tempee Desa Bumi Dipasena Abadi") == "tempe"
+    assert commodity_in_name("Sentra Gerabah Batikan") == "gerabah"
+    assert commodity_in_name("Sentra Barang Antik Kotagede") is None
+
+
 def test_a_province_copy_with_the_family_as_commodity_merges_and_tahu_tempe_do_not():
     common = {"units": 10, "latitude": None, "longitude": None}
     rows = frame(

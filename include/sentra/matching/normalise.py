@@ -22,7 +22,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from sentra.matching.places import discriminators, fold_words, modern, place_name
-from sentra.reference import commodity_vocabulary
+from sentra.reference import commodity_vocabulary, spelled_word, vocabulary_words
 
 
 # Words that say "this is a sentra" rather than which one. Abbreviations as offices
@@ -365,14 +365,6 @@ def _family_terms() -> dict[str, str]:
     }
 
 
-# A commodity word this similar (Indel, 0-100) to one vocabulary word, and clearly closer
-# to it than to any other, is that word with a typo. Short words are left alone: one
-# letter apart they are often two words (antik/batik, tahu/tahi).
-WORD_TYPO_MIN = 80.0
-WORD_TYPO_LEAD = 5.0
-WORD_TYPO_MIN_LENGTH = 6
-
-
 @cache
 def _vocabulary_by_word_set() -> dict[frozenset[str], tuple[str, str]]:
     """Vocabulary entries by their set of words (only sets naming one entry)."""
@@ -382,42 +374,14 @@ def _vocabulary_by_word_set() -> dict[frozenset[str], tuple[str, str]]:
     return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
 
 
-@cache
 def _spelled(text: str) -> str:
-    """``text`` with each unknown word that is a vocabulary word with a typo corrected."""
-    known = product_words()
-    words = text.split()
-    if all(w in known or len(w) < WORD_TYPO_MIN_LENGTH for w in words):
-        return text
-    choices = sorted(known)
-    out = []
-    for word in words:
-        read = word
-        if word not in known and len(word) >= WORD_TYPO_MIN_LENGTH:
-            found = process.extract(
-                word,
-                choices,
-                scorer=fuzz.ratio,
-                limit=2,
-                score_cutoff=WORD_TYPO_MIN - WORD_TYPO_LEAD,
-            )
-            clear = len(found) == 1 or (
-                len(found) > 1 and found[0][1] - found[1][1] >= WORD_TYPO_LEAD
-            )
-            if found and found[0][1] >= WORD_TYPO_MIN and clear:
-                read = found[0][0]
-        out.append(read)
-    return " ".join(out)
+    """``text`` with each word read as :func:`sentra.reference.spelled_word` reads it."""
+    return " ".join(spelled_word(w) for w in text.split())
 
 
-@cache
 def product_words() -> frozenset[str]:
     """Every word of the commodity vocabulary, spellings and canonical forms alike."""
-    vocab = commodity_vocabulary()
-    words: set[str] = set()
-    for variant, (canonical, family) in vocab.items():
-        words.update(variant.split(), canonical.split(), family.split())
-    return frozenset(words)
+    return vocabulary_words()
 
 
 def name_identity(name_norm: pd.Series, commodity: np.ndarray) -> pd.Series:
