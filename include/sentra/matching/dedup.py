@@ -192,12 +192,15 @@ def deduplicate(
     sid = prep["sentra_id"].to_numpy()
     sa, sb = _sentra_id_pairs(sid)
     dec = normalise_decisions(decisions)
-    pos_of = pd.Series(np.arange(n), index=keys)
-    dl = dec["left_key"].map(pos_of)
-    dr = dec["right_key"].map(pos_of)
-    in_round = dl.notna() & dr.notna() & (dl != dr)
+    # Positions of the decided keys (-1: not in this round). A hash index of a million
+    # keys is built only when there are verdicts to place.
+    dl = dr = np.array([], dtype=np.int64)
+    if len(dec):
+        index = pd.Index(keys)
+        dl, dr = index.get_indexer(dec["left_key"]), index.get_indexer(dec["right_key"])
+    in_round = (dl >= 0) & (dr >= 0) & (dl != dr)
     dec = dec[in_round].reset_index(drop=True)
-    da, db = dl[in_round].to_numpy(np.int64), dr[in_round].to_numpy(np.int64)
+    da, db = dl[in_round].astype(np.int64), dr[in_round].astype(np.int64)
     forced = unique_int64(np.concatenate([_pack(sa, sb, n), _pack(da, db, n)]))
     blocked = _scored_block_pairs(prep, forced, review_t)
     timings["blocking_s"] = blocked.blocking_s
@@ -271,9 +274,8 @@ def deduplicate(
     # never carries the cluster: same office and file, so completeness decides.
     complete = np.where(copy_rows(recs), -1, complete)
     key_rank = pd.factorize(keys, sort=True)[0]
-    cutting = dec[dec["decision"] == "non_match"]
-    cut_a = cutting["left_key"].map(pos_of).to_numpy(np.int64)
-    cut_b = cutting["right_key"].map(pos_of).to_numpy(np.int64)
+    cutting = (dec["decision"] == "non_match").to_numpy()
+    cut_a, cut_b = da[cutting], db[cutting]
     labels, survivor_of, member_score, rounds, split = _cluster(
         n,
         left[is_match],
