@@ -327,3 +327,9 @@ def test_the_weights_veto_an_automatic_match_they_find_almost_surely_two_sentra(
         evidence=model,
     )
     assert cluster_of(kept, "1") == cluster_of(kept, "2")
+
+
+def test_prepare_returns_the_columns_it_declares():
+    from sentra.matching.engine import PREPARED_COLUMNS
+
+    assert tuple(prepare(band_rows()).columns) == PREPARED_COLUMNS

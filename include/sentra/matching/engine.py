@@ -98,6 +98,7 @@ WINDOWS: dict[str, int] = {
     "neighbourhood": 4,
 }
 
+# What :func:`prepare` returns, in order.
 PREPARED_COLUMNS = (
     "region_code",
     "name_norm",
@@ -357,24 +358,9 @@ def _fuzzy(left: np.ndarray, right: np.ndarray, scorer) -> np.ndarray:
 
 SCORE_CHUNK = 500_000  # pairs scored at a time: bounds the temporary string lists
 
-# The prepared columns a pair score reads.
-SCORED_COLUMNS = (
-    "name_norm",
-    "name_full",
-    "name_identity",
-    "identity_full",
-    "name_marks",
-    "address_norm",
-    "commodity_norm",
-    "commodity_group",
-    "commodity_family",
-    "commodity_is_family",
-    "kecamatan_code",
-    "desa_code",
-    "desa_from_name",
-    "latitude",
-    "longitude",
-    "units",
+# The prepared columns a pair score reads: all but the blocking keys and the ids.
+SCORED_COLUMNS = tuple(
+    c for c in PREPARED_COLUMNS if c not in {"region_code", "name_key", "phon_key", "sentra_id"}
 )
 
 Columns = dict[str, np.ndarray]
