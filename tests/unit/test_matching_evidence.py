@@ -336,6 +336,38 @@ def test_a_commodity_written_more_precisely_merges_and_another_product_does_not(
     assert cluster_of(result, "8") != cluster_of(result, "9")
 
 
+def test_a_komoditas_less_precise_than_the_name_is_read_as_the_name_says():
+    """Offices write the head word (``Batik``, ``Kerupuk``) where the name says which:
+    ``Batik Cap`` and ``Batik Tulis`` of one desa are two products, not two spellings of
+    ``batik``; ``Kerupuk`` beside a name ``Krupuk Udang`` agrees with ``Kerupuk Udang``
+    (a word the vocabulary does not know, read from the row's own name), while a plain
+    ``Sentra Kerupuk`` stays only compatible with it. A material alone is not one of its
+    products: ``Kerajinan Bambu`` is not ``Anyaman Bambu``."""
+    from sentra.matching.engine import prepare, score_pairs
+
+    def row(key: str, name: str, commodity: str) -> dict:
+        return place(key, name, TABANAN, "Penebel", "Buruan", commodity=commodity, units=12)
+
+    rows = frame(
+        row("0", "Sentra Batik Cap Buruan", "Batik"),
+        row("1", "Sentra Batik Tulis Buruan", "Batik"),
+        row("2", "Sentra Krupuk Udang Buruan", "Kerupuk"),
+        row("3", "SENTRA KERUPUK UDANG BURUAN", "Kerupuk Udang"),
+        row("4", "Sentra Kerupuk Buruan", "Kerupuk"),
+        row("5", "Sentra Kerajinan Bambu Buruan", "Kerajinan Bambu"),
+        row("6", "Sentra Anyaman Bambu Buruan", "Anyaman Bambu"),
+    )
+    prep = prepare(rows)
+    assert list(prep["commodity_norm"][:2]) == ["batik cap", "batik tulis"]
+    scores = score_pairs(prep, prep, np.array([0, 2, 4, 5]), np.array([1, 3, 3, 6]))
+    levels = np.round(scores["commodity_score"].to_numpy(dtype=float), 2)
+    commodity = dict(zip(["cap/tulis", "udang", "plain", "bambu"], levels, strict=True))
+    assert commodity["cap/tulis"] < 0.5  # two products of one family
+    assert commodity["udang"] == 1.0
+    assert commodity["plain"] == 0.8
+    assert commodity["bambu"] < 0.5
+
+
 def test_industri_kecil_menengah_is_a_size_class_not_a_mark_against_a_merge():
     """ "Kecil" tells Desa X Kecil from X Besar, but in "Sentra Industri Kecil Menengah"
     it is the IKM class: the spelled-out and abbreviated forms are one sentra, also

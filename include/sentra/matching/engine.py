@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -163,7 +164,7 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
         _column(frame, "sentra_name"), region, kecamatan, np.where(desa_from_name, None, desa)
     )
     commodity, family, is_family = prepare_commodities(_column(frame, "commodity"))
-    commodity, is_family = _sharpen_family_terms(
+    commodity, is_family = _sharpen_commodities(
         _column(frame, "sentra_name"), commodity, family, is_family
     )
     out = pd.DataFrame(
@@ -197,32 +198,58 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _sharpen_family_terms(
+def _sharpen_commodities(
     names: pd.Series, commodity: np.ndarray, family: np.ndarray, is_family: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A family term in Komoditas (``makanan``, ``olahan pangan``) gives way to the
-    product of that family the sentra's name names (``Sentra Tempe Badurame`` →
-    ``tempe``).
+    """A commodity written less precisely than the sentra's name names it gives way to
+    the name's product: a family term (``makanan``, ``olahan pangan``) to the product of
+    that family (``Sentra Tempe Badurame`` → ``tempe``), a product to one that names it
+    more precisely (``batik`` with ``Sentra Batik Cap Ngoro-oro`` → ``batik cap``).
 
-    A province office writes the family where the kab/kota office wrote the product;
-    left as the family, ``Sentra Tempe X`` and ``Sentra Tahu X`` of one desa both look
-    compatible with it and merge. Only rows with a family term are looked at, once per
-    distinct name.
+    A province office writes the family where the kab/kota office wrote the product, and
+    many offices write the head word (``batik``, ``kerupuk``) for what the name calls
+    ``batik cap`` or ``kerupuk kulit``. Left as written, ``Sentra Tempe X`` and ``Sentra
+    Tahu X`` of one desa both look compatible with ``makanan``, and ``Batik Cap X`` and
+    ``Batik Tulis X`` with ``batik``, and they merge. Only rows whose commodity is a
+    family term or a product the vocabulary knows a more precise product of are looked
+    at, once per distinct name.
     """
     from sentra.reference import commodity_in_name
 
-    rows = np.flatnonzero(is_family)
+    refinable = _refinable_products()
+    rows = np.flatnonzero(is_family | pd.Series(commodity, dtype=object).isin(refinable).to_numpy())
     if len(rows) == 0:
         return commodity, is_family
     codes, uniques = pd.factorize(names.iloc[rows].astype(object))
     named = pd.Series([commodity_in_name(n) or "" for n in uniques], dtype=object)
     n_canon, n_family, n_is_family = prepare_commodities(named)
     n_canon, n_family, n_is_family = n_canon[codes], n_family[codes], n_is_family[codes]
+    written = commodity[rows]
+    more_precise = np.array(
+        [
+            bool(n) and n != w and set(w.split()) < set(n.split())
+            for w, n in zip(written, n_canon, strict=True)
+        ],
+        dtype=bool,
+    )
     sharper = (n_canon != "") & ~n_is_family & (n_family == family[rows])
+    sharper &= is_family[rows] | more_precise
     commodity, is_family = commodity.copy(), is_family.copy()
     commodity[rows[sharper]] = n_canon[sharper]
     is_family[rows[sharper]] = False
     return commodity, is_family
+
+
+@cache
+def _refinable_products() -> frozenset[str]:
+    """Canonical products of the vocabulary that another canonical product names more
+    precisely (``batik`` → ``batik cap``, ``kerupuk`` → ``kerupuk kulit``)."""
+    from sentra.reference import commodity_vocabulary
+
+    canon = {c for c, _ in commodity_vocabulary().values()}
+    return frozenset(
+        a for a in canon if any(set(a.split()) < set(b.split()) for b in canon if b != a)
+    )
 
 
 def _codes(values: pd.Series | np.ndarray, empty_is_missing: bool = True) -> np.ndarray:
@@ -404,6 +431,24 @@ def _word_relation(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return relation[codes]
 
 
+def _precise_word_named(
+    left: np.ndarray, right: np.ndarray, left_name: np.ndarray, right_name: np.ndarray
+) -> np.ndarray:
+    """Where one commodity adds words to the other (``kerupuk``/``kerupuk udang``),
+    whether the less precise side's own name has those words. Once per distinct
+    quadruple of texts."""
+    keys = pd.Series(left + "|" + right + "|" + left_name + "|" + right_name, dtype=object)
+    codes, uniques = pd.factorize(keys)
+    found = np.zeros(len(uniques), dtype=bool)
+    for i, key in enumerate(uniques):
+        lc, rc, ln, rn = (set(part.split()) for part in key.split("|"))
+        if lc < rc:
+            found[i] = (rc - lc) <= ln
+        elif rc < lc:
+            found[i] = (lc - rc) <= rn
+    return found[codes]
+
+
 def score_pairs(
     left: pd.DataFrame | Columns,
     right: pd.DataFrame | Columns,
@@ -508,6 +553,18 @@ def _score_chunk(
         where = where[~close]
         if len(where):
             commodity[where] = np.maximum(commodity[where], _word_relation(lc[where], rc[where]))
+            # ``kerupuk`` and ``kerupuk udang`` where the first row's name says ``Krupuk
+            # Udang``: its Komoditas was written less precisely than its name, and the
+            # two agree.
+            where = where[commodity[where] == 0.8]
+            if len(where):
+                named = _precise_word_named(
+                    lc[where],
+                    rc[where],
+                    left["name_full"][li][where],
+                    right["name_full"][ri][where],
+                )
+                commodity[where[named]] = 1.0
     commodity[(lc == "") | (rc == "")] = np.nan
 
     dist = haversine_m(
