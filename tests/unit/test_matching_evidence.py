@@ -368,6 +368,29 @@ def test_a_komoditas_less_precise_than_the_name_is_read_as_the_name_says():
     assert commodity["bambu"] < 0.5
 
 
+def test_a_product_word_with_a_typo_in_a_name_is_read_but_a_place_name_is_not():
+    """``Garmenn`` in a name is the product ``garmen`` (konveksi) with a typo: left as
+    written, ``Sentra Garmen Banjaragung`` and ``Sentra Garmenn Desa Banjaragung`` share
+    no name word once the desa is dropped. A desa of the kab/kota a letter or two from a
+    product (``Kenteng``/``genteng``, ``Pandowan``/``pandan``) stays the place it is."""
+    from sentra.matching.normalise import prepare_names
+
+    names = pd.Series(
+        [
+            "Sentra Garmen Banjaragung",
+            "Sentra Garmenn Desa Banjaragung",
+            "Sentra Gerabah Kenteng",
+            "Sentra Anyaman Pandowan",
+        ]
+    )
+    regions = pd.Series(["35.16", "35.16", "34.03", "34.01"])
+    desa = np.array(["35.16.11.2016", "35.16.11.2016", None, None], dtype=object)
+    out = prepare_names(names, regions, None, desa)
+    assert out["name_norm"][0] == out["name_norm"][1] == "konveksi"
+    assert out["name_norm"][2].split() == ["gerabah", "kenteng"]
+    assert "pandowan" in out["name_norm"][3].split()
+
+
 def test_industri_kecil_menengah_is_a_size_class_not_a_mark_against_a_merge():
     """ "Kecil" tells Desa X Kecil from X Besar, but in "Sentra Industri Kecil Menengah"
     it is the IKM class: the spelled-out and abbreviated forms are one sentra, also

@@ -4,6 +4,9 @@ Blocking never crosses a kab/kota. Within one, a pair becomes a candidate when t
 records share any of these keys (the candidate set is the union):
 
 * ``name``: the sorted identifying words of the name ("gerabah kasongan");
+* ``written``: the sorted words of the name before resolved place words are dropped:
+  a row whose desa resolved and one whose desa did not (``Sentra Keripik Pisang
+  Betumonga`` both) otherwise share no name key;
 * ``phonetic``: their sorted metaphone codes (survives most typos);
 * ``grid_a`` / ``grid_b``: a ~1 km coordinate cell, on two grids offset by half a
   cell so that two points a few metres apart never fall on different sides of both;
@@ -91,6 +94,7 @@ COMMODITY_TYPO = 0.88
 # Window (block size cap) per blocking key; see the module docstring.
 WINDOWS: dict[str, int] = {
     "name": 20,
+    "written": 20,
     "phonetic": 20,
     "grid_a": 10,
     "grid_b": 10,
@@ -267,6 +271,15 @@ def _int_codes(values: np.ndarray) -> np.ndarray:
     return codes
 
 
+def _sorted_word_codes(values: pd.Series) -> np.ndarray:
+    """Code per row of its text's sorted distinct words (-1 for empty), computed once
+    per distinct text."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    keys = pd.Series([" ".join(sorted(set(str(u).split()))) for u in uniques], dtype=object)
+    key_codes = _codes(keys)
+    return np.where(codes >= 0, key_codes[np.maximum(codes, 0)] if len(keys) else -1, -1)
+
+
 def _block_keys(prep: pd.DataFrame) -> dict[str, np.ndarray]:
     """Block code per row within its kab/kota (-1 = the row is in no block of that kind).
 
@@ -290,6 +303,7 @@ def _block_keys(prep: pd.DataFrame) -> dict[str, np.ndarray]:
 
     return {
         "name": within_region(_codes(prep["name_key"])),
+        "written": within_region(_sorted_word_codes(prep["name_full"])),
         "phonetic": within_region(_codes(prep["phon_key"])),
         "grid_a": within_region(_int_codes(cell(0.0))),
         "grid_b": within_region(_int_codes(cell(GRID_DEG / 2))),

@@ -21,7 +21,13 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from sentra.matching.places import discriminators, fold_words, modern, place_name
+from sentra.matching.places import (
+    discriminators,
+    fold_words,
+    modern,
+    place_name,
+    region_place_words,
+)
 from sentra.reference import commodity_vocabulary, spelled_word, vocabulary_words
 
 
@@ -108,6 +114,24 @@ def _region_tokens(region_code: str) -> tuple[str, ...]:
     if region is None:
         return ()
     return tuple(fold(region.short_name).split())
+
+
+def _product_words_spelled(tokens: list[str], region_code: str) -> list[str]:
+    """``tokens`` with a product word written with a typo read as that word (``garmenn``
+    → ``garmen``, :func:`sentra.reference.spelled_word`), unless the word is a place
+    name of the kab/kota (a desa ``Batikan`` is not ``batik``).
+
+    Left as written, the typo keeps the word out of the product vocabulary: ``Sentra
+    Garmen Banjaragung`` and ``Sentra Garmenn Desa Banjaragung`` then share no name
+    word once the desa is dropped, and the typo looks like an identifying word."""
+    out = tokens
+    for i, token in enumerate(tokens):
+        read = spelled_word(token)
+        if read != token and modern(token) not in region_place_words(region_code):
+            if out is tokens:
+                out = list(tokens)
+            out[i] = read
+    return out
 
 
 def _strip_sequence(tokens: list[str], seq: tuple[str, ...]) -> list[str]:
@@ -203,6 +227,7 @@ def prepare_names(
     region_tokens = [
         _region_tokens(str(r)) if isinstance(r, str) and r else () for r in region_uniques
     ]
+    region_names = [str(r) if isinstance(r, str) else "" for r in region_uniques]
     place_words = [
         (_place_words(k), _place_words(k) | _place_words(d))
         for k, d in (p.split("|") for p in place_uniques)
@@ -227,6 +252,7 @@ def prepare_names(
             words = kept_text.split()
             seq = region_tokens[region]
             tokens = (_strip_sequence(words, seq) if seq else words) or fold_text.split()
+            tokens = _product_words_spelled(tokens, region_names[region])
             kec_words, all_place_words = place_words[place]
             out[4].append(" ".join(canonical_tokens(tokens)))
             tokens = canonical_tokens(_drop_place_words(tokens, all_place_words))

@@ -99,6 +99,7 @@ class _Scope:
         words = [fold_words(name) for _, name in places]
         self.keys = ["".join(modern(w) for w in ws) for ws in words]
         self.marks = [discriminators(ws) for ws in words]
+        self.words = frozenset(modern(w) for ws in words for w in ws)
         self._index()
 
     @classmethod
@@ -108,6 +109,7 @@ class _Scope:
         scope.codes = [c for s in scopes for c in s.codes]
         scope.keys = [k for s in scopes for k in s.keys]
         scope.marks = [m for s in scopes for m in s.marks]
+        scope.words = frozenset().union(*(s.words for s in scopes))
         scope._index()
         return scope
 
@@ -153,6 +155,15 @@ def _desa_scope(parent_code: str) -> _Scope:
         return _Scope([(w.code, w.name) for w in wilayah.list_wilayah(parent_code)])
     # A kab/kota's desa are its kecamatan's, each scope built (and cached) once.
     return _Scope.union([_desa_scope(k.code) for k in wilayah.list_wilayah(parent_code)])
+
+
+@cache
+def region_place_words(region_code: str) -> frozenset[str]:
+    """Every word of the kab/kota's kecamatan and desa names (modern spelling), from the
+    scopes place resolution builds anyway."""
+    if not region_code or not _CODE.match(region_code + ".00"):
+        return frozenset()
+    return _kecamatan_scope(region_code).words | _desa_scope(region_code).words
 
 
 @cache
