@@ -111,7 +111,7 @@ class Settings(BaseSettings):
     evidence_non_match_probability: float = Field(0.3, ge=0.0, lt=0.5)
     # Above the match threshold the weighted score decides, unless the learned evidence
     # finds the pair this unlikely one sentra: then it is not merged (0 = never).
-    evidence_veto_probability: float = Field(0.05, ge=0.0, lt=0.5)
+    evidence_veto_probability: float = Field(0.3, ge=0.0, lt=0.5)
     evidence_min_pairs: int = Field(500, ge=50)
 
     # Status rules.

@@ -303,6 +303,41 @@ def test_the_weights_never_merge_a_pair_with_something_against_it(model):
     assert (pair["decision"], pair["decided_by"]) == ("uncertain", "auto")
 
 
+def test_unlike_identifying_words_keep_a_band_pair_from_the_weights():
+    """Two sentra of one product in one kecamatan, each named after its own desa, which
+    neither row's Desa column gives. Weights fitted on a dense year, where most contested
+    pairs are one place and two products, learn that product and unit count identify a
+    sentra and the identifying words little: they call the pair likely. The words differ
+    (Rejosari, Udanwuh), so a reviewer decides, not the weights."""
+    from sentra.matching.evidence import FIELDS, LEVEL_COUNT
+
+    def levels(top: float | None, count: int) -> tuple[float, ...]:
+        if top is None:
+            return tuple([1.0 / count] * count)
+        return tuple([(1.0 - top) / (count - 1)] * (count - 1) + [top])
+
+    informative = {"commodity": 0.9, "units": 0.9}
+    dense = EvidenceModel(
+        m={f: levels(informative.get(f), LEVEL_COUNT[f]) for f in FIELDS},
+        u={f: levels(1.0 - informative[f] if f in informative else None, LEVEL_COUNT[f])
+           for f in FIELDS},
+        prior=0.5,
+        fitted_pairs=1000,
+        iterations=1,
+    )  # fmt: skip
+    rows = frame(
+        record("1", "Sentra Gerabah Rejosari", units=14, latitude=None, address=None),
+        record("2", "Sentra Gerabag Udanwuh", units=14, latitude=None, address=None),
+    )
+    result = deduplicate(rows, settings=SETTINGS, evidence=dense)
+    pair = result.candidates.iloc[0]
+    assert SETTINGS.review_threshold <= pair["score"] < SETTINGS.match_threshold
+    assert pair["match_probability"] >= SETTINGS.evidence_match_probability
+    assert pair["identity_score"] < 0.5
+    assert (pair["decision"], pair["decided_by"]) == ("uncertain", "auto")
+    assert cluster_of(result, "1") != cluster_of(result, "2")
+
+
 def test_the_weights_veto_an_automatic_match_they_find_almost_surely_two_sentra(model):
     """One desa, one product, the same unit count and no coordinates: the weighted score
     calls it corroborated and would merge it, although the names share nothing but the

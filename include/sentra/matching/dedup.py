@@ -20,6 +20,7 @@ from sentra.matching.copies import copy_rows
 from sentra.matching.engine import (
     SCORE_CHUNK,
     candidate_pairs,
+    evidence_against,
     prepare,
     score_pairs,
     scoring_columns,
@@ -242,7 +243,16 @@ def deduplicate(
         # The weights may merge a band pair only when nothing speaks against it: they
         # are fitted assuming fields independent, and a name shared by two sentra of
         # one product 11 km apart outweighs the distance in them (own generator, 1M).
-        yes = band & (probability >= settings.evidence_match_probability) & ~against_a_merge(scores)
+        # Unlike identifying words count against it here too: over all contested
+        # pairs (most of them one place, two products) they tell little and EM weighs
+        # them near zero, but among band pairs of one product they are what tells two
+        # sentra of a kecamatan apart (yardstick 200k, 2025: of 96 band pairs the
+        # weights merged with identifying words under 0.5 alike, 68 were two sentra).
+        # Register links keep to the weights' own fields: they also need the cluster
+        # and the entry to have no other likely partner.
+        unlike = evidence_against(scores)["identity"]
+        yes = band & (probability >= settings.evidence_match_probability)
+        yes &= ~against_a_merge(scores) & ~unlike
         no = band & (probability < settings.evidence_non_match_probability)
         # An automatic match the learned evidence finds almost surely two sentra (a
         # shared desa and product, two names): not merged.
