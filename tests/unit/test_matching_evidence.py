@@ -63,6 +63,54 @@ def test_unknown_places_are_missing_not_guessed():
     assert list(kec) == [PENEBEL, "51.04.02"]
 
 
+def test_a_kecamatan_a_name_names_is_not_read_as_its_namesake_desa():
+    # Samosir: kecamatan Nainggolan has a desa Nainggolan (its capital), as many do.
+    samosir, nainggolan = "12.17", "12.17.03"
+    kec, desa, inferred = resolve_places(
+        pd.Series([samosir, samosir]),
+        pd.Series([None, None]),
+        pd.Series([None, None]),
+        pd.Series(
+            [
+                "Sentra IKM Gula Semut Aren Kec. Nainggolan",
+                "Sentra Tenun Ds. Hutarihit Kecamatan Nainggolan",  # a desa, then the kec.
+            ]
+        ),
+    )
+    assert list(desa) == [None, "12.17.03.2002"]  # Hutarihit, of kecamatan Nainggolan
+    assert list(kec) == [None, nainggolan]
+    assert list(inferred) == [False, True]
+    # So the row no longer stands against its own sentra written with its real desa.
+    result = deduplicate(
+        frame(
+            place(
+                "1",
+                "Sentra IKM Gula Semut Aren Kec. Nainggolan",
+                samosir,
+                "Nainggolan",
+                "Toguan Galung",
+                commodity="gula aren",
+                units=39,
+                latitude=2.8815,
+                longitude=97.8734,
+            ),
+            place(
+                "2",
+                "sentra ikm gula semut aren kec. nainggolan",
+                samosir,
+                "Kec. Nainggolan",
+                None,
+                commodity="gula aren",
+                units=38,
+                latitude=2.881994,
+                longitude=97.874352,
+            ),
+        ),
+        settings=SETTINGS,
+    )
+    assert cluster_of(result, "1") == cluster_of(result, "2")
+
+
 # ------------------------------------------------------------------ dedup evidence
 
 

@@ -44,6 +44,8 @@ PLACE_PREFIXES = _set(
     "desa ds dsa kel kelurahan kelur kec kecamatan kab kabupaten kota dusun dsn "
     "kampung kp nagari gampong kampong pekon"
 )
+# The prefixes that introduce a kecamatan (its name follows).
+KECAMATAN_PREFIXES = _set("kec kecamatan")
 # Tokens that tell two otherwise identical place or sentra names apart.
 DIRECTIONS = _set(
     "lor kidul wetan kulon timur barat utara selatan tengah ilir ulu hilir hulu "
@@ -215,7 +217,39 @@ def desa_in_name(region: str, kecamatan: str | None, words: list[str]) -> str | 
 @lru_cache(maxsize=1 << 18)
 def _desa_in_text(region: str, kecamatan: str | None, name: str) -> str | None:
     """:func:`desa_in_name` of a name as written, cached as :func:`resolve_one` is."""
-    return desa_in_name(region, kecamatan, fold_words(name))
+    return desa_in_name(region, kecamatan, words_but_kecamatan(region, name))
+
+
+def words_but_kecamatan(region: str, name: object) -> list[str]:
+    """:func:`fold_words` of a name without the kecamatan it names after ``Kec.``.
+
+    ``Sentra Gula Semut Aren Kec. Nainggolan`` names its kecamatan, not a desa, though
+    the kecamatan's first desa is often called the same (desa Nainggolan): read as the
+    desa, it set the row against its own entry written with the real desa. One to three
+    words after ``Kec``/``Kecamatan`` that are a kecamatan of the kab/kota are left out.
+    """
+    if _is_blank(name):
+        return []
+    s = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
+    words = _NON_ALNUM.sub(" ", s).split()
+    if not any(w in KECAMATAN_PREFIXES for w in words):
+        return fold_words(name)
+    keys = _kecamatan_scope(region).by_key
+    kept: list[str] = []
+    i = 0
+    while i < len(words):
+        if words[i] not in KECAMATAN_PREFIXES:
+            if words[i] not in PLACE_PREFIXES:
+                kept.append(words[i])
+            i += 1
+            continue
+        i += 1
+        for size in (3, 2, 1):
+            run = words[i : i + size]
+            if len(run) == size and "".join(modern(w) for w in run) in keys:
+                i += size
+                break
+    return kept
 
 
 def _is_blank(value: object) -> bool:
