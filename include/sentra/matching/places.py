@@ -68,7 +68,8 @@ def fold_words(text: object) -> list[str]:
         return []
     s = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
     words = _NON_ALNUM.sub(" ", s).split()
-    kept = [w for w in words if w not in PLACE_PREFIXES]
+    # In modern spelling: ``Kampoeng``/``Dusoen`` are prefixes as ``Kampung``/``Dusun`` are.
+    kept = [w for w in words if modern(w) not in PLACE_PREFIXES]
     return kept or words
 
 
@@ -89,8 +90,10 @@ def place_key(text: object) -> str:
 
 
 def discriminators(words: list[str]) -> frozenset[str]:
-    """Numbers, roman numerals and directions among ``words`` (folded)."""
-    return frozenset(w for w in words if w.isdigit() or w in ROMAN or w in DIRECTIONS)
+    """Numbers, roman numerals and directions among ``words`` (folded), in modern
+    spelling: ``Timoer`` is the direction ``Timur``, not a mark one side lacks."""
+    found = (modern(w) for w in words)
+    return frozenset(w for w in found if w.isdigit() or w in ROMAN or w in DIRECTIONS)
 
 
 class _Scope:
@@ -232,14 +235,14 @@ def words_but_kecamatan(region: str, name: object) -> list[str]:
         return []
     s = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
     words = _NON_ALNUM.sub(" ", s).split()
-    if not any(w in KECAMATAN_PREFIXES for w in words):
+    if not any(modern(w) in KECAMATAN_PREFIXES for w in words):
         return fold_words(name)
     keys = _kecamatan_scope(region).by_key
     kept: list[str] = []
     i = 0
     while i < len(words):
-        if words[i] not in KECAMATAN_PREFIXES:
-            if words[i] not in PLACE_PREFIXES:
+        if modern(words[i]) not in KECAMATAN_PREFIXES:
+            if modern(words[i]) not in PLACE_PREFIXES:
                 kept.append(words[i])
             i += 1
             continue
