@@ -66,11 +66,23 @@ def fold_words(text: object) -> list[str]:
     """Lower-case ASCII words of a place text, administrative prefixes dropped."""
     if text is None or (isinstance(text, float) and np.isnan(text)) or text is pd.NA:
         return []
+    return _without_prefixes(_ascii_words(text))
+
+
+def _ascii_words(text: object) -> list[str]:
     s = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    words = _NON_ALNUM.sub(" ", s).split()
-    # In modern spelling: ``Kampoeng``/``Dusoen`` are prefixes as ``Kampung``/``Dusun`` are.
-    kept = [w for w in words if modern(w) not in PLACE_PREFIXES]
+    return _NON_ALNUM.sub(" ", s).split()
+
+
+def _without_prefixes(words: list[str]) -> list[str]:
+    kept = [w for w, prefix in zip(words, map(_is_prefix, words), strict=True) if not prefix]
     return kept or words
+
+
+@cache
+def _is_prefix(word: str) -> bool:
+    """In modern spelling: ``Kampoeng``/``Dusoen`` are prefixes as ``Kampung``/``Dusun`` are."""
+    return modern(word) in PLACE_PREFIXES
 
 
 @cache
@@ -92,8 +104,14 @@ def place_key(text: object) -> str:
 def discriminators(words: list[str]) -> frozenset[str]:
     """Numbers, roman numerals and directions among ``words`` (folded), in modern
     spelling: ``Timoer`` is the direction ``Timur``, not a mark one side lacks."""
-    found = (modern(w) for w in words)
-    return frozenset(w for w in found if w.isdigit() or w in ROMAN or w in DIRECTIONS)
+    return frozenset(m for m in map(_mark, words) if m)
+
+
+@cache
+def _mark(word: str) -> str:
+    """The word as a discriminating mark (modern spelling), or '' when it is none."""
+    m = modern(word)
+    return m if m.isdigit() or m in ROMAN or m in DIRECTIONS else ""
 
 
 class _Scope:
@@ -233,16 +251,15 @@ def words_but_kecamatan(region: str, name: object) -> list[str]:
     """
     if _is_blank(name):
         return []
-    s = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
-    words = _NON_ALNUM.sub(" ", s).split()
-    if not any(modern(w) in KECAMATAN_PREFIXES for w in words):
-        return fold_words(name)
+    words = _ascii_words(name)
+    if not any(modern(w) in KECAMATAN_PREFIXES for w in words if w.startswith("ke")):
+        return _without_prefixes(words)
     keys = _kecamatan_scope(region).by_key
     kept: list[str] = []
     i = 0
     while i < len(words):
         if modern(words[i]) not in KECAMATAN_PREFIXES:
-            if modern(words[i]) not in PLACE_PREFIXES:
+            if not _is_prefix(words[i]):
                 kept.append(words[i])
             i += 1
             continue
