@@ -268,6 +268,61 @@ def test_a_sentra_renamed_next_year_keeps_its_sentra_id_without_coordinates():
     assert linked.links["sentra_id"].tolist() == ["S510400001"]
 
 
+def test_a_renamed_sentra_in_a_busy_desa_meets_its_entry_by_what_it_makes():
+    # Fourteen sentra in desa Buruan, none with coordinates: sorted by name, the entry
+    # "Seni Ukir" and the row "Seni Ulir" are ten names apart, further than the desa
+    # and kecamatan windows reach; the same desa and product brings them together.
+    products = (
+        ("Keripik Singkong", "keripik singkong"),
+        ("Kopi Bubuk", "kopi bubuk"),
+        ("Anyaman Lidi", "anyaman lidi"),
+        ("Mebel Jati", "mebel"),
+        ("Minyak Kelapa", "minyak kelapa"),
+        ("Kerupuk Udang", "kerupuk udang"),
+        ("Rotan", "rotan"),
+        ("Roti dan Kue", "roti dan kue"),
+        ("Sabun Herbal", "sabun"),
+        ("Sablon Kaos", "kaos sablon"),
+        ("Lurik", "lurik"),
+        ("Madu Klanceng", "madu"),
+        ("Gerabah", "gerabah"),
+        ("Seni Ukir", "ukiran kayu"),
+    )
+    register = pd.DataFrame(
+        [
+            {
+                "sentra_id": f"S51020{i:04d}",
+                "region_code": TABANAN,
+                "sentra_name": f"Sentra {name} Buruan",
+                "commodity": commodity,
+                "kecamatan_code": PENEBEL,
+                "desa_code": BURUAN,
+                "address": None,
+                "latitude": None,
+                "longitude": None,
+                "units": 10 + 3 * i,
+            }
+            for i, (name, commodity) in enumerate(products)
+        ]
+    )
+    rows = frame(
+        place(
+            "2",
+            "SENTRA INDUSTRI SENI ULIR BOEROEAN",
+            TABANAN,
+            "Penebel",
+            "Buruan",
+            commodity="ukiran kayu",
+            units=49,
+            latitude=None,
+            longitude=None,
+        )
+    )
+    dedup = deduplicate(rows, settings=SETTINGS)
+    linked = link_to_register(dedup.survivors, register, settings=SETTINGS)
+    assert linked.links["sentra_id"].tolist() == ["S510200013"]
+
+
 # ------------------------------------------------------------------ copy rows
 
 

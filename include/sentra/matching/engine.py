@@ -11,6 +11,9 @@ records share any of these keys (the candidate set is the union):
 * ``grid_a`` / ``grid_b``: a ~1 km coordinate cell, on two grids offset by half a
   cell so that two points a few metres apart never fall on different sides of both;
 * ``kecamatan``: same kecamatan, compared as a sorted neighbourhood on the name key;
+* ``desa``: same resolved desa, likewise;
+* ``desa_product``: same desa and product family: in a desa with a dozen sentra a
+  renamed one (``Seni Ukir`` / ``Seni Ulir``) sorts ten names from its other spelling;
 * ``neighbourhood``: the whole kab/kota sorted by name key (catches a typo in the
   last word that changes both the name and the phonetic key).
 
@@ -100,6 +103,7 @@ WINDOWS: dict[str, int] = {
     "grid_b": 10,
     "kecamatan": 3,
     "desa": 8,
+    "desa_product": 8,
     "neighbourhood": 4,
 }
 
@@ -301,8 +305,19 @@ def _block_keys(prep: pd.DataFrame) -> dict[str, np.ndarray]:
         gx = np.floor((np.nan_to_num(lon) + 180 + offset) / GRID_DEG).astype(np.int64)
         return np.where(has_xy, gy * 40_000 + gx, -1)
 
+    # The desa and the product family (the product where the vocabulary has no family):
+    # a sentra renamed in a busy desa ("Seni Ukir" / "Seni Ulir") is kept beside its
+    # other spelling by what it makes, where name order puts ten others between them.
+    commodity = prep["commodity_family"].where(
+        prep["commodity_family"] != "", prep["commodity_norm"]
+    )
+    desa, product = _codes(prep["desa_code"]), _codes(commodity)
+    desa_product = np.where(
+        (desa >= 0) & (product >= 0), desa * (int(product.max(initial=0)) + 1) + product, -1
+    )
     return {
         "name": within_region(_codes(prep["name_key"])),
+        "desa_product": within_region(_int_codes(desa_product)),
         "written": within_region(_sorted_word_codes(prep["name_full"])),
         "phonetic": within_region(_codes(prep["phon_key"])),
         "grid_a": within_region(_int_codes(cell(0.0))),
