@@ -307,8 +307,8 @@ REASONS: dict[str, ReasonCode] = {
         _r(
             "coordinates_corrected",
             W,
-            "Coordinates outside Indonesia corrected (minus sign or order): {value}.",
-            "Koordinat di luar Indonesia diperbaiki (tanda minus atau urutan): {value}.",
+            "Coordinates corrected (a lost minus sign or swapped columns): {value}.",
+            "Koordinat diperbaiki (tanda minus hilang atau lintang/bujur tertukar): {value}.",
             "Periksa titik ini; tulis lintang selatan dengan minus, lintang sebelum bujur.",
         ),
         _r(

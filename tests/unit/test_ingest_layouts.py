@@ -276,3 +276,44 @@ def test_same_rows_come_out_whatever_the_spellings_and_layout(
     assert rows["units"].tolist() == [r[2] for r in ROWS]
     assert rows["reported_status"].tolist() == [STATUS[r[4]] for r in ROWS]
     assert all(p == [] for p in rows["problems"]), rows["problems"].tolist()
+
+
+# A Sulawesi Tengah province file as its office writes it: Kota Palu lies just south of
+# the equator, Tolitoli just north. Row 5 lost its minus sign: 0,9012 is still inside
+# Indonesia, only Palu's other sentra show it is wrong.
+SULTENG_HEADER = "No;Nama Sentra;Komoditas;Kab/Kota;Kecamatan;Desa;Jumlah Unit Usaha;Tenaga Kerja"
+SULTENG = (
+    SULTENG_HEADER
+    + """;Lintang;Bujur
+1;Sentra Bawang Goreng Tondo;bawang goreng;Kota Palu;Mantikulore;Tondo;25;60;-0,8412;119,8931
+2;Sentra Tenun Donggala Kaili;tenun ikat;Kota Palu;Palu Barat;Ujuna;12;30;-0,8925;119,8596
+3;Sentra Abon Ikan Talise;abon ikan;Kota Palu;Mantikulore;Talise;9;20;-0,8768;119,8790
+4;Sentra Kerupuk Tipo;kerupuk;Kota Palu;Ulujadi;Tipo;14;31;-0,8647;119,8408
+5;Sentra Kue Kering Lolu;roti dan kue;Kota Palu;Palu Timur;Lolu Utara;18;40;0,9012;119,8785
+6;Sentra Mebel Kayu Kawatuna;mebel;Kota Palu;Mantikulore;Kawatuna;7;19;-0,9160;119,9155
+7;Sentra Minyak Kelapa Baolan;minyak kelapa;Kab. Tolitoli;Baolan;Baru;11;25;1,0412;120,8170
+8;Sentra Kopra Nalu;kopra;Kab. Tolitoli;Baolan;Nalu;20;41;1,0489;120,8021
+9;Sentra Anyaman Pandan Sidoarjo;anyaman pandan;Kab. Tolitoli;Baolan;Sidoarjo;6;14;1,0277;120,8312
+10;Sentra Ikan Asin Tambun;ikan asin;Kab. Tolitoli;Baolan;Tambun;15;33;1,0603;120,8135
+11;Sentra Gula Aren Dakopamean;gula aren;Kab. Tolitoli;Dakopamean;Dakopamean;8;17;1,1820;120,9013
+12;Sentra Bawang Goreng Loli;bawang goreng;Kab. Donggala;Banawa;Loli Tasiburi;10;22;0,6520;119,7433
+"""
+)
+
+
+def test_a_latitude_that_lost_its_minus_sign_near_the_equator_is_put_back():
+    result = read_submission(
+        SULTENG.encode(), file_name="sulteng.csv", office_code="72", census_year=2026,
+        submission_id="fx",
+    )  # fmt: skip
+    rows = result.rows.set_index("source_row")
+    assert rows.loc[6, "latitude"] == pytest.approx(-0.9012)  # file row 6 = No. 5
+    corrected = {
+        int(n): [p["value"] for p in problems if p["code"] == "coordinates_corrected"]
+        for n, problems in rows["problems"].items()
+    }
+    assert corrected[6] == ["0.9012, 119.879 → -0.9012, 119.879"]
+    assert not any(v for n, v in corrected.items() if n != 6)
+    # Tolitoli's sentra are north of the equator; Donggala has too few points to judge.
+    assert (rows.loc[8:12, "latitude"] > 1.0).all()
+    assert rows.loc[13, "latitude"] == pytest.approx(0.652)

@@ -424,7 +424,64 @@ def _normalise(
     for name in ("source_row", "census_year"):
         frame[name] = frame[name].astype("int64")
     frame["problems"] = problems
+    _latitude_signs_put_back(frame)
     return frame
+
+
+# A kab/kota's points are judged against its other points in the file: at least this
+# many, and a point's distance to their median is measured in units of their median
+# distance to it (at least REGION_SCALE_FLOOR_KM: a kab/kota whose sentra sit in one town).
+REGION_MIN_POINTS = 5
+REGION_SCALE_FLOOR_KM = 10.0
+
+
+def _latitude_signs_put_back(frame: pd.DataFrame) -> None:
+    """Latitudes that lost their minus sign near the equator, put back with a warning.
+
+    South of the equator but north of 6° S, an unsigned latitude is still inside
+    Indonesia (``0.9012`` for Palu's ``-0.9012``), so the extent check cannot see it. The
+    kab/kota's other points in the file can: a point more than three of their spreads
+    from their median whose mirror image across the equator lies within one and a half
+    is that slip (Sumatra, Kalimantan and Sulawesi offices make it). A kab/kota with
+    fewer than REGION_MIN_POINTS points, or on the equator, is left as written.
+    """
+    import numpy as np
+    import pandas as pd
+
+    lat = frame["latitude"].to_numpy(dtype="float64", na_value=np.nan)
+    lon = frame["longitude"].to_numpy(dtype="float64", na_value=np.nan)
+    region = frame["region_code"]
+    known = ~np.isnan(lat) & ~np.isnan(lon) & region.notna().to_numpy()
+    if int(known.sum()) < REGION_MIN_POINTS or not (lat[known] > 0).any():
+        return
+    points = pd.DataFrame({"region": region[known], "lat": lat[known], "lon": lon[known]})
+    by = points.groupby("region", sort=False)
+    centre_lat, centre_lon = by["lat"].transform("median"), by["lon"].transform("median")
+
+    # Equirectangular distances in km: exact enough within a kab/kota.
+    dx = (points["lon"] - centre_lon) * 111.32 * np.cos(np.radians(centre_lat))
+    away = np.hypot(dx, (points["lat"] - centre_lat) * 110.57)
+    mirrored = np.hypot(dx, (-points["lat"] - centre_lat) * 110.57)
+    scale = np.maximum(away.groupby(points["region"]).transform("median"), REGION_SCALE_FLOOR_KM)
+    flip = (
+        (by["lat"].transform("size") >= REGION_MIN_POINTS)
+        & (points["lat"] > 0)
+        & (away > 3 * scale)
+        & (mirrored <= 1.5 * scale)
+    ).to_numpy()
+    if not flip.any():
+        return
+    rows = np.flatnonzero(known)[flip]
+    for i in rows:
+        written, x = float(lat[i]), float(lon[i])
+        frame["problems"].iat[i].append(
+            {
+                "code": "coordinates_corrected",
+                "column": "latitude",
+                "value": f"{written:g}, {x:g} → {-written:g}, {x:g}",
+            }
+        )
+        frame.at[frame.index[i], "latitude"] = -written
 
 
 def _normalise_rows(
