@@ -34,6 +34,14 @@ def place(key: str, name: str, region: str, kecamatan: str | None, desa: str | N
     )
 
 
+def linked_to(register: pd.DataFrame, *rows: dict) -> list:
+    """The sentra_id each cluster of ``rows`` (one census year) is linked to."""
+    dedup = deduplicate(frame(*rows), settings=SETTINGS)
+    return (
+        link_to_register(dedup.survivors, register, settings=SETTINGS).links["sentra_id"].tolist()
+    )
+
+
 # ------------------------------------------------------------------ places
 
 
@@ -249,23 +257,19 @@ def test_a_sentra_renamed_next_year_keeps_its_sentra_id_without_coordinates():
             }
         ]
     )
-    rows = frame(
-        place(
-            "2",
-            "Sentra Kopi Puhu",
-            GIANYAR,
-            "Payangan",
-            "Ds. Puhu",
-            commodity="kopi",
-            commodity_group="makanan_minuman",
-            units=14,
-            latitude=None,
-            longitude=None,
-        )
+    row = place(
+        "2",
+        "Sentra Kopi Puhu",
+        GIANYAR,
+        "Payangan",
+        "Ds. Puhu",
+        commodity="kopi",
+        commodity_group="makanan_minuman",
+        units=14,
+        latitude=None,
+        longitude=None,
     )
-    dedup = deduplicate(rows, settings=SETTINGS)
-    linked = link_to_register(dedup.survivors, register, settings=SETTINGS)
-    assert linked.links["sentra_id"].tolist() == ["S510400001"]
+    assert linked_to(register, row) == ["S510400001"]
 
 
 def test_a_renamed_sentra_in_a_busy_desa_meets_its_entry_by_what_it_makes():
@@ -305,22 +309,18 @@ def test_a_renamed_sentra_in_a_busy_desa_meets_its_entry_by_what_it_makes():
             for i, (name, commodity) in enumerate(products)
         ]
     )
-    rows = frame(
-        place(
-            "2",
-            "SENTRA INDUSTRI SENI ULIR BOEROEAN",
-            TABANAN,
-            "Penebel",
-            "Buruan",
-            commodity="ukiran kayu",
-            units=49,
-            latitude=None,
-            longitude=None,
-        )
+    row = place(
+        "2",
+        "SENTRA INDUSTRI SENI ULIR BOEROEAN",
+        TABANAN,
+        "Penebel",
+        "Buruan",
+        commodity="ukiran kayu",
+        units=49,
+        latitude=None,
+        longitude=None,
     )
-    dedup = deduplicate(rows, settings=SETTINGS)
-    linked = link_to_register(dedup.survivors, register, settings=SETTINGS)
-    assert linked.links["sentra_id"].tolist() == ["S510200013"]
+    assert linked_to(register, row) == ["S510200013"]
 
 
 # ------------------------------------------------------------------ copy rows
