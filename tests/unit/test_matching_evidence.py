@@ -9,6 +9,7 @@ from test_matching import SETTINGS, cluster_of, frame, record
 
 from sentra.matching import deduplicate, link_to_register
 from sentra.matching.copies import copy_rows
+from sentra.matching.engine import prepare, score_pairs
 from sentra.matching.normalise import name_marks
 from sentra.matching.places import place_key, resolve_one, resolve_places
 
@@ -363,6 +364,10 @@ def test_commodity_spellings_and_family_terms_share_one_vocabulary():
     assert commodity_terms("makanan minuman")[1] == commodity_terms("kopi bubuk")[1]
     assert commodity_terms("songkok")[0] == commodity_terms("kopiah")[0] == "peci"
     assert commodity_terms("barang antik") == ("", "", False)
+    # Regional products the yardstick's offices wrote beside a family term (2026-12-06).
+    assert commodity_terms("bawang merah goreng")[:2] == ("bawang goreng", "makanan minuman")
+    assert commodity_terms("enceng gondok")[0] == commodity_terms("eceng gondok")[0]
+    assert commodity_terms("kaos sablon")[1] == commodity_terms("konveksi")[1] == "pakaian"
 
 
 def test_one_commodity_written_several_ways_is_one_commodity():
@@ -423,6 +428,29 @@ def test_a_province_copy_with_the_family_as_commodity_merges_and_tahu_tempe_do_n
     result = deduplicate(rows, settings=SETTINGS)
     assert cluster_of(result, "2") == cluster_of(result, "3")
     assert cluster_of(result, "4") != cluster_of(result, "2")
+
+
+def test_a_family_term_against_a_product_the_vocabulary_lacks_is_no_evidence():
+    """``Pangan`` (the province's family term) and a product the vocabulary does not list
+    may well be one sentra: no evidence either way. Two families the vocabulary knows
+    (``tekstil``/``kerupuk``) still disagree."""
+
+    def row(key: str, name: str, commodity: str) -> dict:
+        # As most files: no OVOP group to fall back on.
+        return place(
+            key, name, TABANAN, "Penebel", "Buruan", commodity=commodity, commodity_group=None
+        )
+
+    rows = frame(
+        row("2", "Sentra Nira Kristal Buruan", "nira kristal"),
+        row("3", "SENTRA NIRA KRISTAL BURUAN", "Pangan"),
+        row("4", "Sentra Kerupuk Buruan", "kerupuk"),
+        row("5", "SENTRA KERUPUK BURUAN", "tekstil"),
+    )  # fmt: skip
+    prep = prepare(rows)
+    scores = score_pairs(prep, prep, np.array([0, 2]), np.array([1, 3]))
+    assert np.isnan(scores["commodity_score"].iloc[0])
+    assert scores["commodity_score"].iloc[1] == 0.0
 
 
 def test_a_commodity_written_more_precisely_merges_and_another_product_does_not():

@@ -595,6 +595,12 @@ def _score_chunk(
                 )
                 commodity[where[named]] = 1.0
     commodity[(lc == "") | (rc == "")] = np.nan
+    # A family term against a product the vocabulary does not know (``pangan`` /
+    # ``bawang goreng``): whether the product is of that family cannot be told, so it is
+    # no evidence, not the disagreement of two known families.
+    lk = left["commodity_is_family"][li] & (rf == "")
+    rk = right["commodity_is_family"][ri] & (lf == "")
+    commodity[(lk | rk) & (commodity == 0.0)] = np.nan
 
     dist = haversine_m(
         left["latitude"][li],
