@@ -472,9 +472,11 @@ def _latitude_signs_put_back(frame: pd.DataFrame) -> None:
     if not flip.any():
         return
     rows = np.flatnonzero(known)[flip]
+    # The rows' own problem lists (the frame holds these same list objects).
+    row_problems: list[list[dict[str, Any]]] = frame["problems"].tolist()
     for i in rows:
         written, x = float(lat[i]), float(lon[i])
-        frame["problems"].iat[i].append(
+        row_problems[i].append(
             {
                 "code": "coordinates_corrected",
                 "column": "latitude",
