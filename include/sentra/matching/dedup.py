@@ -26,7 +26,7 @@ from sentra.matching.engine import (
     scoring_columns,
     unique_int64,
 )
-from sentra.matching.evidence import EvidenceModel, against_a_merge, fit
+from sentra.matching.evidence import EvidenceModel, fit
 
 if TYPE_CHECKING:
     from sentra.config import Settings
@@ -250,9 +250,8 @@ def deduplicate(
         # weights merged with identifying words under 0.5 alike, 68 were two sentra).
         # Register links keep to the weights' own fields: they also need the cluster
         # and the entry to have no other likely partner.
-        unlike = evidence_against(scores)["identity"]
-        yes = band & (probability >= settings.evidence_match_probability)
-        yes &= ~against_a_merge(scores) & ~unlike
+        against = np.logical_or.reduce(list(evidence_against(scores).values()))
+        yes = band & (probability >= settings.evidence_match_probability) & ~against
         no = band & (probability < settings.evidence_non_match_probability)
         # An automatic match the learned evidence finds almost surely two sentra (a
         # shared desa and product, two names): not merged.

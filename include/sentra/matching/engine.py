@@ -317,13 +317,13 @@ def _block_keys(prep: pd.DataFrame) -> dict[str, np.ndarray]:
     )
     return {
         "name": within_region(_codes(prep["name_key"])),
-        "desa_product": within_region(_int_codes(desa_product)),
         "written": within_region(_sorted_word_codes(prep["name_full"])),
         "phonetic": within_region(_codes(prep["phon_key"])),
         "grid_a": within_region(_int_codes(cell(0.0))),
         "grid_b": within_region(_int_codes(cell(GRID_DEG / 2))),
         "kecamatan": within_region(_codes(prep["kecamatan_code"])),
-        "desa": within_region(_codes(prep["desa_code"])),
+        "desa": within_region(desa),
+        "desa_product": within_region(_int_codes(desa_product)),
         "neighbourhood": region,
     }
 

@@ -21,7 +21,9 @@ which 6 true, ≥ 0.95 held 88 of which 85 true).
 * ``name``: the name score cut at 0.70 / 0.85 / 0.95;
 * ``commodity``: 0.3 / 0.6 / 0.999 (two products of one family, a family term, one);
 * ``distance``: > 3 km, ≤ 3 km, ≤ 1 km, ≤ 500 m, ≤ 250 m, ≤ 100 m;
-* ``units``: unit counts' closeness cut at 0.4 / 0.6 / 0.8 / 0.9.
+* ``units``: unit counts' closeness cut at 0.4 / 0.6 / 0.8 / 0.9;
+* ``marks``: different discriminating marks (``19 Ilir``/``26 Ilir``), marks on one
+  side only, none.
 
 Levels are fine where the data can afford them: EM (with the monotone constraint)
 pools levels the data do not tell apart, but it cannot split one that is too coarse.
@@ -29,8 +31,6 @@ With distance cut only at 250 m / 1 km, two sentra of one product 600 m apart we
 as much as one sentra re-measured 300 m away (yardstick 200k, 2025: every merged pair
 more than 600 m apart was two sentra); the finer levels raised pair recall 0.9485 →
 0.9528 and precision 0.9927 → 0.9930 there.
-* ``marks``: different discriminating marks (``19 Ilir``/``26 Ilir``), marks on one
-  side only, none.
 
 The model is fitted once per census year (``sentra.matching.incremental`` keeps it with
 the match memo) so that a late file is judged with the weights the rest of the year
