@@ -15,7 +15,6 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,15 +93,27 @@ class RunResult:
     run_id: str
     state: str
     task_states: dict[str, int]
+    # Names of the Assets the run produced an event for (a task with outlets succeeded;
+    # one that skipped, having nothing new to announce, produced none).
+    emitted: frozenset[str] = frozenset()
 
     @property
     def ok(self) -> bool:
         return self.state == "success"
 
 
+# What starts each asset-triggered pipeline DAG (sentra.assets); census_ingest is
+# scheduled. A DAG whose asset got no event would not be started by the scheduler.
+TRIGGERED_BY = {
+    "census_consolidate": "sentra_staged_submissions",
+    "census_reports": "sentra_warehouse_publication",
+}
+
+
 def run_dag(dag_id: str, conf: dict[str, Any] | None = None) -> RunResult:
     """Execute one DAG run in-process with ``dag.test()`` and report its outcome."""
     from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk import Asset
 
     bag = DagBag(dag_folder=str(dags_folder()))
     if bag.import_errors:
@@ -110,30 +121,15 @@ def run_dag(dag_id: str, conf: dict[str, Any] | None = None) -> RunResult:
     dag = bag.dags.get(dag_id)
     if dag is None:
         raise LookupError(f"no DAG {dag_id!r} in {dags_folder()}")
+    outlets = {
+        task.task_id: {a.name for a in task.outlets if isinstance(a, Asset)} for task in dag.tasks
+    }
     dag_run = dag.test(run_conf=conf or {}, logical_date=None)
     states: dict[str, int] = {}
+    emitted: set[str] = set()
     for ti in dag_run.get_task_instances():
         key = str(ti.state)
         states[key] = states.get(key, 0) + 1
-    return RunResult(dag_id, dag_run.run_id, str(dag_run.state), states)
-
-
-def run_census_round(
-    census_year: int, *, on_result: Callable[[RunResult], None] | None = None
-) -> list[RunResult]:
-    """Ingest → consolidate → reports for one census year, each a real DAG run.
-
-    ``dag.test()`` does not run a scheduler, so the asset-triggered DAGs are run here
-    in the order the assets would trigger them, with the census year as a param.
-    """
-    results = []
-    for dag_id in PIPELINE_DAGS:
-        result = run_dag(dag_id, {"census_year": census_year})
-        results.append(result)
-        if on_result:
-            on_result(result)
-        if not result.ok:
-            raise RuntimeError(
-                f"{dag_id} for census {census_year} ended {result.state}: {result.task_states}"
-            )
-    return results
+        if key == "success":
+            emitted |= outlets.get(ti.task_id, set())
+    return RunResult(dag_id, dag_run.run_id, str(dag_run.state), states, frozenset(emitted))

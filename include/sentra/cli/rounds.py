@@ -96,7 +96,9 @@ def _run_year(year: int, settings: Settings, console: Console) -> list[dict]:
     """One year's three DAG runs under a live line redrawn from the ledger.
 
     ``dag.test()`` runs the tasks in this process; a background thread polls the
-    ledger every half second (files read, rows, reports) and redraws the line.
+    ledger every half second (files read, rows, reports) and redraws the line. As
+    under the scheduler, an asset-triggered DAG runs only when the run before it
+    produced its asset's event: a rerun with nothing new stops after census_ingest.
     """
     import logging
     import threading
@@ -105,7 +107,7 @@ def _run_year(year: int, settings: Settings, console: Console) -> list[dict]:
     from rich.live import Live
     from rich.text import Text
 
-    from sentra.runner import run_dag
+    from sentra.runner import PIPELINE_DAGS, TRIGGERED_BY, run_dag
 
     progress = Progress(year)
     started = time.perf_counter()
@@ -125,10 +127,23 @@ def _run_year(year: int, settings: Settings, console: Console) -> list[dict]:
         thread = threading.Thread(target=refresh, name="sentra-progress", daemon=True)
         thread.start()
         try:
-            for dag_id in ("census_ingest", "census_consolidate", "census_reports"):
+            emitted: set[str] = set()
+            for dag_id in PIPELINE_DAGS:
+                trigger = TRIGGERED_BY.get(dag_id)
+                if trigger and trigger not in emitted:
+                    # As the scheduler would: no event on its asset, no run (a rerun
+                    # with nothing new ends after census_ingest's discovery).
+                    live.console.print(
+                        f"   {dag_id:<20} not run  no {trigger} event: nothing new for it"
+                    )
+                    runs.append(
+                        {"census_year": year, "dag_id": dag_id, "state": "not_run", "seconds": 0.0}
+                    )
+                    continue
                 progress.stage = dag_id
                 dag_started = time.perf_counter()
                 result = run_dag(dag_id, {"census_year": year})
+                emitted |= result.emitted
                 seconds = time.perf_counter() - dag_started
                 poll_progress(settings, progress)
                 states = ", ".join(f"{n} {s}" for s, n in sorted(result.task_states.items()))
