@@ -138,46 +138,65 @@ def test_a_rerun_changes_nothing(own_round):
     before = query(data_dir, "SELECT count(*) AS n FROM submissions")
     again = sentra(data_dir, "run", str(FIXTURES / "landing"))
     assert "files read 3/3" in again.stdout
+    # As the scheduler would: census_ingest announced nothing, so nothing else runs.
+    lines = {line.split()[0]: line for line in again.stdout.splitlines() if line.strip()}
+    assert " success " in lines["census_ingest"]
+    for dag_id in ("census_consolidate", "census_reports"):
+        assert " not run " in lines[dag_id], again.stdout
     assert query(data_dir, "SELECT count(*) AS n FROM submissions") == before
 
 
-def test_flat_folder_refused_naming_the_file_then_placed_and_run(tmp_path):
-    data_dir = tmp_path / "data"
-    refused = sentra(data_dir, "run", str(FIXTURES / "flat"), "--year", "2026", ok=False)
+def _config_env(tmp_path: Path, data_dir: Path) -> dict[str, str]:
+    """SENTRA_CONFIG alone (no SENTRA_DATA_DIR): a TOML file naming the data folder."""
+    config = tmp_path / "sentra.toml"
+    config.write_text(f'[sentra]\ndata_dir = "{data_dir}"\n', encoding="utf-8")
+    env = _env(data_dir)
+    del env["SENTRA_DATA_DIR"]
+    env["SENTRA_CONFIG"] = str(config)
+    return env
+
+
+def _cli(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [SENTRA, *args], capture_output=True, text=True, env=env, timeout=900, check=False
+    )
+    if ok:
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc
+
+
+def test_flat_folder_refused_naming_the_file_then_placed_and_run_where_sentra_config_says(
+    tmp_path,
+):
+    """A flat folder under SENTRA_CONFIG alone: run and sql use the config's data_dir."""
+    data_dir = tmp_path / "elsewhere"
+    env = _config_env(tmp_path, data_dir)
+    refused = _cli(env, "run", str(FIXTURES / "flat"), "--year", "2026", ok=False)
     assert refused.returncode != 0
     assert "rekap.csv" in refused.stderr
     assert not (data_dir / "landing").exists(), "nothing is copied when a file is refused"
     flat = tmp_path / "flat"
     shutil.copytree(FIXTURES / "flat", flat)
     (flat / "rekap.csv").unlink()
-    run = sentra(data_dir, "run", str(flat), "--year", "2026")
-    assert "data sentra 2026.xlsx → 34.01 (content)" in run.stdout
-    assert "Sentra Kota Yogyakarta.csv → 34.71 (name)" in run.stdout
-    offices = query(
-        data_dir, "SELECT DISTINCT office_code FROM submission_rows WHERE census_year = 2026"
-    )
-    assert sorted(r["office_code"] for r in offices) == ["34.01", "34.71"]
+    run = _cli(env, "run", str(flat), "--year", "2026").stdout
+    assert "data sentra 2026.xlsx → 34.01 (content)" in run
+    assert "Sentra Kota Yogyakarta.csv → 34.71 (name)" in run
+    assert (data_dir / "ledger.sqlite").is_file(), "the run wrote where the config says"
+    out = _cli(
+        env,
+        "sql",
+        "SELECT DISTINCT office_code FROM submission_rows WHERE census_year = 2026",
+        "--format",
+        "json",
+    ).stdout
+    assert sorted(r["office_code"] for r in json.loads(out)) == ["34.01", "34.71"]
+    assert not (tmp_path / "data").exists()
 
 
-def test_synth_then_run_then_sql_follow_sentra_config(tmp_path):
-    """SENTRA_CONFIG alone (no SENTRA_DATA_DIR): every command uses its data_dir."""
+def test_synth_follows_sentra_config(tmp_path):
     data_dir = tmp_path / "elsewhere"
-    config = tmp_path / "sentra.toml"
-    config.write_text(f'[sentra]\ndata_dir = "{data_dir}"\n', encoding="utf-8")
-    env = _env(data_dir)
-    del env["SENTRA_DATA_DIR"]
-    env["SENTRA_CONFIG"] = str(config)
-
-    def cli(*args: str) -> str:
-        proc = subprocess.run(
-            [SENTRA, *args], capture_output=True, text=True, env=env, timeout=900, check=False
-        )
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-        return proc.stdout
-
-    cli("synth", "--sentra", "30", "--years", "2026", "--provinces", "34")
-    assert (data_dir / "landing" / "2026").is_dir()
-    cli("run", str(data_dir / "landing"))
-    out = cli("sql", "SELECT count(*) AS n FROM submission_rows", "--format", "json")
-    assert json.loads(out)[0]["n"] > 0
+    env = _config_env(tmp_path, data_dir)
+    _cli(env, "synth", "--sentra", "30", "--years", "2026", "--provinces", "34")
+    assert any((data_dir / "landing" / "2026").rglob("*.*")), "synth wrote the landing files"
+    assert (data_dir / "register.csv").is_file()
     assert not (tmp_path / "data").exists()
