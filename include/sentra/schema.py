@@ -314,9 +314,9 @@ REASONS: dict[str, ReasonCode] = {
         _r(
             "coordinate_far_from_region",
             W,
-            "Coordinates ({value}) are far from the kab/kota.",
-            "Koordinat ({value}) jauh dari kab/kota yang dilaporkan.",
-            "Periksa kembali titik koordinat sentra.",
+            "Coordinates ({value}) lie far from the kab/kota's other sentra in this file.",
+            "Koordinat ({value}) jauh dari sentra lain di kab/kota yang sama dalam berkas ini.",
+            "Periksa titik koordinat dan kab/kota sentra ini; jangan salin koordinat baris lain.",
         ),
         _r(
             "implausible_year",

@@ -317,3 +317,41 @@ def test_a_latitude_that_lost_its_minus_sign_near_the_equator_is_put_back():
     # Tolitoli's sentra are north of the equator; Donggala has too few points to judge.
     assert (rows.loc[8:12, "latitude"] > 1.0).all()
     assert rows.loc[13, "latitude"] == pytest.approx(0.652)
+
+
+# Kabupaten Bantul's office: row 6 carries a point copied from a Surabaya sentra
+# (~270 km east); Dlingo, 15 km out in the hills, is an ordinary Bantul point, and
+# Kulon Progo's two rows are too few to judge.
+BANTUL = (
+    SULTENG_HEADER
+    + """;Lintang;Bujur
+1;Sentra Gerabah Kasongan;gerabah;Kab. Bantul;Kasihan;Bangunjiwo;120;310;-7,8446;110,3386
+2;Sentra Kerajinan Kulit Manding;kerajinan kulit;Kab. Bantul;Bantul;Sabdodadi;45;98;-7,8725;110,3295
+3;Sentra Batik Tulis Giriloyo;batik tulis;Kab. Bantul;Imogiri;Wukirsari;60;150;-7,9263;110,4172
+4;Sentra Emping Mlinjo Pundong;emping;Kab. Bantul;Pundong;Panjangrejo;30;62;-7,9580;110,3480
+5;Sentra Batik Kayu Krebet;batik kayu;Kab. Bantul;Pajangan;Sendangsari;25;70;-7,8738;110,2851
+6;Sentra Tatah Sungging Pucung;wayang kulit;Kab. Bantul;Imogiri;Wukirsari;18;40;-7,2575;112,7521
+7;Sentra Bambu Dlingo;kerajinan bambu;Kab. Bantul;Dlingo;Dlingo;14;29;-7,9312;110,4580
+8;Sentra Geblek Kulon Progo;makanan ringan;Kulon Progo;Pengasih;Karangsari;9;18;-7,8461;110,1630
+9;Sentra Batik Lendah;batik;Kulon Progo;Lendah;Gulurejo;11;23;-7,9362;110,2239
+"""
+)
+
+
+def test_a_point_far_from_its_kabkota_is_kept_and_the_office_asked_to_check_it():
+    result = read_submission(
+        BANTUL.encode(), file_name="bantul.csv", office_code="34.02", census_year=2026,
+        submission_id="fx",
+    )  # fmt: skip
+    rows = result.rows.set_index("source_row")
+    far = {
+        int(n): [p["value"] for p in problems if p["code"] == "coordinate_far_from_region"]
+        for n, problems in rows["problems"].items()
+    }
+    assert [n for n, v in far.items() if v] == [7], far  # file row 7 = No. 6
+    assert far[7][0].startswith("-7.2575, 112.752; ")
+    assert 240 <= float(far[7][0].split("; ")[1].removesuffix(" km")) <= 300
+    assert rows.loc[7, "latitude"] == pytest.approx(-7.2575), "kept as written"
+    assert not any(
+        p["code"] == "coordinates_corrected" for problems in rows["problems"] for p in problems
+    )

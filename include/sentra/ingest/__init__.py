@@ -424,7 +424,7 @@ def _normalise(
     for name in ("source_row", "census_year"):
         frame[name] = frame[name].astype("int64")
     frame["problems"] = problems
-    _latitude_signs_put_back(frame)
+    _coordinates_against_their_region(frame)
     return frame
 
 
@@ -433,26 +433,44 @@ def _normalise(
 # distance to it (at least REGION_SCALE_FLOOR_KM: a kab/kota whose sentra sit in one town).
 REGION_MIN_POINTS = 5
 REGION_SCALE_FLOOR_KM = 10.0
+# Farther than this many spreads from the median, and than REGION_FAR_MIN_KM, is far
+# from the kab/kota (its sentra sit within ~2 spreads of their median). The floor keeps
+# the wide kabupaten of Kalimantan and Papua, whose sentra cluster near the capital
+# with a few far out, from being flagged: on the yardstick's 20k rows one such point
+# lay 50 km out, the copied and sign-slipped ones 800-900 km.
+REGION_FAR_SCALES = 5.0
+REGION_FAR_MIN_KM = 75.0
 
 
-def _latitude_signs_put_back(frame: pd.DataFrame) -> None:
-    """Latitudes that lost their minus sign near the equator, put back with a warning.
+def _coordinates_against_their_region(frame: pd.DataFrame) -> None:
+    """Each point judged against the kab/kota's other points in the file.
 
-    South of the equator but north of 6° S, an unsigned latitude is still inside
-    Indonesia (``0.9012`` for Palu's ``-0.9012``), so the extent check cannot see it. The
-    kab/kota's other points in the file can: a point more than three of their spreads
-    from their median whose mirror image across the equator lies within one and a half
-    is that slip (Sumatra, Kalimantan and Sulawesi offices make it). A kab/kota with
-    fewer than REGION_MIN_POINTS points, or on the equator, is left as written.
+    * A latitude that lost its minus sign near the equator is put back, with a warning.
+      South of the equator but north of 6° S an unsigned latitude is still inside
+      Indonesia (``0.9012`` for Palu's ``-0.9012``), so the extent check cannot see it;
+      a point more than three of its kab/kota's spreads from their median whose mirror
+      image across the equator lies within one and a half is that slip (Sumatra,
+      Kalimantan and Sulawesi offices make it).
+    * A point still more than REGION_FAR_SCALES spreads (and REGION_FAR_MIN_KM) away is kept
+      as written with the ``coordinate_far_from_region`` warning: a point copied from
+      another row or another kab/kota, or digits typed wrong. Nothing can say where it
+      belongs, so the office is asked to check it.
+
+    A kab/kota with fewer than REGION_MIN_POINTS points in the file is left as written.
     """
     import numpy as np
     import pandas as pd
 
+    from sentra.reference import in_indonesia
+
     lat = frame["latitude"].to_numpy(dtype="float64", na_value=np.nan)
     lon = frame["longitude"].to_numpy(dtype="float64", na_value=np.nan)
     region = frame["region_code"]
+    # Points outside Indonesia are rejected already (coordinate_out_of_bounds): they
+    # neither count among the kab/kota's points nor get a second message.
     known = ~np.isnan(lat) & ~np.isnan(lon) & region.notna().to_numpy()
-    if int(known.sum()) < REGION_MIN_POINTS or not (lat[known] > 0).any():
+    known &= in_indonesia(np.nan_to_num(lat), np.nan_to_num(lon))
+    if int(known.sum()) < REGION_MIN_POINTS:
         return
     points = pd.DataFrame({"region": region[known], "lat": lat[known], "lon": lon[known]})
     by = points.groupby("region", sort=False)
@@ -463,18 +481,18 @@ def _latitude_signs_put_back(frame: pd.DataFrame) -> None:
     away = np.hypot(dx, (points["lat"] - centre_lat) * 110.57)
     mirrored = np.hypot(dx, (-points["lat"] - centre_lat) * 110.57)
     scale = np.maximum(away.groupby(points["region"]).transform("median"), REGION_SCALE_FLOOR_KM)
+    judged = by["lat"].transform("size") >= REGION_MIN_POINTS
     flip = (
-        (by["lat"].transform("size") >= REGION_MIN_POINTS)
-        & (points["lat"] > 0)
-        & (away > 3 * scale)
-        & (mirrored <= 1.5 * scale)
+        judged & (points["lat"] > 0) & (away > 3 * scale) & (mirrored <= 1.5 * scale)
     ).to_numpy()
-    if not flip.any():
+    limit = np.maximum(REGION_FAR_SCALES * scale, REGION_FAR_MIN_KM)
+    far = (judged & (away > limit)).to_numpy() & ~flip
+    if not (flip.any() or far.any()):
         return
-    rows = np.flatnonzero(known)[flip]
     # The rows' own problem lists (the frame holds these same list objects).
     row_problems: list[list[dict[str, Any]]] = frame["problems"].tolist()
-    for i in rows:
+    positions = np.flatnonzero(known)
+    for i in positions[flip]:
         written, x = float(lat[i]), float(lon[i])
         row_problems[i].append(
             {
@@ -484,6 +502,16 @@ def _latitude_signs_put_back(frame: pd.DataFrame) -> None:
             }
         )
         frame.at[frame.index[i], "latitude"] = -written
+    km = away.to_numpy()
+    for j in np.flatnonzero(far):
+        i = positions[j]
+        row_problems[i].append(
+            {
+                "code": "coordinate_far_from_region",
+                "column": "latitude",
+                "value": f"{lat[i]:g}, {lon[i]:g}; {km[j]:.0f} km",
+            }
+        )
 
 
 def _normalise_rows(
