@@ -41,6 +41,12 @@ FORMULA = '=HYPERLINK("http://evil.example","klik")'
 BANTUL = OfficeInfo("34.02", "Dinas Perindustrian Kabupaten Bantul", "34", ("ikm@bantulkab.go.id",))
 SLEMAN = OfficeInfo("34.04", "Dinas Perindustrian Kabupaten Sleman", "34", ("ikm@slemankab.go.id",))
 VOID = {"meta", "br", "img", "hr", "input", "link"}
+# A warning: the row is kept, the office is asked to check the point.
+FAR_POINT = {
+    "code": "coordinate_far_from_region",
+    "column": "latitude",
+    "value": "-7.2575, 112.752; 268 km",
+}
 
 
 class Balance(HTMLParser):
@@ -145,7 +151,14 @@ def inputs() -> ReportInputs:
             _row(12, "rejected", "@SUM(A1)", problems=[missing_units]),
             _row(8, "accepted", HOSTILE, cluster="k8", sentra_id="S340200001"),
             _row(10, "merged", "Sentra Batik Giriloyo (2)", cluster="k11", sentra_id="S340200002"),
-            _row(11, "accepted", "Sentra Batik Giriloyo", cluster="k11", sentra_id="S340200002"),
+            _row(
+                11,
+                "accepted",
+                "Sentra Batik Giriloyo",
+                cluster="k11",
+                sentra_id="S340200002",
+                problems=[FAR_POINT],
+            ),
             _row(3, "merged", "Batik Giriloyo", cluster="k11", sentra_id="S340200002", office="34"),
         ]
     )
@@ -417,6 +430,36 @@ def test_rejected_rows_xlsx_explains_each_row_and_neutralises_formulas(message):
     assert names[12] == "'@SUM(A1)"
     assert all(c.data_type != "f" for r in ws.iter_rows() for c in r), "no formula cells"
     assert "Tenaga Kerja bukan angka: 'dua puluh'" in rows[1]["Keterangan"]
+
+
+def test_rows_kept_with_a_warning_are_listed_with_what_to_check(report, message):
+    assert [(n.source_row, n.sentra_name) for n in report.noted] == [(11, "Sentra Batik Giriloyo")]
+    note = (
+        "Koordinat (-7.2575, 112.752; 268 km) jauh dari sentra lain di kab/kota yang sama "
+        "dalam berkas ini."
+    )
+    assert report.noted[0].note == note
+    text = " ".join(_text(message).split())
+    assert "Baris yang diterima dengan catatan (1 baris" in text
+    assert f"sentra_bantul.xlsx baris 11 (Sentra Batik Giriloyo): {note}" in text
+    assert "Periksa titik koordinat dan kab/kota sentra ini" in text
+    assert note in _html(message)
+    ws = _xlsx(message, "baris_dengan_catatan.xlsx")
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    assert [r[:3] for r in rows] == [["sentra_bantul.xlsx", 11, "Sentra Batik Giriloyo"]]
+
+
+def test_a_report_without_notes_keeps_the_digest_it_had_before_notes_existed(report):
+    import dataclasses
+    import hashlib
+
+    plain = replace(report, noted=())
+    before = dataclasses.asdict(plain)
+    before.pop("version")
+    before.pop("noted")
+    blob = json.dumps(before, sort_keys=True, default=str, ensure_ascii=False)
+    assert plain.digest() == hashlib.sha256(blob.encode()).hexdigest()
+    assert report.digest() != plain.digest()
 
 
 def test_recheck_list_attached(message):

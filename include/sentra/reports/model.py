@@ -20,7 +20,13 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from sentra.schema import COMMODITY_GROUP_LABELS, CommodityGroup, column_label, reason
+from sentra.schema import (
+    COMMODITY_GROUP_LABELS,
+    CommodityGroup,
+    Severity,
+    column_label,
+    reason,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -135,6 +141,18 @@ class RejectedRow:
 
 
 @dataclass(frozen=True)
+class NotedRow:
+    """A row kept (accepted, merged or held) with a warning the office should check: a
+    coordinate corrected or far from its kab/kota, a commodity taken from the name."""
+
+    source_file: str
+    source_row: int
+    sentra_name: str
+    note: str  # every warning of the row in Indonesian, with the value it concerns
+    fix: str
+
+
+@dataclass(frozen=True)
 class MergedRecord:
     office_code: str
     source_file: str
@@ -187,6 +205,7 @@ class OfficeReport:
     changes: tuple[SentraLine, ...]
     recheck: tuple[SentraLine, ...]
     status_counts: tuple[StatusCount, ...]
+    noted: tuple[NotedRow, ...] = ()
 
     @property
     def rows(self) -> dict[str, int]:
@@ -275,6 +294,8 @@ def content_digest(report: Any) -> str:
     """
     data = dataclasses.asdict(report)
     data.pop("version", None)
+    if not data.get("noted", True):  # a report without notes hashes as it did before them
+        data.pop("noted")
     blob = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -508,6 +529,39 @@ def _rejected(rows: pd.DataFrame) -> tuple[tuple[RejectedGroup, ...], tuple[Reje
     return tuple(out), tuple(detail)
 
 
+def _noted(rows: pd.DataFrame) -> tuple[NotedRow, ...]:
+    """Rows kept despite a warning, by file and row, each with what to check."""
+    kept = rows[rows["verdict"] != "rejected"]
+    if not len(kept) or "problems" not in kept:
+        return ()
+    out = []
+    for rec in kept.sort_values(["source_file", "source_row"]).to_dict("records"):
+        texts: list[str] = []
+        fixes: list[str] = []
+        for p in _problems(rec.get("problems")):
+            code = p.get("code")
+            if not code or reason(code).severity != Severity.WARNING:
+                continue
+            r = reason(code)
+            column = _text(p.get("column"))
+            label = column_label(column) if column else ""
+            texts.append(r.render("id", column=label, value=_text(p.get("value"))))
+            fix = _fill(r.fix_id, column=label)
+            if fix not in fixes:
+                fixes.append(fix)
+        if texts:
+            out.append(
+                NotedRow(
+                    source_file=_text(rec.get("source_file")),
+                    source_row=_int(rec.get("source_row")),
+                    sentra_name=_text(rec.get("sentra_name")),
+                    note=" ".join(texts),
+                    fix=" ".join(fixes),
+                )
+            )
+    return tuple(out)
+
+
 def _merged(data: ReportInputs, office_code: str) -> tuple[MergedCluster, ...]:
     """The clusters of merged duplicates with a row from the office, by sentra_id."""
     if "merged_by_office" not in data.derived:
@@ -607,6 +661,7 @@ def build_office_report(
         ),
         recheck=_sentra_lines(recheck, data, changes),
         status_counts=_status_counts(area, data.last_year_status),
+        noted=_noted(rows),
     )
 
 

@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sentra.reports.model import STATUS_LABELS
+from sentra.reports.model import ROWS_IN_EMAIL, STATUS_LABELS
 
 if TYPE_CHECKING:
     from sentra.config import Settings
@@ -30,6 +30,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILES = {
     "rejected": "baris_ditolak.xlsx",
+    "noted": "baris_dengan_catatan.xlsx",
     "recheck": "sentra_periksa_ulang.xlsx",
     "register": "daftar_sentra_terdaftar.xlsx",
     "summary": "ringkasan_nasional.xlsx",
@@ -298,6 +299,10 @@ def office_attachments(report: OfficeReport) -> list[tuple[str, bytes, str]]:
             "Perbaikan",
         ]
         out.append((FILES["rejected"], xlsx_bytes([("Baris ditolak", header, rows)]), XLSX))
+    if report.noted:
+        rows = [[n.source_file, n.source_row, n.sentra_name, n.note, n.fix] for n in report.noted]
+        header = ["Berkas", "Baris", "Nama Sentra", "Catatan", "Yang perlu diperiksa"]
+        out.append((FILES["noted"], xlsx_bytes([("Baris dengan catatan", header, rows)]), XLSX))
     if report.recheck:
         rows = [
             [
@@ -344,6 +349,7 @@ def render_office_email(
         "details": details,
         "version": report.version,
         "docs": {k: v for k, v in docs.items() if v},
+        "rows_in_email": ROWS_IN_EMAIL,
     }
     counts = {s.status: s.this_year for s in report.status_counts}
     last = (
