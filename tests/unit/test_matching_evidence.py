@@ -134,6 +134,22 @@ def test_a_kecamatan_a_name_names_is_not_read_as_its_namesake_desa():
     assert cluster_of(result, "1") == cluster_of(result, "2")
 
 
+def test_a_misspelled_desa_in_a_name_is_not_read_as_the_shorter_desa_it_begins_with():
+    from sentra.matching.places import desa_in_name, fold_words
+
+    # Bendahara (Aceh Tamiang) has desa Tanjung, Tanjung Binjai, Tanjung Parit, Tanjung Mulia.
+    region, bendahara = "11.16", "11.16.02"
+
+    def named(name: str) -> str | None:
+        return desa_in_name(region, bendahara, fold_words(name))
+
+    assert named("Sentra Keripik Tanjung Binjai") == "11.16.02.2041"
+    assert named("Sentra Keripik Tanjung Bknjai") is None  # not desa Tanjung
+    assert named("Sentra Keripik Tanjoeng Parrit") is None
+    assert named("Sentra Keripik Tanjung") == "11.16.02.2019"
+    assert named("Sentra Keripik Tanjung Indah") == "11.16.02.2019"  # no desa like it
+
+
 # ------------------------------------------------------------------ dedup evidence
 
 

@@ -318,7 +318,12 @@ def resolve_one(region: object, kecamatan: object, desa: object) -> tuple[str | 
 def desa_in_name(region: str, kecamatan: str | None, words: list[str]) -> str | None:
     """The desa a sentra name names, when its desa column says nothing: a run of one to
     three of its words whose key is exactly one desa of the kecamatan (else of the
-    kab/kota). Exact keys only: a guess here would be evidence made up."""
+    kab/kota). Exact keys only: a guess here would be evidence made up.
+
+    A run that begins a longer desa name whose rest is misspelled names nothing:
+    ``Tanjung Bknjai`` is desa Tanjung Binjai typed wrong, not desa Tanjung (Bendahara,
+    Aceh Tamiang, has both), and read as Tanjung it set the row against its own entry.
+    """
     scope = _desa_scope(kecamatan) if kecamatan else _desa_scope(region)
     mods = [modern(w) for w in words]
     found: set[str] = set()
@@ -326,11 +331,30 @@ def desa_in_name(region: str, kecamatan: str | None, words: list[str]) -> str | 
         for start in range(len(mods) - size + 1):
             key = "".join(mods[start : start + size])
             codes = scope.by_key.get(key)
-            if codes is not None and len(key) >= 4:
+            if (
+                codes is not None
+                and len(key) >= 4
+                and not _begins_a_misspelled_desa(scope, key, mods[start + size :])
+            ):
                 found |= codes
         if found:
             break
     return next(iter(found)) if len(found) == 1 else None
+
+
+def _begins_a_misspelled_desa(scope: _Scope, key: str, after: list[str]) -> bool:
+    """Whether ``key`` and the next one or two words are close to another desa's key
+    (an exact longer key would have been found first)."""
+    from rapidfuzz import fuzz, process
+
+    for extra in (1, 2):
+        if len(after) < extra:
+            break
+        longer = key + "".join(after[:extra])
+        hit = process.extractOne(longer, scope.keys, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN)
+        if hit is not None and hit[0] != key:
+            return True
+    return False
 
 
 @lru_cache(maxsize=1 << 18)
