@@ -330,6 +330,7 @@ def _named_products(words: list[str]) -> str | None:
 WORD_TYPO_MIN = 80.0
 WORD_TYPO_LEAD = 5.0
 WORD_TYPO_MIN_LENGTH = 6
+_REPEATED_LETTER = re.compile(r"(.)\1+")
 
 
 @cache
@@ -355,7 +356,14 @@ def _single_word_spelling() -> dict[str, str]:
 def spelled_word(word: str) -> str:
     """``word``, or the vocabulary word it is with a typo (``kerjpuk`` → ``kerupuk``)."""
     known = vocabulary_words()
-    if word in known or len(word) < WORD_TYPO_MIN_LENGTH:
+    if word in known:
+        return word
+    # A key held down (``rotii``, ``tahuu``, ``kopii``): short words are below the fuzzy
+    # reading's length, and a doubled letter is their commonest slip.
+    single = _REPEATED_LETTER.sub(r"\1", word)
+    if single != word and single in known:
+        return single
+    if len(word) < WORD_TYPO_MIN_LENGTH:
         return word
     from rapidfuzz import fuzz, process
 

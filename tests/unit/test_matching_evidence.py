@@ -397,6 +397,8 @@ def test_one_commodity_written_several_ways_is_one_commodity():
 
     assert same("kerjpuk", "kerupuk")  # a letter swapped
     assert same("sepaatu kulit", "alas kaki")  # a letter doubled; family word "kulit"
+    assert same("rotii dann kue", "roti dan kue")  # short words with a key held down
+    assert same("kopii", "kopi")
     assert same("kayu mebel", "mebel")  # word order
     assert same("tekstil lurik", "tenun lurik")
     assert same("tas kulit", "tas")

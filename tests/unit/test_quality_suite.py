@@ -109,13 +109,14 @@ def test_an_empty_commodity_is_read_from_a_name_that_names_one_product(settings)
         (3, row(Komoditas="", Nama_Sentra="Sentra Krupuk Rambak Sukoharjo"), []),
         (4, row(Komoditas="", Nama_Sentra="Sentra Batik Kayu Putih"), ["missing_required"]),
         (5, row(Komoditas="  ", Nama_Sentra="Sentra Desa Wisata Mulyo"), ["missing_required"]),
+        (6, row(Komoditas="", Nama_Sentra="Sentra Tahuu Bangunharjo"), []),  # a key held
     ]
     result = validate(_rows(cases), office_code="34.02", census_year=2026, settings=settings)
     rows = result.rows.set_index(result.rows["source_row"].astype(int))
     assert {n: list(rows.loc[n, "reason_codes"]) for n, *_ in cases} == {
         n: codes for n, _, codes in cases
     }
-    assert list(rows.loc[[2, 3], "commodity"]) == ["tenun ikat", "kerupuk kulit"]
+    assert list(rows.loc[[2, 3, 6], "commodity"]) == ["tenun ikat", "kerupuk kulit", "tahu"]
     warned = [
         (p["code"], p["column"], p["value"])
         for p in rows.loc[2, "problems"]
