@@ -256,6 +256,36 @@ def in_indonesia(latitude: Any, longitude: Any) -> Any:
     )
 
 
+# One point written for this many sentra (or more) of one file is the office's or the
+# kab/kota's, not theirs: offices fill the column with the address they know.
+SHARED_POINT_MIN = 3
+
+
+def shared_points(group: Any, latitude: Any, longitude: Any, name: Any) -> Any:
+    """Rows whose coordinates (the same figures, to 10 cm) are written for at least
+    SHARED_POINT_MIN differently named sentra of the same ``group`` (a file; the rows
+    of one sentra copied within it count once). Such a point places none of them: between two of
+    them it would read as "0 m apart", the strongest evidence of one sentra."""
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "group": np.asarray(group, dtype=object),
+            "lat": np.round(np.asarray(latitude, dtype="float64"), 6),
+            "lon": np.round(np.asarray(longitude, dtype="float64"), 6),
+            "name": pd.Series(np.asarray(name, dtype=object)).fillna("").str.lower().str.strip(),
+        }
+    )
+    known = frame["lat"].notna() & frame["lon"].notna() & frame["group"].notna()
+    if int(known.sum()) < SHARED_POINT_MIN:
+        return np.zeros(len(frame), dtype=bool)
+    names = frame[known].groupby(["group", "lat", "lon"])["name"].transform("nunique")
+    out = np.zeros(len(frame), dtype=bool)
+    out[np.flatnonzero(known.to_numpy())] = (names >= SHARED_POINT_MIN).to_numpy()
+    return out
+
+
 COMMODITY_TABLE = "commodities.csv"
 
 

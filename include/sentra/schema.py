@@ -319,6 +319,13 @@ REASONS: dict[str, ReasonCode] = {
             "Periksa titik koordinat dan kab/kota sentra ini; jangan salin koordinat baris lain.",
         ),
         _r(
+            "coordinate_shared",
+            W,
+            "The same coordinates ({value}) are written for several sentra.",
+            "Koordinat yang sama ({value}) ditulis untuk beberapa sentra.",
+            "Isi titik koordinat masing-masing sentra, bukan koordinat kantor atau pusat kab/kota.",
+        ),
+        _r(
             "implausible_year",
             R,
             "Year established {value} is not plausible.",

@@ -355,3 +355,42 @@ def test_a_point_far_from_its_kabkota_is_kept_and_the_office_asked_to_check_it()
     assert not any(
         p["code"] == "coordinates_corrected" for problems in rows["problems"] for p in problems
     )
+
+
+# Kabupaten Klaten's office filled Lintang/Bujur of four sentra with its own address
+# (Jl. Pemuda, Klaten): the point is theirs to none of them. Melikan and Ceper have
+# their own points; row 7 repeats Pedan's row (one sentra, one name).
+KLATEN = (
+    SULTENG_HEADER
+    + """;Lintang;Bujur
+1;Sentra Lurik Pedan;tenun lurik;Kab. Klaten;Pedan;Kedungan;41;95;-7,7057;110,6020
+2;Sentra Payung Kertas Juwiring;payung;Kab. Klaten;Juwiring;Kwarasan;12;30;-7,7057;110,6020
+3;Sentra Tenun Cawas;tenun;Kab. Klaten;Cawas;Mlese;20;44;-7,70570;110,60200
+4;Sentra Konveksi Jatinom;konveksi;Kab. Klaten;Jatinom;Bonyokan;15;38;-7,7057;110,602
+5;Sentra Gerabah Melikan;gerabah;Kab. Klaten;Wedi;Sidowarno;55;120;-7,7831;110,5937
+6;Sentra Logam Batur;pengecoran logam;Kab. Klaten;Ceper;Tegowanu;60;300;-7,6661;110,6812
+7;Sentra Lurik Pedan;tenun lurik;Kab. Klaten;Pedan;Kedungan;41;95;-7,7057;110,6020
+"""
+)
+
+
+def test_one_point_written_for_several_sentra_is_flagged_on_each_of_them():
+    result = read_submission(
+        KLATEN.encode(), file_name="klaten.csv", office_code="33.10", census_year=2026,
+        submission_id="fx",
+    )  # fmt: skip
+    rows = result.rows.set_index("source_row")
+    shared = {
+        int(n): [p["value"] for p in problems if p["code"] == "coordinate_shared"]
+        for n, problems in rows["problems"].items()
+    }
+    assert [n for n, v in shared.items() if v] == [2, 3, 4, 5, 8]  # file rows 2-5 and 8
+    assert shared[2] == ["-7.7057, 110.602; 5 baris"]
+    assert rows.loc[2, "latitude"] == pytest.approx(-7.7057), "kept as written"
+    # Matching does not read it as where they are: no "0 m apart" between them.
+    from sentra.matching.engine import prepare
+
+    prepared = prepare(result.rows.assign(submission_id="fx"))
+    own = result.rows["source_row"].isin([6, 7]).to_numpy()
+    assert prepared["latitude"][~own].isna().all()
+    assert prepared["latitude"][own].notna().all()

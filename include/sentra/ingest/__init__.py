@@ -425,6 +425,7 @@ def _normalise(
         frame[name] = frame[name].astype("int64")
     frame["problems"] = problems
     _coordinates_against_their_region(frame)
+    _shared_coordinates(frame)
     return frame
 
 
@@ -510,6 +511,38 @@ def _coordinates_against_their_region(frame: pd.DataFrame) -> None:
                 "code": "coordinate_far_from_region",
                 "column": "latitude",
                 "value": f"{lat[i]:g}, {lon[i]:g}; {km[j]:.0f} km",
+            }
+        )
+
+
+def _shared_coordinates(frame: pd.DataFrame) -> None:
+    """One point written for several sentra of the file (the office's address, the
+    kab/kota's centre): kept, with the ``coordinate_shared`` warning on each of its rows
+    (matching does not take it as their location, :func:`sentra.reference.shared_points`)."""
+    import numpy as np
+
+    from sentra.reference import shared_points
+
+    if len(frame) < 3:
+        return
+    lat = frame["latitude"].to_numpy(dtype="float64", na_value=np.nan)
+    lon = frame["longitude"].to_numpy(dtype="float64", na_value=np.nan)
+    shared = shared_points(np.zeros(len(frame)), lat, lon, frame["sentra_name"].to_numpy())
+    if not shared.any():
+        return
+    rows = np.flatnonzero(shared)
+    counts: dict[tuple[float, float], int] = {}
+    for i in rows:
+        point = (round(float(lat[i]), 6), round(float(lon[i]), 6))
+        counts[point] = counts.get(point, 0) + 1
+    row_problems: list[list[dict[str, Any]]] = frame["problems"].tolist()
+    for i in rows:
+        point = (round(float(lat[i]), 6), round(float(lon[i]), 6))
+        row_problems[i].append(
+            {
+                "code": "coordinate_shared",
+                "column": "latitude",
+                "value": f"{lat[i]:g}, {lon[i]:g}; {counts[point]} baris",
             }
         )
 

@@ -50,6 +50,7 @@ from sentra.matching.normalise import (
     prepare_names,
 )
 from sentra.matching.places import resolve_places
+from sentra.reference import shared_points
 
 # Weights of the score components (sum to 1).
 WEIGHTS: dict[str, float] = {
@@ -202,6 +203,15 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     )
     bad = ~np.isfinite(out["latitude"]) | ~np.isfinite(out["longitude"])
     bad |= (out["latitude"].abs() > 90) | (out["longitude"].abs() > 180)
+    # One point written for several sentra of a file (of a kab/kota, for the register)
+    # places none of them: as missing, not as "0 m apart".
+    group = _column(frame, "submission_id" if "submission_id" in frame.columns else "region_code")
+    bad |= shared_points(
+        np.asarray(group, dtype=object),
+        out["latitude"].to_numpy(),
+        out["longitude"].to_numpy(),
+        np.asarray(_column(frame, "sentra_name"), dtype=object),
+    )
     out.loc[bad, ["latitude", "longitude"]] = np.nan
     return out
 
