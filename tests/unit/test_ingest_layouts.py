@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -301,17 +302,22 @@ SULTENG = (
 )
 
 
-def test_a_latitude_that_lost_its_minus_sign_near_the_equator_is_put_back():
+def _read_with(text: str, office: str, code: str) -> tuple[pd.DataFrame, dict[int, list[str]]]:
+    """A CSV's rows by file row, and each row's values of the problems with ``code``."""
     result = read_submission(
-        SULTENG.encode(), file_name="sulteng.csv", office_code="72", census_year=2026,
+        text.encode(), file_name="fx.csv", office_code=office, census_year=2026,
         submission_id="fx",
     )  # fmt: skip
     rows = result.rows.set_index("source_row")
-    assert rows.loc[6, "latitude"] == pytest.approx(-0.9012)  # file row 6 = No. 5
-    corrected = {
-        int(n): [p["value"] for p in problems if p["code"] == "coordinates_corrected"]
+    return rows, {
+        int(n): [p["value"] for p in problems if p["code"] == code]
         for n, problems in rows["problems"].items()
     }
+
+
+def test_a_latitude_that_lost_its_minus_sign_near_the_equator_is_put_back():
+    rows, corrected = _read_with(SULTENG, "72", "coordinates_corrected")
+    assert rows.loc[6, "latitude"] == pytest.approx(-0.9012)  # file row 6 = No. 5
     assert corrected[6] == ["0.9012, 119.879 → -0.9012, 119.879"]
     assert not any(v for n, v in corrected.items() if n != 6)
     # Tolitoli's sentra are north of the equator; Donggala has too few points to judge.
@@ -339,15 +345,7 @@ BANTUL = (
 
 
 def test_a_point_far_from_its_kabkota_is_kept_and_the_office_asked_to_check_it():
-    result = read_submission(
-        BANTUL.encode(), file_name="bantul.csv", office_code="34.02", census_year=2026,
-        submission_id="fx",
-    )  # fmt: skip
-    rows = result.rows.set_index("source_row")
-    far = {
-        int(n): [p["value"] for p in problems if p["code"] == "coordinate_far_from_region"]
-        for n, problems in rows["problems"].items()
-    }
+    rows, far = _read_with(BANTUL, "34.02", "coordinate_far_from_region")
     assert [n for n, v in far.items() if v] == [7], far  # file row 7 = No. 6
     assert far[7][0].startswith("-7.2575, 112.752; ")
     assert 240 <= float(far[7][0].split("; ")[1].removesuffix(" km")) <= 300
@@ -375,22 +373,14 @@ KLATEN = (
 
 
 def test_one_point_written_for_several_sentra_is_flagged_on_each_of_them():
-    result = read_submission(
-        KLATEN.encode(), file_name="klaten.csv", office_code="33.10", census_year=2026,
-        submission_id="fx",
-    )  # fmt: skip
-    rows = result.rows.set_index("source_row")
-    shared = {
-        int(n): [p["value"] for p in problems if p["code"] == "coordinate_shared"]
-        for n, problems in rows["problems"].items()
-    }
+    rows, shared = _read_with(KLATEN, "33.10", "coordinate_shared")
     assert [n for n, v in shared.items() if v] == [2, 3, 4, 5, 8]  # file rows 2-5 and 8
     assert shared[2] == ["-7.7057, 110.602; 5 baris"]
     assert rows.loc[2, "latitude"] == pytest.approx(-7.7057), "kept as written"
     # Matching does not read it as where they are: no "0 m apart" between them.
     from sentra.matching.engine import prepare
 
-    prepared = prepare(result.rows.assign(submission_id="fx"))
-    own = result.rows["source_row"].isin([6, 7]).to_numpy()
+    prepared = prepare(rows.reset_index().assign(submission_id="fx"))
+    own = rows.index.isin([6, 7])
     assert prepared["latitude"][~own].isna().all()
     assert prepared["latitude"][own].notna().all()

@@ -487,11 +487,8 @@ def _rejected(rows: pd.DataFrame) -> tuple[tuple[RejectedGroup, ...], tuple[Reje
             code = p.get("code")
             if not code:
                 continue
-            r = reason(code)
-            column = _text(p.get("column"))
-            label = column_label(column) if column else ""
-            texts.append(r.render("id", column=label, value=_text(p.get("value"))))
-            fix = _fill(r.fix_id, column=label)
+            column, text, fix = _explained(code, p)
+            texts.append(text)
             if fix not in fixes:
                 fixes.append(fix)
             if code in codes:
@@ -529,6 +526,18 @@ def _rejected(rows: pd.DataFrame) -> tuple[tuple[RejectedGroup, ...], tuple[Reje
     return tuple(out), tuple(detail)
 
 
+def _explained(code: str, problem: dict[str, Any]) -> tuple[str, str, str]:
+    """(column, what is wrong, how to fix it) of one row problem, in Indonesian."""
+    r = reason(code)
+    column = _text(problem.get("column"))
+    label = column_label(column) if column else ""
+    return (
+        column,
+        r.render("id", column=label, value=_text(problem.get("value"))),
+        _fill(r.fix_id, column=label),
+    )
+
+
 def _noted(rows: pd.DataFrame) -> tuple[NotedRow, ...]:
     """Rows kept despite a warning, by file and row, each with what to check."""
     kept = rows[rows["verdict"] != "rejected"]
@@ -542,11 +551,8 @@ def _noted(rows: pd.DataFrame) -> tuple[NotedRow, ...]:
             code = p.get("code")
             if not code or reason(code).severity != Severity.WARNING:
                 continue
-            r = reason(code)
-            column = _text(p.get("column"))
-            label = column_label(column) if column else ""
-            texts.append(r.render("id", column=label, value=_text(p.get("value"))))
-            fix = _fill(r.fix_id, column=label)
+            _, text, fix = _explained(code, p)
+            texts.append(text)
             if fix not in fixes:
                 fixes.append(fix)
         if texts:
