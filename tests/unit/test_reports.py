@@ -440,7 +440,7 @@ def test_rows_kept_with_a_warning_are_listed_with_what_to_check(report, message)
     )
     assert report.noted[0].note == note
     text = " ".join(_text(message).split())
-    assert "Baris yang diterima dengan catatan (1 baris" in text
+    assert "Baris dengan catatan (1 baris; tidak ditolak" in text
     assert f"sentra_bantul.xlsx baris 11 (Sentra Batik Giriloyo): {note}" in text
     assert "Periksa titik koordinat dan kab/kota sentra ini" in text
     assert note in _html(message)
