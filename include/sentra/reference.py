@@ -264,25 +264,32 @@ SHARED_POINT_MIN = 3
 def shared_points(group: Any, latitude: Any, longitude: Any, name: Any) -> Any:
     """Rows whose coordinates (the same figures, to 10 cm) are written for at least
     SHARED_POINT_MIN differently named sentra of the same ``group`` (a file; the rows
-    of one sentra copied within it count once). Such a point places none of them: between two of
-    them it would read as "0 m apart", the strongest evidence of one sentra."""
+    of one sentra copied within it count once). Such a point places none of them:
+    between two of them it would read as "0 m apart", the strongest evidence of one
+    sentra.
+
+    Matching calls this on every record of a year, so names are read only for the
+    points written at least SHARED_POINT_MIN times (928k records: 0.41 s, against
+    1.33 s when every name was folded and grouped)."""
     import numpy as np
     import pandas as pd
 
-    frame = pd.DataFrame(
-        {
-            "group": np.asarray(group, dtype=object),
-            "lat": np.round(np.asarray(latitude, dtype="float64"), 6),
-            "lon": np.round(np.asarray(longitude, dtype="float64"), 6),
-            "name": pd.Series(np.asarray(name, dtype=object)).fillna("").str.lower().str.strip(),
-        }
-    )
-    known = frame["lat"].notna() & frame["lon"].notna() & frame["group"].notna()
-    if int(known.sum()) < SHARED_POINT_MIN:
-        return np.zeros(len(frame), dtype=bool)
-    names = frame[known].groupby(["group", "lat", "lon"])["name"].transform("nunique")
-    out = np.zeros(len(frame), dtype=bool)
-    out[np.flatnonzero(known.to_numpy())] = (names >= SHARED_POINT_MIN).to_numpy()
+    lat = np.round(np.asarray(latitude, dtype="float64"), 6)
+    lon = np.round(np.asarray(longitude, dtype="float64"), 6)
+    codes, _ = pd.factorize(np.asarray(group, dtype=object))  # -1 for a missing group
+    out = np.zeros(len(lat), dtype=bool)
+    rows = np.flatnonzero(~np.isnan(lat) & ~np.isnan(lon) & (codes >= 0))
+    if len(rows) < SHARED_POINT_MIN:
+        return out
+    keys = pd.DataFrame({"group": codes[rows], "lat": lat[rows], "lon": lon[rows]})
+    by = ["group", "lat", "lon"]
+    often = (keys.groupby(by, sort=False)["group"].transform("size") >= SHARED_POINT_MIN).to_numpy()
+    if not often.any():
+        return out
+    rows = rows[often]
+    names = pd.Series(np.asarray(name, dtype=object)[rows]).fillna("").str.lower().str.strip()
+    distinct = keys[often].assign(name=names.to_numpy()).groupby(by, sort=False)["name"]
+    out[rows[(distinct.transform("nunique") >= SHARED_POINT_MIN).to_numpy()]] = True
     return out
 
 

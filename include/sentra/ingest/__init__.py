@@ -8,6 +8,7 @@ lineage: submission, file, sheet and the row number the office sees.
 
 from __future__ import annotations
 
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, pairwise
@@ -523,21 +524,16 @@ def _shared_coordinates(frame: pd.DataFrame) -> None:
 
     from sentra.reference import shared_points
 
-    if len(frame) < 3:
-        return
     lat = frame["latitude"].to_numpy(dtype="float64", na_value=np.nan)
     lon = frame["longitude"].to_numpy(dtype="float64", na_value=np.nan)
     shared = shared_points(np.zeros(len(frame)), lat, lon, frame["sentra_name"].to_numpy())
     if not shared.any():
         return
     rows = np.flatnonzero(shared)
-    counts: dict[tuple[float, float], int] = {}
-    for i in rows:
-        point = (round(float(lat[i]), 6), round(float(lon[i]), 6))
-        counts[point] = counts.get(point, 0) + 1
+    points = [(round(float(lat[i]), 6), round(float(lon[i]), 6)) for i in rows]
+    counts = Counter(points)
     row_problems: list[list[dict[str, Any]]] = frame["problems"].tolist()
-    for i in rows:
-        point = (round(float(lat[i]), 6), round(float(lon[i]), 6))
+    for i, point in zip(rows, points, strict=True):
         row_problems[i].append(
             {
                 "code": "coordinate_shared",
