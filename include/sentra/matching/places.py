@@ -129,7 +129,7 @@ class _Scope:
         self.words = frozenset(modern(w) for ws in words for w in ws)
 
     @classmethod
-    def from_stored(cls, stored: tuple) -> _Scope:
+    def from_stored(cls, stored: _Stored) -> _Scope:
         """A scope from its stored columns (:func:`_stored_index`)."""
         codes, keys, marks, words = stored
         scope = cls.__new__(cls)
