@@ -181,3 +181,31 @@ def test_pages_without_the_index_then_the_index_once(submissions, tmp_path):
     assert f"{YEAR}-uji-2" not in index.read_text(encoding="utf-8")
     build_data_docs_index(settings)
     assert f"{YEAR}-uji-2" in index.read_text(encoding="utf-8")
+
+
+def test_a_batch_with_more_unexpected_rows_than_gx_lists_values_for_is_still_shared(
+    settings, monkeypatch, caplog
+):
+    """GX lists at most 200 unexpected values per run (every position, though): two files
+    of 150 rows without units share a run of 300, and the second file's values come
+    from its own rows, not from past the end of the run's list."""
+    from sentra.quality import validation
+
+    def no_fallback(*args, **kwargs):
+        raise AssertionError("the batch fell back to one run per file")
+
+    def unitless(start: int):
+        return verdicts.frame(
+            [verdicts.record(start + i, units=None, workers=None) for i in range(150)]
+        )
+
+    year = verdicts.CASES["census_year"]
+    batch = [(unitless(2), verdicts.OFFICE, year), (unitless(500), verdicts.OFFICE, year)]
+    monkeypatch.setattr(validation, "_row_checks", no_fallback)
+    together = validate_batch(batch, settings=settings)
+    monkeypatch.undo()
+    for (rows, office, year), got in zip(batch, together, strict=True):
+        assert isinstance(got, ValidationResult), got
+        assert got.rejected == 150
+        alone = validate(rows, office_code=office, census_year=year, settings=settings)
+        assert comparable(got) == comparable(alone)

@@ -400,12 +400,11 @@ def _split(
         rule = _rule_of(loaded, res)
         _raise_if_broken(res, rule, loaded)
         idx = _unexpected_positions(res, rule, loaded)
-        values = res.result.get("unexpected_list")
+        has_values = res.result.get("unexpected_list") is not None
         owner = np.searchsorted(offsets, idx, side="right") - 1
         for k, slot in enumerate(slots):
-            take = np.flatnonzero(owner == k)
-            local = idx[take] - offsets[k]
-            mine = [values[j] for j in take.tolist()] if values is not None else None
+            local = idx[owner == k] - offsets[k]
+            mine = _unexpected_values(frames[k], res, local) if has_values else None
             if rule.level == "table":
                 into[1][slot].append(_file_result(res, params, frames[k], local, mine, table=True))
                 continue
@@ -413,6 +412,22 @@ def _split(
             if not file_res.success:
                 positions[slot][rule.index].append(local)
             into[0][slot].append(file_res)
+
+
+def _unexpected_values(frame: pd.DataFrame, res: Any, local: np.ndarray) -> list[Any]:
+    """The unexpected values GX reports for a file's own run: read from the file's rows,
+    not cut from the shared run's list, which GX stops at its first
+    ``MAX_RESULT_RECORDS`` (200) values even in COMPLETE format while it lists every
+    unexpected position. A file past the first 200 of a run would find nothing there."""
+    from great_expectations.constants import MAX_RESULT_RECORDS
+
+    kwargs = res.expectation_config.kwargs
+    rows = local[:MAX_RESULT_RECORDS]
+    if "column_A" in kwargs:
+        a = frame[kwargs["column_A"]].to_numpy()[rows]
+        b = frame[kwargs["column_B"]].to_numpy()[rows]
+        return list(zip(a, b, strict=True))
+    return list(frame[kwargs["column"]].to_numpy()[rows])
 
 
 def _file_result(
