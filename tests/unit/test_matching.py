@@ -376,3 +376,27 @@ def test_survivor_point_comes_whole_from_one_member_and_singles_keep_their_own()
     assert np.isnan(half.latitude)
     assert np.isnan(half.longitude)
     assert surv["cluster_size"].sum() == len(rows)
+
+
+def test_a_keep_threshold_drops_exactly_the_pairs_scoring_below_it():
+    """Deduplication scores its block pairs with ``keep_from``: the name and address
+    comparisons are skipped for pairs whose best possible score is below it. The pairs
+    kept and their scores must be those of scoring every pair, whatever the evidence
+    (desa agreeing or not, read from a name, marks, missing points and addresses)."""
+    rng = np.random.default_rng(3)
+    prep = prepare(make_round(300, seed=5).records)
+    n = len(prep)
+    kec = prep["kecamatan_code"].fillna("32.04.03").to_numpy(dtype=object)
+    desa = np.where(rng.random(n) < 0.6, kec + "." + rng.choice(["2001", "2002"], n), None)
+    prep["desa_code"] = desa
+    prep["desa_from_name"] = rng.random(n) < 0.2
+    prep["name_marks"] = rng.choice(["", "", "", "ii", "timur", "19"], n)
+    li, ri = np.triu_indices(n, k=1)
+    same_region = prep["region_code"].to_numpy()[li] == prep["region_code"].to_numpy()[ri]
+    li, ri = li[same_region], ri[same_region]
+    every = score_pairs(prep, prep, li, ri)
+    for threshold in (0.5, 0.65, 0.85):
+        kept = score_pairs(prep, prep, li, ri, keep_from=threshold)
+        expected = every[every["score"] >= threshold]
+        assert 0 < len(kept) < len(li)
+        pd.testing.assert_frame_equal(kept, expected)

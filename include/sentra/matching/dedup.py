@@ -437,10 +437,10 @@ def _scored_block_pairs(prep: pd.DataFrame, forced: np.ndarray, keep_from: float
                 left[i : i + SCORE_CHUNK],
                 right[i : i + SCORE_CHUNK],
                 identity_from=keep_from,
+                keep_from=keep_from,
             )
-            keep = scores["score"].to_numpy() >= keep_from
-            packed_parts.append(packed[i : i + SCORE_CHUNK][keep])
-            score_parts.append(scores[keep])
+            packed_parts.append(packed[i : i + SCORE_CHUNK][scores.index.to_numpy()])
+            score_parts.append(scores.reset_index(drop=True))
         out.scored += len(packed)
         out.batches += 1
         out.scoring_s += time.perf_counter() - t

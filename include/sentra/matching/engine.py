@@ -38,7 +38,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -448,26 +448,70 @@ def scoring_columns(prep: pd.DataFrame | Columns) -> Columns:
     # Split and joined words (Tempe Tanon / Tempetanon) are compared without spaces.
     joined = pc.replace_substring(pa.array(prep["name_norm"], type=pa.string()), " ", "")
     columns["name_joined"] = joined.to_numpy(zero_copy_only=False)
+    # What a pair reads of each row, once per row rather than once per pair.
+    columns["has_address"] = columns["address_norm"] != ""
+    columns["full_differs"] = columns["name_full"] != columns["name_norm"]
     return columns
+
+
+# Text columns a pair compares for equality only: compared as integer codes (-1 for
+# missing, and for '' where '' means missing), one factorisation per batch instead of
+# string comparisons per pair.
+_EQUALITY_CODED: dict[str, bool] = {  # column -> '' is missing
+    "kecamatan_code": False,
+    "desa_code": False,
+    "name_marks": True,
+    "commodity_norm": True,
+    "commodity_family": True,
+    "commodity_group": False,
+}
+
+
+def _coded(left: Columns, right: Columns) -> tuple[Columns, Columns]:
+    """``left`` and ``right`` with ``<column>#`` codes of :data:`_EQUALITY_CODED`,
+    comparable between the two sides (kept in the columns when they are one batch's)."""
+    if left is right:
+        if "desa_code#" not in left:
+            for column, empty_is_missing in _EQUALITY_CODED.items():
+                left[column + "#"] = _codes(left[column], empty_is_missing)
+        return left, right
+    left, right = dict(left), dict(right)
+    for column, empty_is_missing in _EQUALITY_CODED.items():
+        n = len(left[column])
+        codes = _codes(np.concatenate([left[column], right[column]]), empty_is_missing)
+        left[column + "#"], right[column + "#"] = codes[:n], codes[n:]
+    return left, right
+
+
+def _distinct_pairs(
+    left_codes: np.ndarray,
+    right_codes: np.ndarray,
+    compare: Any,
+    left_rows: np.ndarray,
+    right_rows: np.ndarray,
+) -> np.ndarray:
+    """``compare(left rows, right rows)`` once per distinct pair of codes, per pair: a
+    million pairs of sentra share a few hundred pairs of commodity texts."""
+    key = left_codes.astype(np.int64) * (int(right_codes.max(initial=0)) + 2) + right_codes + 1
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return np.asarray(compare(left_rows[first], right_rows[first]))[inverse.reshape(-1)]
 
 
 def _word_relation(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """1.0 where two commodity texts have the same words; 0.8 where one adds only words
     that name no product of their own (``tahu``/``tahu putih``, not ``tempe``/``keripik
-    tempe`` nor ``kerupuk``/``kerupuk kulit``); else 0. Once per distinct pair of texts.
-    """
+    tempe`` nor ``kerupuk``/``kerupuk kulit``); else 0."""
     from sentra.reference import commodity_vocabulary
 
     products = {v for v in commodity_vocabulary() if " " not in v}
-    codes, uniques = pd.factorize(pd.Series(left + "|" + right, dtype=object))
-    relation = np.zeros(len(uniques))
-    for i, pair in enumerate(uniques):
-        a, b = (set(side.split()) for side in pair.split("|"))
+    relation = np.zeros(len(left))
+    for i, (text_a, text_b) in enumerate(zip(left, right, strict=True)):
+        a, b = set(text_a.split()), set(text_b.split())
         if a == b:
             relation[i] = 1.0
         elif (a < b and not (b - a) & products) or (b < a and not (a - b) & products):
             relation[i] = 0.8
-    return relation[codes]
+    return relation
 
 
 def _precise_word_named(
@@ -495,6 +539,7 @@ def score_pairs(
     ri: np.ndarray,
     *,
     identity_from: float = 0.0,
+    keep_from: float | None = None,
 ) -> pd.DataFrame:
     """Component scores and the weighted score of pairs (``left[li[k]]``, ``right[ri[k]]``).
 
@@ -503,6 +548,11 @@ def score_pairs(
     ``right`` are prepared frames or their :func:`scoring_columns`.
     ``identity_score`` (not part of the score) is computed for pairs scoring at least
     ``identity_from`` only, NaN for the rest.
+
+    With ``keep_from``, only the pairs that score at least ``keep_from`` are returned,
+    indexed by their position in ``li``/``ri``: the names and addresses (the fuzzy
+    comparisons, most of the cost) are compared only for pairs that could reach it with
+    perfect names and addresses (:func:`_score_ceiling`). Without it, every pair, in order.
     """
     if left is right and not isinstance(left, dict):
         # Only the rows the pairs touch become NumPy objects: scoring a few thousand
@@ -512,13 +562,110 @@ def score_pairs(
         li, ri = np.searchsorted(rows, li), np.searchsorted(rows, ri)
     else:
         left, right = scoring_columns(left), scoring_columns(right)
-    if len(li) <= SCORE_CHUNK:
-        return _score_chunk(left, right, li, ri, identity_from)
-    parts = [
-        _score_chunk(left, right, li[i : i + SCORE_CHUNK], ri[i : i + SCORE_CHUNK], identity_from)
-        for i in range(0, len(li), SCORE_CHUNK)
-    ]
-    return pd.concat(parts, ignore_index=True)
+    left, right = _coded(left, right)
+    parts = []
+    for i in range(0, max(len(li), 1), SCORE_CHUNK):
+        lc, rc = li[i : i + SCORE_CHUNK], ri[i : i + SCORE_CHUNK]
+        if keep_from is None:
+            parts.append(_score_chunk(left, right, lc, rc, identity_from))
+            continue
+        # Rounded as the score is, with room for the float sums taken in another order.
+        possible = np.flatnonzero(_score_ceiling(left, right, lc, rc) >= keep_from - 1e-6)
+        scores = _score_chunk(left, right, lc[possible], rc[possible], identity_from)
+        reached = scores["score"].to_numpy() >= keep_from
+        parts.append(scores[reached].set_axis(possible[reached] + i))
+    return parts[0] if len(parts) == 1 else pd.concat(parts)
+
+
+def _score_ceiling(left: Columns, right: Columns, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
+    """The highest score each pair could have: :func:`_score_chunk`'s score with every
+    name, address and commodity comparison perfect, from what costs no string
+    comparison (distance, units, desa, kecamatan, name marks, which values are missing).
+
+    The score rises with each component, so a pair whose ceiling is below a threshold
+    scores below it: at a million records ~7 million block pairs meet, most of them two
+    sentra of one grid cell or kecamatan kilometres apart or in two desa.
+    """
+    place = _place_parts(left, right, li, ri)
+    has_address = left["has_address"][li] & right["has_address"][ri]
+    has_commodity = (left["commodity_norm#"][li] >= 0) & (right["commodity_norm#"][ri] >= 0)
+    best = {
+        "name": np.ones(len(li)),
+        "address": np.where(has_address, 1.0, np.nan),
+        "commodity": np.where(has_commodity, 1.0, np.nan),
+    }
+    return _combined(best, place, np.ones(len(li), dtype=bool))[0]
+
+
+class _Place(NamedTuple):
+    """The components of a pair that need no string comparison."""
+
+    dist: np.ndarray  # metres, NaN when a side has no point
+    distance: np.ndarray
+    units: np.ndarray
+    desa: np.ndarray
+    other_desa: np.ndarray
+    other_kecamatan: np.ndarray
+    other_marks: np.ndarray
+    one_side_marks: np.ndarray  # one name carries marks the other lacks
+
+
+def _place_parts(left: Columns, right: Columns, li: np.ndarray, ri: np.ndarray) -> _Place:
+    dist = haversine_m(
+        left["latitude"][li], left["longitude"][li], right["latitude"][ri], right["longitude"][ri]
+    )
+    lu, ru = left["units"][li], right["units"][ri]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        units = 1.0 - np.abs(lu - ru) / np.maximum(np.maximum(lu, ru), 1.0)
+    ld, rd = left["desa_code#"][li], right["desa_code#"][ri]
+    has_desa = (ld >= 0) & (rd >= 0)
+    # Agreeing on a desa read from a name is agreeing on the name: counted once.
+    from_name = left["desa_from_name"][li] | right["desa_from_name"][ri]
+    lk, rk = left["kecamatan_code#"][li], right["kecamatan_code#"][ri]
+    lm, rm = left["name_marks#"][li], right["name_marks#"][ri]
+    return _Place(
+        dist=dist,
+        distance=np.clip((FAR_M - dist) / (FAR_M - NEAR_M), 0.0, 1.0),
+        units=units,
+        desa=np.where(has_desa & ~from_name, (ld == rd).astype("float64"), np.nan),
+        other_desa=has_desa & (ld != rd),
+        other_kecamatan=(lk >= 0) & (rk >= 0) & (lk != rk),
+        other_marks=(lm >= 0) & (rm >= 0) & (lm != rm),
+        one_side_marks=(lm != rm) & ((lm < 0) | (rm < 0)),
+    )
+
+
+def _combined(
+    texts: dict[str, np.ndarray], place: _Place, commodity_agrees: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(score, corroborated) of pairs from their text components (name, address,
+    commodity) and place components: the weighted mean of the components, the factors
+    of the evidence against, and the floor of an independently corroborated pair."""
+    parts = {**texts, "distance": place.distance, "units": place.units, "desa": place.desa}
+    n = len(place.dist)
+    total = np.zeros(n)
+    weight = np.zeros(n)
+    for component, full in WEIGHTS.items():  # one order of summation, the caller's aside
+        values = parts[component]
+        ok = ~np.isnan(values)
+        missing = 0.0 if component in NEUTRAL_WHEN_MISSING else MISSING_WEIGHT
+        w = np.where(ok, full, full * missing)
+        total += w * np.where(ok, values, MISSING_VALUE)
+        weight += w
+    score = np.divide(total, weight, out=np.zeros(n), where=weight > 0)
+    score = np.where(place.other_desa, score * AGAINST["desa"], score)
+    score = np.where(place.other_kecamatan, score * AGAINST["kecamatan"], score)
+    score = np.where(place.other_marks, score * AGAINST["marks"], score)
+    with np.errstate(invalid="ignore"):
+        corroborated = (
+            (place.desa == 1.0)
+            & (place.units >= 0.9)
+            & commodity_agrees
+            & (np.isnan(place.dist) | (place.dist <= NEAR_M))
+            & ~place.other_marks
+            & ~place.other_kecamatan
+        )
+    return np.where(corroborated, np.maximum(score, CORROBORATED), score), corroborated
 
 
 def _score_chunk(
@@ -546,26 +693,26 @@ def _score_chunk(
     # keeps "Pedan" in "Sentra Lurik Pedan", the census row drops it): the names as
     # written are then the fairer comparison. Where both sides dropped theirs, the
     # reduced names stay the only comparison ("Tahu Buruan" / "Tempe Buruan").
-    lf_, rf_ = left["name_full"][li], right["name_full"][ri]
-    differs = (lf_ != ln) ^ (rf_ != rn)
+    differs = left["full_differs"][li] ^ right["full_differs"][ri]
     if differs.any():
-        full = (
-            _fuzzy(lf_[differs], rf_[differs], fuzz.token_set_ratio)
-            + _fuzzy(lf_[differs], rf_[differs], fuzz.token_sort_ratio)
-        ) / 2
-        name[differs] = np.maximum(name[differs], full)
+        lf_, rf_ = left["name_full"][li[differs]], right["name_full"][ri[differs]]
+        full = _fuzzy(lf_, rf_, fuzz.token_set_ratio) + _fuzzy(lf_, rf_, fuzz.token_sort_ratio)
+        name[differs] = np.maximum(name[differs], full / 2)
 
-    la, ra = left["address_norm"][li], right["address_norm"][ri]
-    has_addr = (la != "") & (ra != "")
+    has_addr = left["has_address"][li] & right["has_address"][ri]
     address = np.full(len(li), np.nan, dtype=np.float32)
     if has_addr.any():
-        address[has_addr] = _fuzzy(la[has_addr], ra[has_addr], fuzz.token_set_ratio)
+        address[has_addr] = _fuzzy(
+            left["address_norm"][li[has_addr]],
+            right["address_norm"][ri[has_addr]],
+            fuzz.token_set_ratio,
+        )
 
-    lc, rc = left["commodity_norm"][li], right["commodity_norm"][ri]
-    lg, rg = left["commodity_group"][li], right["commodity_group"][ri]
-    lf, rf = left["commodity_family"][li], right["commodity_family"][ri]
+    lc, rc = left["commodity_norm#"][li], right["commodity_norm#"][ri]
+    lg, rg = left["commodity_group#"][li], right["commodity_group#"][ri]
+    lf, rf = left["commodity_family#"][li], right["commodity_family#"][ri]
     either_family = left["commodity_is_family"][li] | right["commodity_is_family"][ri]
-    known = (lf != "") & (rf != "")
+    known = (lf >= 0) & (rf >= 0)
     same_family = known & (lf == rf)
     commodity = np.select(
         [
@@ -573,7 +720,7 @@ def _score_chunk(
             same_family & either_family,  # a family term ("makanan olahan") vs its product
             same_family,  # two products of one family: tahu vs tempe
             known,  # two families
-            (lg == rg) & pd.notna(lg),  # unknown to the vocabulary: the OVOP group
+            (lg == rg) & (lg >= 0),  # unknown to the vocabulary: the OVOP group
         ],
         [1.0, 0.8, 0.3, 0.0, 0.6],
         default=0.0,
@@ -582,89 +729,60 @@ def _score_chunk(
     # another order (``kaos sablon``/``sablon kaos``) too; one naming the other more
     # precisely (``tahu``/``tahu putih``, ``batik cap``/``batik cap tradisional``) is
     # compatible, as a family term is with its product.
-    near = (commodity < 1.0) & (lc != "") & (rc != "")
+    near = (commodity < 1.0) & (lc >= 0) & (rc >= 0)
     if near.any():
         from rapidfuzz import fuzz as _fuzz
 
         where = np.flatnonzero(near)
-        close = _fuzzy(lc[near], rc[near], _fuzz.ratio) >= COMMODITY_TYPO
+        texts_l, texts_r = left["commodity_norm"], right["commodity_norm"]
+        close = _distinct_pairs(
+            lc[where],
+            rc[where],
+            lambda a, b: _fuzzy(texts_l[a], texts_r[b], _fuzz.ratio) >= COMMODITY_TYPO,
+            li[where],
+            ri[where],
+        )
         commodity[where[close]] = 1.0
         where = where[~close]
         if len(where):
-            commodity[where] = np.maximum(commodity[where], _word_relation(lc[where], rc[where]))
+            relation = _distinct_pairs(
+                lc[where],
+                rc[where],
+                lambda a, b: _word_relation(texts_l[a], texts_r[b]),
+                li[where],
+                ri[where],
+            )
+            commodity[where] = np.maximum(commodity[where], relation)
             # ``kerupuk`` and ``kerupuk udang`` where the first row's name says ``Krupuk
             # Udang``: its Komoditas was written less precisely than its name, and the
             # two agree.
             where = where[commodity[where] == 0.8]
             if len(where):
                 named = _precise_word_named(
-                    lc[where],
-                    rc[where],
-                    left["name_full"][li][where],
-                    right["name_full"][ri][where],
+                    texts_l[li[where]],
+                    texts_r[ri[where]],
+                    left["name_full"][li[where]],
+                    right["name_full"][ri[where]],
                 )
                 commodity[where[named]] = 1.0
-    commodity[(lc == "") | (rc == "")] = np.nan
+    commodity[(lc < 0) | (rc < 0)] = np.nan
     # A family term against a product the vocabulary does not know (``pangan`` /
     # ``bawang goreng``): whether the product is of that family cannot be told, so it is
     # no evidence, not the disagreement of two known families.
-    lk = left["commodity_is_family"][li] & (rf == "")
-    rk = right["commodity_is_family"][ri] & (lf == "")
+    lk = left["commodity_is_family"][li] & (rf < 0)
+    rk = right["commodity_is_family"][ri] & (lf < 0)
     commodity[(lk | rk) & (commodity == 0.0)] = np.nan
 
-    dist = haversine_m(
-        left["latitude"][li],
-        left["longitude"][li],
-        right["latitude"][ri],
-        right["longitude"][ri],
-    )
-    distance = np.clip((FAR_M - dist) / (FAR_M - NEAR_M), 0.0, 1.0)
-
-    lu, ru = left["units"][li], right["units"][ri]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        units = 1.0 - np.abs(lu - ru) / np.maximum(np.maximum(lu, ru), 1.0)
-
-    ld, rd = left["desa_code"][li], right["desa_code"][ri]
-    has_desa = pd.notna(ld) & pd.notna(rd)
-    other_desa = has_desa & (ld != rd)
-    # Agreeing on a desa read from a name is agreeing on the name: counted once.
-    from_name = left["desa_from_name"][li] | right["desa_from_name"][ri]
-    desa = np.where(has_desa & ~from_name, (ld == rd).astype("float64"), np.nan)
-    lk, rk = left["kecamatan_code"][li], right["kecamatan_code"][ri]
-    other_kecamatan = pd.notna(lk) & pd.notna(rk) & (lk != rk)
-    lm, rm = left["name_marks"][li], right["name_marks"][ri]
-    other_marks = (lm != "") & (rm != "") & (lm != rm)
-
+    place = _place_parts(left, right, li, ri)
+    dist, units, desa = place.dist, place.units, place.desa
+    other_kecamatan, other_marks = place.other_kecamatan, place.other_marks
     parts = {
         "name": name.astype("float64"),
-        "distance": distance,
         "address": address.astype("float64"),
         "commodity": commodity.astype("float64"),
-        "units": units,
-        "desa": desa,
     }
-    total = np.zeros(len(li))
-    weight = np.zeros(len(li))
-    for component, values in parts.items():
-        ok = ~np.isnan(values)
-        missing = 0.0 if component in NEUTRAL_WHEN_MISSING else MISSING_WEIGHT
-        w = np.where(ok, WEIGHTS[component], WEIGHTS[component] * missing)
-        total += w * np.where(ok, values, MISSING_VALUE)
-        weight += w
-    score = np.divide(total, weight, out=np.zeros(len(li)), where=weight > 0)
-    score = np.where(other_desa, score * AGAINST["desa"], score)
-    score = np.where(other_kecamatan, score * AGAINST["kecamatan"], score)
-    score = np.where(other_marks, score * AGAINST["marks"], score)
     with np.errstate(invalid="ignore"):
-        corroborated = (
-            (desa == 1.0)
-            & (units >= 0.9)
-            & (commodity >= 0.8)
-            & (np.isnan(dist) | (dist <= NEAR_M))
-            & ~other_marks
-            & ~other_kecamatan
-        )
-    score = np.where(corroborated, np.maximum(score, CORROBORATED), score)
+        score, corroborated = _combined(parts, place, commodity >= 0.8)
 
     # The identifying words apart (name_identity): what the product words of a name
     # hide. Kept for the evidence weights, not in the weighted score. As for the name,
@@ -706,7 +824,7 @@ def _score_chunk(
                 np.where(other_kecamatan, FLAG_OTHER_KECAMATAN, 0)
                 | np.where(other_marks, FLAG_OTHER_MARKS, 0)
                 | np.where(corroborated, FLAG_CORROBORATED, 0)
-                | np.where((lm != rm) & ~other_marks, FLAG_MARKS_ONE_SIDE, 0)
+                | np.where(place.one_side_marks, FLAG_MARKS_ONE_SIDE, 0)
             ).astype(np.int8),
         }
     )
