@@ -356,11 +356,13 @@ def _write_national_records(work: str, n: int, out: str) -> None:
     # the result it would get alone).
     checked: list[Any] = []
     batch: list[tuple[Any, str, int]] = []
+    batch_rows = 0
     for item in parsed:
         batch.append(item)
-        if sum(len(rows) for rows, _, _ in batch) >= 100_000:
+        batch_rows += len(item[0])
+        if batch_rows >= 100_000:
             checked.extend(validate_batch(batch, settings=settings))
-            batch = []
+            batch, batch_rows = [], 0
     checked.extend(validate_batch(batch, settings=settings) if batch else [])
     frames = []
     for i, ((_, office, _), result) in enumerate(zip(parsed, checked, strict=True)):

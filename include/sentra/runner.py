@@ -96,22 +96,26 @@ class RunResult:
     # Names of the Assets the run produced an event for (a task with outlets succeeded;
     # one that skipped, having nothing new to announce, produced none).
     emitted: frozenset[str] = frozenset()
+    # For a run not started ("not_run"): the Assets on its DAG's schedule, none of
+    # which got the event the scheduler would have started it on.
+    waiting_for: frozenset[str] = frozenset()
 
     @property
     def ok(self) -> bool:
         return self.state == "success"
 
 
-# What starts each asset-triggered pipeline DAG (sentra.assets); census_ingest is
-# scheduled. A DAG whose asset got no event would not be started by the scheduler.
-TRIGGERED_BY = {
-    "census_consolidate": "sentra_staged_submissions",
-    "census_reports": "sentra_warehouse_publication",
-}
+def run_dag(
+    dag_id: str, conf: dict[str, Any] | None = None, *, emitted: frozenset[str] | None = None
+) -> RunResult:
+    """Execute one DAG run in-process with ``dag.test()`` and report its outcome.
 
-
-def run_dag(dag_id: str, conf: dict[str, Any] | None = None) -> RunResult:
-    """Execute one DAG run in-process with ``dag.test()`` and report its outcome."""
+    With ``emitted`` (the Assets earlier runs produced events for), a DAG scheduled on
+    Assets runs only when its schedule's condition holds on them, as the scheduler
+    would start it; otherwise nothing runs and the result's state is ``not_run``. The
+    condition is read from the DAG itself, so renaming an Asset cannot make a round
+    skip a stage.
+    """
     from airflow.dag_processing.dagbag import DagBag
     from airflow.sdk import Asset
 
@@ -121,15 +125,40 @@ def run_dag(dag_id: str, conf: dict[str, Any] | None = None) -> RunResult:
     dag = bag.dags.get(dag_id)
     if dag is None:
         raise LookupError(f"no DAG {dag_id!r} in {dags_folder()}")
+    condition = getattr(dag.timetable, "asset_condition", None)
+    if emitted is not None and condition is not None and not _holds(condition, emitted):
+        return RunResult(dag_id, "", "not_run", {}, waiting_for=_asset_names(condition))
     outlets = {
         task.task_id: {a.name for a in task.outlets if isinstance(a, Asset)} for task in dag.tasks
     }
     dag_run = dag.test(run_conf=conf or {}, logical_date=None)
     states: dict[str, int] = {}
-    emitted: set[str] = set()
+    produced: set[str] = set()
     for ti in dag_run.get_task_instances():
         key = str(ti.state)
         states[key] = states.get(key, 0) + 1
         if key == "success":
-            emitted |= outlets.get(ti.task_id, set())
-    return RunResult(dag_id, dag_run.run_id, str(dag_run.state), states, frozenset(emitted))
+            produced |= outlets.get(ti.task_id, set())
+    return RunResult(dag_id, dag_run.run_id, str(dag_run.state), states, frozenset(produced))
+
+
+def _holds(condition: Any, emitted: frozenset[str]) -> bool:
+    """Whether an Asset schedule (an Asset, or AssetAny/AssetAll of them) is met by
+    events on the ``emitted`` Assets."""
+    from airflow.sdk import Asset
+    from airflow.sdk.definitions.asset import AssetAll, AssetAny
+
+    if isinstance(condition, Asset):
+        return condition.name in emitted
+    if isinstance(condition, AssetAll):
+        return all(_holds(o, emitted) for o in condition.objects)
+    if isinstance(condition, AssetAny):
+        return any(_holds(o, emitted) for o in condition.objects)
+    raise TypeError(f"unsupported asset schedule {condition!r}")
+
+
+def _asset_names(condition: Any) -> frozenset[str]:
+    objects = getattr(condition, "objects", None)
+    if objects is None:
+        return frozenset({condition.name})
+    return frozenset().union(*(_asset_names(o) for o in objects))

@@ -77,3 +77,24 @@ def test_dag_folder_parses_well_under_a_second():
     assert result["dags"] == len(DAG_FILES)
     assert result["heavy"] == [], f"parsing the DAG folder imported {result['heavy']}"
     assert result["elapsed"] < 1.0, f"DAG folder took {result['elapsed']:.2f}s to parse"
+
+
+def test_a_round_runs_an_asset_scheduled_dag_only_on_its_schedules_events(dagbag):
+    """``sentra run`` starts census_consolidate and census_reports as the scheduler
+    would: on an event of an Asset their schedule names, read from the DAG itself."""
+    from sentra.runner import _asset_names, _holds, run_dag
+
+    consolidate = dagbag.dags["census_consolidate"].timetable.asset_condition
+    names = _asset_names(consolidate)
+    assert "sentra_staged_submissions" in names
+    assert not _holds(consolidate, frozenset())
+    assert not _holds(consolidate, frozenset({"sentra_warehouse_publication"}))
+    for name in names:  # any one of them starts it
+        assert _holds(consolidate, frozenset({name}))
+    reports = dagbag.dags["census_reports"].timetable.asset_condition
+    assert _holds(reports, frozenset({"sentra_warehouse_publication"}))
+    assert not _holds(reports, frozenset({"sentra_staged_submissions"}))
+
+    skipped = run_dag("census_reports", {"census_year": 2026}, emitted=frozenset())
+    assert skipped.state == "not_run"
+    assert skipped.waiting_for == frozenset({"sentra_warehouse_publication"})

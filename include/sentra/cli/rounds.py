@@ -107,7 +107,7 @@ def _run_year(year: int, settings: Settings, console: Console) -> list[dict]:
     from rich.live import Live
     from rich.text import Text
 
-    from sentra.runner import PIPELINE_DAGS, TRIGGERED_BY, run_dag
+    from sentra.runner import PIPELINE_DAGS, run_dag
 
     progress = Progress(year)
     started = time.perf_counter()
@@ -129,20 +129,20 @@ def _run_year(year: int, settings: Settings, console: Console) -> list[dict]:
         try:
             emitted: set[str] = set()
             for dag_id in PIPELINE_DAGS:
-                trigger = TRIGGERED_BY.get(dag_id)
-                if trigger and trigger not in emitted:
-                    # As the scheduler would: no event on its asset, no run (a rerun
+                progress.stage = dag_id
+                dag_started = time.perf_counter()
+                result = run_dag(dag_id, {"census_year": year}, emitted=frozenset(emitted))
+                if result.state == "not_run":
+                    # As the scheduler would: no event on its assets, no run (a rerun
                     # with nothing new ends after census_ingest's discovery).
+                    waiting = " or ".join(sorted(result.waiting_for))
                     live.console.print(
-                        f"   {dag_id:<20} not run  no {trigger} event: nothing new for it"
+                        f"   {dag_id:<20} not run  no {waiting} event: nothing new for it"
                     )
                     runs.append(
                         {"census_year": year, "dag_id": dag_id, "state": "not_run", "seconds": 0.0}
                     )
                     continue
-                progress.stage = dag_id
-                dag_started = time.perf_counter()
-                result = run_dag(dag_id, {"census_year": year})
                 emitted |= result.emitted
                 seconds = time.perf_counter() - dag_started
                 poll_progress(settings, progress)
