@@ -378,7 +378,8 @@ def test_survivor_point_comes_whole_from_one_member_and_singles_keep_their_own()
     assert surv["cluster_size"].sum() == len(rows)
 
 
-def test_a_keep_threshold_drops_exactly_the_pairs_scoring_below_it():
+@pytest.mark.parametrize("chunk", [500_000, 997])
+def test_a_keep_threshold_drops_exactly_the_pairs_scoring_below_it(chunk, monkeypatch):
     """Deduplication scores its block pairs with ``keep_from``: the name and address
     comparisons are skipped for pairs whose best possible score is below it. The pairs
     kept and their scores must be those of scoring every pair, whatever the evidence
@@ -395,6 +396,9 @@ def test_a_keep_threshold_drops_exactly_the_pairs_scoring_below_it():
     same_region = prep["region_code"].to_numpy()[li] == prep["region_code"].to_numpy()[ri]
     li, ri = li[same_region], ri[same_region]
     every = score_pairs(prep, prep, li, ri)
+    # Scored a chunk at a time (997 pairs here): one row per pair, in order, all the same.
+    monkeypatch.setattr("sentra.matching.engine.SCORE_CHUNK", chunk)
+    pd.testing.assert_frame_equal(score_pairs(prep, prep, li, ri), every)
     for threshold in (0.5, 0.65, 0.85):
         kept = score_pairs(prep, prep, li, ri, keep_from=threshold)
         expected = every[every["score"] >= threshold]

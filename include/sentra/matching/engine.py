@@ -574,7 +574,9 @@ def score_pairs(
         scores = _score_chunk(left, right, lc[possible], rc[possible], identity_from)
         reached = scores["score"].to_numpy() >= keep_from
         parts.append(scores[reached].set_axis(possible[reached] + i))
-    return parts[0] if len(parts) == 1 else pd.concat(parts)
+    if len(parts) == 1:
+        return parts[0]
+    return pd.concat(parts, ignore_index=keep_from is None)
 
 
 def _score_ceiling(left: Columns, right: Columns, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
