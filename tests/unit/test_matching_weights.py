@@ -62,7 +62,9 @@ def model() -> EvidenceModel:
 
 def test_em_learns_which_agreement_identifies_a_sentra(model):
     weights = model.describe()["weights"]
-    assert weights["name"][-1] > 2 > -2 > weights["name"][0]
+    # name levels (rows) where the commodity agrees (column 3)
+    same_product = [row[3] for row in weights["name_commodity"]]
+    assert same_product[-1] > 2 > -2 > same_product[0]
     assert weights["identity"][-1] > 2 > -2 > weights["identity"][0]
     # Fields that vary alike in both classes carry (almost) no weight (distances
     # beyond 3 km and unit counts less than 0.4 alike, level 0 of each, never occur
@@ -84,7 +86,8 @@ def test_the_weights_depend_on_the_pairs_not_their_order():
 def test_a_missing_field_is_no_evidence(model):
     nothing = pd.DataFrame({c: [np.nan] for c in SCORE_FIELDS}).assign(evidence_flags=0)
     levels = comparison_levels(nothing)
-    assert all(levels[f][0] == -1 for f in ("name", "identity", "distance", "units", "desa"))
+    fields = ("name_commodity", "identity", "distance", "units", "desa")
+    assert all(levels[f][0] == -1 for f in fields)
     # Only the marks (none on either side) speak; they are neutral in this set.
     assert model.probability(nothing)[0] == pytest.approx(model.prior, abs=0.02)
 
@@ -265,8 +268,48 @@ def test_closer_agreement_never_counts_less():
     far_same = pairs.index[:120]  # many true pairs with points far off
     pairs.loc[far_same, "distance_m"] = 8000.0
     weights = fit(pairs).describe()["weights"]
+    grid = weights.pop("name_commodity")
     for field, levels in weights.items():
         assert levels == sorted(levels), field
+    # the joint field: along each name row (commodity known) and down each column
+    for row in grid:
+        assert row[:-1] == sorted(row[:-1])
+    for column in zip(*grid, strict=True):
+        assert list(column) == sorted(column)
+
+
+def test_a_commodity_that_repeats_the_name_is_not_counted_twice():
+    """Once its desa is dropped a name is mostly its product, so name and commodity
+    agree together. Fitted as independent fields their agreement counted twice and
+    outweighed the unit counts (yardstick 200k: 71 against 14 units merged). Name and
+    commodity are one joint field: a commodity column that only repeats what the
+    names say leaves every pair's probability (nearly) where the names alone put it."""
+    rng = np.random.default_rng(4)
+
+    def pairs(n: int, name: tuple[float, float], units: tuple[float, float]) -> pd.DataFrame:
+        score = rng.uniform(*name, n)
+        return pd.DataFrame(
+            {
+                "name_score": score,
+                "identity_score": np.nan,
+                "commodity_score": np.where(score >= 0.85, 1.0, 0.3),
+                "address_score": np.nan,
+                "distance_m": np.nan,
+                "units_score": rng.uniform(*units, n),
+                "desa_score": np.nan,
+                "evidence_flags": 0,
+            }
+        )
+
+    same = pairs(400, (0.88, 1.0), (0.6, 1.0))
+    other_product = pairs(400, (0.6, 0.84), (0.3, 0.9))
+    one_product_two_sentra = pairs(150, (0.88, 1.0), (0.3, 0.75))
+    data = pd.concat([same, other_product, one_product_two_sentra], ignore_index=True)
+    names_alone = data.assign(commodity_score=np.nan)
+    with_commodity = fit(data).probability(data)
+    without = fit(names_alone).probability(names_alone)
+    assert np.abs(with_commodity - without).max() < 0.15  # 0.56 as two fields
+    assert np.abs(with_commodity - without).mean() < 0.05  # 0.11 as two fields
 
 
 def test_a_name_that_is_only_its_product_is_compared_as_written():
