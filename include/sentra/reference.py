@@ -367,6 +367,7 @@ def _named_products(words: list[str]) -> str | None:
 WORD_TYPO_MIN = 80.0
 WORD_TYPO_LEAD = 5.0
 WORD_TYPO_MIN_LENGTH = 6
+SWAP_MIN_LENGTH = 4  # "kpoi" is kopi; a 3-letter swap is too often another word
 _REPEATED_LETTER = re.compile(r"(.)\1+")
 
 
@@ -400,6 +401,15 @@ def spelled_word(word: str) -> str:
     single = _REPEATED_LETTER.sub(r"\1", word)
     if single != word and single in known:
         return single
+    # Two neighbouring letters swapped (``tmepe``, ``kulti``, ``kpoi``): one slip of the
+    # fingers, yet two edits to the fuzzy reading, which lets a 5-letter word through
+    # only at 80 % (and not at all below 6 letters). Read only when one word fits.
+    if len(word) >= SWAP_MIN_LENGTH:
+        swapped = {
+            word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)
+        } & known
+        if len(swapped) == 1:
+            return swapped.pop()
     if len(word) < WORD_TYPO_MIN_LENGTH:
         return word
     from rapidfuzz import fuzz, process

@@ -399,6 +399,10 @@ def test_one_commodity_written_several_ways_is_one_commodity():
     assert same("sepaatu kulit", "alas kaki")  # a letter doubled; family word "kulit"
     assert same("rotii dann kue", "roti dan kue")  # short words with a key held down
     assert same("kopii", "kopi")
+    # two neighbouring letters swapped, short words included (yardstick 200k, 2026-12-07)
+    assert same("tmepe", "tempe")
+    assert same("tas kulti", "tas kulit")
+    assert same("kpoi bubuk", "kopi bubuk")
     assert same("kayu mebel", "mebel")  # word order
     assert same("tekstil lurik", "tenun lurik")
     assert same("tas kulit", "tas")
