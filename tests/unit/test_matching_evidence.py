@@ -372,6 +372,9 @@ def test_commodity_spellings_and_family_terms_share_one_vocabulary():
     from sentra.matching.normalise import commodity_terms
 
     assert commodity_terms("gula jawa")[0] == commodity_terms("gula kelapa")[0]
+    assert commodity_terms("gula merah")[0] == commodity_terms("gula jawa")[0]  # KBBI
+    assert commodity_terms("gula merah aren")[0] == commodity_terms("gula semut")[0]
+    assert commodity_terms("gula merah")[0] != commodity_terms("gula aren")[0]
     assert commodity_terms("kripik singkong")[0] == "keripik singkong"
     assert commodity_terms("keripik pisang")[0] != commodity_terms("keripik singkong")[0]
     assert commodity_terms("meubel")[:2] == ("mebel", "furnitur")
