@@ -404,3 +404,17 @@ def test_a_keep_threshold_drops_exactly_the_pairs_scoring_below_it(chunk, monkey
         expected = every[every["score"] >= threshold]
         assert 0 < len(kept) < len(li)
         pd.testing.assert_frame_equal(kept, expected)
+
+
+def test_pairs_across_two_prepared_frames_score_as_within_one():
+    """score_pairs(left, right): text compared for equality as codes shared by both
+    sides (a desa code is the same code on either side)."""
+    prep = prepare(make_round(120, seed=9).records)
+    half = len(prep) // 2
+    left, right = prep.iloc[:half].reset_index(drop=True), prep.iloc[half:].reset_index(drop=True)
+    rng = np.random.default_rng(1)
+    li, ri = rng.integers(0, half, 400), rng.integers(0, len(prep) - half, 400)
+    across = score_pairs(left, right, li, ri)
+    within = score_pairs(prep, prep, li, ri + half)
+    pd.testing.assert_frame_equal(across, within)
+    assert (across["desa_score"] == 1.0).any() or (across["commodity_score"] == 1.0).any()
