@@ -569,9 +569,12 @@ def score_pairs(
         if keep_from is None:
             parts.append(_score_chunk(left, right, lc, rc, identity_from))
             continue
+        place = _place_parts(left, right, lc, rc)
         # Rounded as the score is, with room for the float sums taken in another order.
-        possible = np.flatnonzero(_score_ceiling(left, right, lc, rc) >= keep_from - 1e-6)
-        scores = _score_chunk(left, right, lc[possible], rc[possible], identity_from)
+        possible = np.flatnonzero(_score_ceiling(left, right, lc, rc, place) >= keep_from - 1e-6)
+        # The place components of the pairs that go on are the ceiling's, not read again.
+        kept = _Place(*(values[possible] for values in place))
+        scores = _score_chunk(left, right, lc[possible], rc[possible], identity_from, kept)
         reached = scores["score"].to_numpy() >= keep_from
         parts.append(scores[reached].set_axis(possible[reached] + i))
     if len(parts) == 1:
@@ -579,16 +582,18 @@ def score_pairs(
     return pd.concat(parts, ignore_index=keep_from is None)
 
 
-def _score_ceiling(left: Columns, right: Columns, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
+def _score_ceiling(
+    left: Columns, right: Columns, li: np.ndarray, ri: np.ndarray, place: _Place
+) -> np.ndarray:
     """The highest score each pair could have: :func:`_score_chunk`'s score with every
     name, address and commodity comparison perfect, from what costs no string
     comparison (distance, units, desa, kecamatan, name marks, which values are missing).
 
     The score rises with each component, so a pair whose ceiling is below a threshold
     scores below it: at a million records ~7 million block pairs meet, most of them two
-    sentra of one grid cell or kecamatan kilometres apart or in two desa.
+    sentra of one grid cell or kecamatan kilometres apart or in two desa. ``place`` is
+    :func:`_place_parts` of the same pairs.
     """
-    place = _place_parts(left, right, li, ri)
     has_address = left["has_address"][li] & right["has_address"][ri]
     has_commodity = (left["commodity_norm#"][li] >= 0) & (right["commodity_norm#"][ri] >= 0)
     best = {
@@ -676,8 +681,9 @@ def _score_chunk(
     li: np.ndarray,
     ri: np.ndarray,
     identity_from: float = 0.0,
+    place: _Place | None = None,
 ) -> pd.DataFrame:
-    """Score one chunk of pairs.
+    """Score one chunk of pairs (``place``: their :func:`_place_parts` when known).
 
     Components are in [0, 1] (NaN when a side lacks the value); ``distance_m`` is in
     metres. The name score averages token-set and token-sort ratios: token-set alone
@@ -775,7 +781,8 @@ def _score_chunk(
     rk = right["commodity_is_family"][ri] & (lf < 0)
     commodity[(lk | rk) & (commodity == 0.0)] = np.nan
 
-    place = _place_parts(left, right, li, ri)
+    if place is None:
+        place = _place_parts(left, right, li, ri)
     dist, units, desa = place.dist, place.units, place.desa
     other_kecamatan, other_marks = place.other_kecamatan, place.other_marks
     parts = {
