@@ -4,10 +4,10 @@ Comparable set-up to :func:`sentra.matching.deduplicate`: blocking never leaves 
 kab/kota (same region_code and one of: same normalised name key, same phonetic key,
 same ~1 km grid cell, same kecamatan), comparisons on the normalised name
 (Jaro-Winkler and Levenshtein levels), commodity (exact), distance (km levels),
-units. Parameters are trained offline: u by random sampling, m by EM on two
-blocking rules (name key, then kecamatan); nothing is downloaded. Clusters are
-connected components at match probability ≥ ``settings.match_threshold``. Not used
-by the pipeline.
+units and workers (the counts the product's learned weights read too). Parameters
+are trained offline: u by random sampling, m by EM on two blocking rules (name key,
+then kecamatan); nothing is downloaded. Clusters are connected components at match
+probability ≥ ``settings.match_threshold``. Not used by the pipeline.
 """
 
 from __future__ import annotations
@@ -20,7 +20,27 @@ if TYPE_CHECKING:
     from sentra.config import Settings
 
 
-UNITS_CLOSE = 'abs("units_l" - "units_r") <= 0.25 * greatest("units_l", "units_r")'
+# Two counts within 25 % of the larger ({c}: units or workers).
+COUNTS_CLOSE = 'abs("{c}_l" - "{c}_r") <= 0.25 * greatest("{c}_l", "{c}_r")'
+
+
+def _counts_comparison() -> object:
+    """Unit and worker counts as one comparison (they move together, as in the
+    product's joint field): both within 25 %, one of them, neither; no evidence when a
+    count is missing on either side."""
+    import splink.comparison_library as cl
+
+    units, workers = COUNTS_CLOSE.format(c="units"), COUNTS_CLOSE.format(c="workers")
+    null = " OR ".join(f'"{c}_{s}" IS NULL' for c in ("units", "workers") for s in "lr")
+    return cl.CustomComparison(
+        comparison_levels=[
+            {"sql_condition": null, "is_null_level": True},
+            {"sql_condition": f"({units}) AND ({workers})", "label_for_charts": "both close"},
+            {"sql_condition": f"({units}) OR ({workers})", "label_for_charts": "one close"},
+            {"sql_condition": "ELSE", "label_for_charts": "counts differ"},
+        ],
+        output_column_name="counts",
+    )
 
 
 def run_splink(records: pd.DataFrame, settings: Settings, *, seed: int = 1) -> pd.DataFrame:
@@ -70,6 +90,7 @@ def run_splink(records: pd.DataFrame, settings: Settings, *, seed: int = 1) -> p
             "latitude": lat,
             "longitude": lon,
             "units": prep["units"].to_numpy(),
+            "workers": prep["workers"].to_numpy(),
         }
     )
     model = SettingsCreator(
@@ -79,20 +100,7 @@ def run_splink(records: pd.DataFrame, settings: Settings, *, seed: int = 1) -> p
             cl.LevenshteinAtThresholds("name_key", [1, 3]),
             cl.ExactMatch("commodity"),
             cl.DistanceInKMAtThresholds("latitude", "longitude", [0.3, 1.0, 3.0]),
-            cl.CustomComparison(
-                comparison_levels=[
-                    {
-                        "sql_condition": '"units_l" IS NULL OR "units_r" IS NULL',
-                        "is_null_level": True,
-                    },
-                    {
-                        "sql_condition": UNITS_CLOSE,
-                        "label_for_charts": "units within 25%",
-                    },
-                    {"sql_condition": "ELSE", "label_for_charts": "units differ"},
-                ],
-                output_column_name="units",
-            ),
+            _counts_comparison(),
         ],
         blocking_rules_to_generate_predictions=[
             block_on("region_code", "name_key"),

@@ -24,6 +24,7 @@ SCORE_FIELDS = (
     "address_score",
     "distance_m",
     "units_score",
+    "workers_score",
     "desa_score",
     "evidence_flags",
 )
@@ -68,8 +69,9 @@ def test_em_learns_which_agreement_identifies_a_sentra(model):
     assert weights["identity"][-1] > 2 > -2 > weights["identity"][0]
     # Fields that vary alike in both classes carry (almost) no weight (distances
     # beyond 3 km and unit counts less than 0.4 alike, level 0 of each, never occur
-    # here: only the smoothing speaks there).
-    assert max(abs(w) for w in weights["units"][1:]) < 1
+    # here: only the smoothing speaks there). No worker counts here: the size grid's
+    # last column.
+    assert max(abs(row[-1]) for row in weights["size"][1:-1]) < 1
     assert max(abs(w) for w in weights["distance"][1:]) < 1
     assert model.prior == pytest.approx(400 / 550, abs=0.05)
     p = model.probability(contested_pairs(50, 50, seed=6))
@@ -86,7 +88,7 @@ def test_the_weights_depend_on_the_pairs_not_their_order():
 def test_a_missing_field_is_no_evidence(model):
     nothing = pd.DataFrame({c: [np.nan] for c in SCORE_FIELDS}).assign(evidence_flags=0)
     levels = comparison_levels(nothing)
-    fields = ("name_commodity", "identity", "distance", "units", "desa")
+    fields = ("name_commodity", "identity", "distance", "size", "desa")
     assert all(levels[f][0] == -1 for f in fields)
     # Only the marks (none on either side) speak; they are neutral in this set.
     assert model.probability(nothing)[0] == pytest.approx(model.prior, abs=0.02)
@@ -268,14 +270,17 @@ def test_closer_agreement_never_counts_less():
     far_same = pairs.index[:120]  # many true pairs with points far off
     pairs.loc[far_same, "distance_m"] = 8000.0
     weights = fit(pairs).describe()["weights"]
-    grid = weights.pop("name_commodity")
+    # the joint fields: along each row (the second comparison known) and down each
+    # column (the first known); name x commodity has no row for a missing name
+    grids = {"name_commodity": weights.pop("name_commodity"), "size": weights.pop("size")}
     for field, levels in weights.items():
         assert levels == sorted(levels), field
-    # the joint field: along each name row (commodity known) and down each column
-    for row in grid:
-        assert row[:-1] == sorted(row[:-1])
-    for column in zip(*grid, strict=True):
-        assert list(column) == sorted(column)
+    for field, grid in grids.items():
+        known_rows = grid if field == "name_commodity" else grid[:-1]
+        for row in grid:
+            assert row[:-1] == sorted(row[:-1]), field
+        for column in zip(*known_rows, strict=True):
+            assert list(column) == sorted(column), field
 
 
 def test_a_commodity_that_repeats_the_name_is_not_counted_twice():
@@ -353,14 +358,20 @@ def test_unlike_identifying_words_keep_a_band_pair_from_the_weights():
     pairs are one place and two products, learn that product and unit count identify a
     sentra and the identifying words little: they call the pair likely. The words differ
     (Rejosari, Udanwuh), so a reviewer decides, not the weights."""
-    from sentra.matching.evidence import FIELDS, LEVEL_COUNT
+    from sentra.matching.evidence import FIELDS, GRIDS, LEVEL_COUNT
+
+    size = GRIDS["size"]
+    # Unit and worker counts both at their top level, as the pair below.
+    alike = (size.ordered_rows - 1) * size.columns + size.ordered_columns - 1
 
     def levels(top: float | None, count: int) -> tuple[float, ...]:
         if top is None:
             return tuple([1.0 / count] * count)
-        return tuple([(1.0 - top) / (count - 1)] * (count - 1) + [top])
+        out = [(1.0 - top) / (count - 1)] * count
+        out[alike] = top
+        return tuple(out)
 
-    informative = {"commodity": 0.9, "units": 0.9}
+    informative = {"size": 0.9}
     dense = EvidenceModel(
         m={f: levels(informative.get(f), LEVEL_COUNT[f]) for f in FIELDS},
         u={f: levels(1.0 - informative[f] if f in informative else None, LEVEL_COUNT[f])
@@ -412,3 +423,105 @@ def test_prepare_returns_the_columns_it_declares():
     from sentra.matching.engine import PREPARED_COLUMNS
 
     assert tuple(prepare(band_rows()).columns) == PREPARED_COLUMNS
+
+
+# ------------------------------------------------------------------ worker counts
+
+
+def _size_pairs(rng, n: int, name, units, workers) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "name_score": rng.uniform(*name, n),
+            "identity_score": np.nan,
+            "commodity_score": 1.0,
+            "address_score": np.nan,
+            "distance_m": np.nan,
+            "units_score": rng.uniform(*units, n),
+            "workers_score": rng.uniform(*workers, n) if workers else np.nan,
+            "desa_score": np.nan,
+            "evidence_flags": 0,
+        }
+    )
+
+
+def test_worker_counts_tell_two_sentra_of_one_size_apart():
+    """Two sentra of one desa and product are often about as many units (yardstick 200k:
+    unit counts ≥ 0.9 alike for a fifth of such contested pairs) but seldom as many
+    workers; a re-census of one sentra keeps both close. The weights learn the worker
+    counts from the year's pairs: a name and unit count that agree do not outweigh
+    worker counts half apart."""
+    rng = np.random.default_rng(12)
+    same = _size_pairs(rng, 500, (0.85, 1.0), (0.8, 1.0), (0.8, 1.0))
+    siblings = _size_pairs(rng, 400, (0.6, 0.95), (0.6, 1.0), (0.0, 0.65))
+    model = fit(pd.concat([same, siblings], ignore_index=True))
+    probe = _size_pairs(rng, 2, (0.9, 0.9), (0.95, 0.95), (0.95, 0.95))
+    probe.loc[1, "workers_score"] = 0.5
+    alike, half = model.probability(probe)
+    assert alike > 0.95
+    assert half < SETTINGS.evidence_veto_probability
+    # Without worker counts (an office that left them empty) the pair is as likely as
+    # the rest of its fields make it: a missing count is no evidence against.
+    unknown = model.probability(probe.assign(workers_score=np.nan))[1]
+    assert half < unknown
+
+
+def test_worker_counts_that_repeat_the_units_are_not_counted_twice():
+    """Worker counts mostly move with unit counts (a re-count changes both). Fitted as
+    two independent fields their agreement counted twice: on the yardstick's 200k set
+    two sentra of one desa, different products and names, with both counts alike were
+    merged at 0.94 (``Sentra Gula Aren Kemiri`` / ``Sentra Krupuk Udang Kemiri``). As
+    one joint field, a worker column that only repeats the units leaves every pair's
+    probability near where the units alone put it."""
+    rng = np.random.default_rng(13)
+    same = _size_pairs(rng, 400, (0.88, 1.0), (0.6, 1.0), None)
+    other = _size_pairs(rng, 400, (0.55, 0.84), (0.3, 1.0), None)
+    data = pd.concat([same, other], ignore_index=True)
+    echoed = data.assign(workers_score=data["units_score"])
+    units_alone = fit(data).probability(data)
+    both = fit(echoed).probability(echoed)
+    assert np.abs(both - units_alone).max() < 0.3  # 0.20; 0.46 as two fields
+    assert np.abs(both - units_alone).mean() < 0.05  # 0.03; 0.11 as two fields
+
+
+def test_worker_counts_are_scored_but_not_in_the_weighted_score():
+    """The weighted score's components and thresholds are unchanged; worker counts are
+    the learned weights' evidence, in ``workers_score``."""
+    rows = frame(
+        record("1", "Sentra Gerabah Kasongan", workers=120),
+        record("2", "Sentra Gerabah Kasongan", workers=60),
+        record("3", "Sentra Gerabah Kasongan", workers=None),
+    )
+    prep = prepare(rows)
+    scores = score_pairs(prep, prep, np.array([0, 0]), np.array([1, 2]))
+    assert scores["workers_score"].iloc[0] == pytest.approx(0.5)
+    assert np.isnan(scores["workers_score"].iloc[1])
+    assert scores["score"].iloc[0] == scores["score"].iloc[1]
+
+
+def test_a_band_pair_with_something_against_it_and_unsure_weights_is_settled_apart():
+    """What a reviewer sees is where the two kinds of evidence disagree or the weights
+    are unsure with nothing against: a band pair the weights find only possible (here
+    0.6) with a field against it (points 8 km apart) is not one sentra; the same pair
+    with nothing against it waits for the reviewer."""
+    from sentra.matching.evidence import FIELDS, LEVEL_COUNT
+
+    unsure = EvidenceModel(
+        m={f: tuple([1.0 / LEVEL_COUNT[f]] * LEVEL_COUNT[f]) for f in FIELDS},
+        u={f: tuple([1.0 / LEVEL_COUNT[f]] * LEVEL_COUNT[f]) for f in FIELDS},
+        prior=0.6,
+        fitted_pairs=1000,
+        iterations=1,
+    )
+    far = frame(
+        record("1", "Sentra Gerabah Kasongan"),
+        record("2", "Sentra Gerabah Kasongan", units=28, latitude=-7.92, longitude=110.38),
+    )
+    pair = deduplicate(far, settings=SETTINGS, evidence=unsure).candidates.iloc[0]
+    assert SETTINGS.review_threshold <= pair["score"] < SETTINGS.match_threshold
+    assert pair["distance_m"] >= 3000
+    assert pair["match_probability"] == pytest.approx(0.6)
+    assert (pair["decision"], pair["decided_by"]) == ("non_match", "evidence")
+    near = deduplicate(band_rows(), settings=SETTINGS, evidence=unsure).candidates
+    first = near[near["right_key"].str.endswith("#2")].iloc[0]
+    assert SETTINGS.review_threshold <= first["score"] < SETTINGS.match_threshold
+    assert (first["decision"], first["decided_by"]) == ("uncertain", "auto")

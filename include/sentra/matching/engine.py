@@ -129,6 +129,7 @@ PREPARED_COLUMNS = (
     "latitude",
     "longitude",
     "units",
+    "workers",
     "sentra_id",
 )
 
@@ -198,6 +199,7 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
             "latitude": _float(frame, "latitude"),
             "longitude": _float(frame, "longitude"),
             "units": _float(frame, "units"),
+            "workers": _float(frame, "workers"),
             "sentra_id": _text(_column(frame, "sentra_id")).to_numpy(),
         }
     )
@@ -610,6 +612,7 @@ class _Place(NamedTuple):
     dist: np.ndarray  # metres, NaN when a side has no point
     distance: np.ndarray
     units: np.ndarray
+    workers: np.ndarray  # closeness of the worker counts, as units (not in the score)
     desa: np.ndarray
     other_desa: np.ndarray
     other_kecamatan: np.ndarray
@@ -622,8 +625,10 @@ def _place_parts(left: Columns, right: Columns, li: np.ndarray, ri: np.ndarray) 
         left["latitude"][li], left["longitude"][li], right["latitude"][ri], right["longitude"][ri]
     )
     lu, ru = left["units"][li], right["units"][ri]
+    lw, rw = left["workers"][li], right["workers"][ri]
     with np.errstate(invalid="ignore", divide="ignore"):
         units = 1.0 - np.abs(lu - ru) / np.maximum(np.maximum(lu, ru), 1.0)
+        staff = 1.0 - np.abs(lw - rw) / np.maximum(np.maximum(lw, rw), 1.0)
     ld, rd = left["desa_code#"][li], right["desa_code#"][ri]
     has_desa = (ld >= 0) & (rd >= 0)
     # Agreeing on a desa read from a name is agreeing on the name: counted once.
@@ -634,6 +639,7 @@ def _place_parts(left: Columns, right: Columns, li: np.ndarray, ri: np.ndarray) 
         dist=dist,
         distance=np.clip((FAR_M - dist) / (FAR_M - NEAR_M), 0.0, 1.0),
         units=units,
+        workers=staff,
         desa=np.where(has_desa & ~from_name, (ld == rd).astype("float64"), np.nan),
         other_desa=has_desa & (ld != rd),
         other_kecamatan=(lk >= 0) & (rk >= 0) & (lk != rk),
@@ -827,6 +833,7 @@ def _score_chunk(
             "address_score": np.round(parts["address"], 4).astype(np.float32),
             "distance_m": np.round(dist, 1).astype(np.float32),
             "units_score": np.round(units, 4).astype(np.float32),
+            "workers_score": np.round(place.workers, 4).astype(np.float32),
             "desa_score": desa.astype(np.float32),
             "identity_score": np.round(identity, 4).astype(np.float32),
             "evidence_flags": (
@@ -848,6 +855,7 @@ AGREES_AT: dict[str, float] = {
     "commodity_score": 0.8,
     "address_score": 0.85,
     "units_score": 0.9,
+    "workers_score": 0.9,
     "desa_score": 1.0,
 }
 
@@ -905,6 +913,7 @@ def explain_pairs(scores: pd.DataFrame) -> tuple[list[list[str]], list[list[str]
             "address": column("address_score") >= AGREES_AT["address_score"],
             "distance": distance <= NEAR_M,
             "units": column("units_score") >= AGREES_AT["units_score"],
+            "workers": column("workers_score") >= AGREES_AT["workers_score"],
             "desa": column("desa_score") >= AGREES_AT["desa_score"],
             "corroborated": (flags & FLAG_CORROBORATED) > 0,
         }

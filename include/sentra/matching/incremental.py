@@ -61,7 +61,8 @@ log = logging.getLogger(__name__)
 # Bump whenever deduplication or linking would give another result for the same
 # input: every memo written before then is ignored (one full recomputation).
 # 3: candidates carry match_probability; the memo keeps the year's evidence weights.
-MEMO_VERSION = 3
+# 4: candidates carry workers_score (worker counts are evidence).
+MEMO_VERSION = 4
 NO_REGION = "-"  # unit label of records without a kab/kota code
 # What clustering reads of a record (besides how complete it is); a change in any of
 # them changes the unit's fingerprint.

@@ -355,6 +355,13 @@ TABLES: dict[str, TableSpec] = {
                 Column("distance_m", pa.float64(), "Distance in metres.", "Jarak dalam meter."),
                 Column("units_score", pa.float64(), "Units closeness.", "Kedekatan jumlah unit."),
                 Column(
+                    "workers_score",
+                    pa.float64(),
+                    "Worker counts' closeness (evidence for the learned weights, not in score).",
+                    "Kedekatan jumlah tenaga kerja (bukti bagi bobot yang dipelajari, tidak"
+                    " masuk skor).",
+                ),
+                Column(
                     "desa_score",
                     pa.float64(),
                     "1 same resolved desa, 0 different, empty when either is unresolved.",
@@ -372,11 +379,11 @@ TABLES: dict[str, TableSpec] = {
                     "agreed",
                     STR_LIST,
                     "Fields that agreed: name, identity (the name's identifying words),"
-                    " commodity, address, distance (≤ 250 m), units, desa; corroborated"
-                    " when desa, units and commodity lifted the score.",
+                    " commodity, address, distance (≤ 250 m), units, workers, desa;"
+                    " corroborated when desa, units and commodity lifted the score.",
                     "Isian yang sama: name, identity (kata pengenal nama), commodity,"
-                    " address, distance (≤ 250 m), units, desa; corroborated bila desa, unit"
-                    " dan komoditas menaikkan skor.",
+                    " address, distance (≤ 250 m), units, workers, desa; corroborated bila"
+                    " desa, unit dan komoditas menaikkan skor.",
                 ),
                 Column(
                     "against",
