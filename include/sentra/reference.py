@@ -347,7 +347,8 @@ def _named_products(words: list[str]) -> str | None:
         for size in (3, 2, 1):
             phrase = " ".join(words[i : i + size])
             if i + size <= len(words) and phrase in vocab:
-                found.append(vocab[phrase])
+                if vocab[phrase][1]:  # a term spanning families (kerajinan) names none
+                    found.append(vocab[phrase])
                 i += size
                 break
         else:

@@ -252,7 +252,10 @@ def _sharpen_commodities(
         ],
         dtype=bool,
     )
-    sharper = (n_canon != "") & ~n_is_family & (n_family == family[rows])
+    # A term spanning families (kerajinan: no family of its own) gives way to whichever
+    # product the name names.
+    spans = is_family[rows] & (family[rows] == "")
+    sharper = (n_canon != "") & ~n_is_family & ((n_family == family[rows]) | spans)
     sharper &= is_family[rows] | more_precise
     commodity, is_family = commodity.copy(), is_family.copy()
     commodity[rows[sharper]] = n_canon[sharper]
@@ -783,8 +786,10 @@ def _score_chunk(
     # A family term against a product the vocabulary does not know (``pangan`` /
     # ``bawang goreng``): whether the product is of that family cannot be told, so it is
     # no evidence, not the disagreement of two known families.
-    lk = left["commodity_is_family"][li] & (rf < 0)
-    rk = right["commodity_is_family"][ri] & (lf < 0)
+    # A term spanning families (``kerajinan``, which has none of its own) against a
+    # product: which craft it meant cannot be told either.
+    lk = left["commodity_is_family"][li] & ((rf < 0) | (lf < 0))
+    rk = right["commodity_is_family"][ri] & ((lf < 0) | (rf < 0))
     commodity[(lk | rk) & (commodity == 0.0)] = np.nan
 
     if place is None:

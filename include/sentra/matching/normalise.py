@@ -364,11 +364,14 @@ def commodity_terms(text: str) -> tuple[str, str, bool]:
     text = _spelled(text)
     hit = vocab.get(text) or _vocabulary_by_word_set().get(frozenset(text.split()))
     if hit is not None:
-        return hit[0], hit[1], hit[0] == hit[1]
+        # A term without a family spans several (kerajinan): a family term of none.
+        return hit[0], hit[1], hit[0] == hit[1] or not hit[1]
     words = text.split()
     for size in (3, 2, 1):
         for start in range(len(words) - size + 1):
             hit = vocab.get(" ".join(words[start : start + size]))
+            if hit is not None and not hit[1]:
+                hit = None  # a spanning term beside other words tells no family
             if hit is not None:
                 break
         if hit is not None:
