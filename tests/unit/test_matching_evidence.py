@@ -455,22 +455,21 @@ def test_a_province_copy_with_the_family_as_commodity_merges_and_tahu_tempe_do_n
     assert cluster_of(result, "4") != cluster_of(result, "2")
 
 
+def buruan(key: str, name: str, commodity: str) -> dict:
+    """A row of desa Buruan (Penebel, Tabanan) with no OVOP group to fall back on, as
+    most files are."""
+    return place(key, name, TABANAN, "Penebel", "Buruan", commodity=commodity, commodity_group=None)
+
+
 def test_a_family_term_against_a_product_the_vocabulary_lacks_is_no_evidence():
     """``Pangan`` (the province's family term) and a product the vocabulary does not list
     may well be one sentra: no evidence either way. Two families the vocabulary knows
     (``tekstil``/``kerupuk``) still disagree."""
-
-    def row(key: str, name: str, commodity: str) -> dict:
-        # As most files: no OVOP group to fall back on.
-        return place(
-            key, name, TABANAN, "Penebel", "Buruan", commodity=commodity, commodity_group=None
-        )
-
     rows = frame(
-        row("2", "Sentra Nira Kristal Buruan", "nira kristal"),
-        row("3", "SENTRA NIRA KRISTAL BURUAN", "Pangan"),
-        row("4", "Sentra Kerupuk Buruan", "kerupuk"),
-        row("5", "SENTRA KERUPUK BURUAN", "tekstil"),
+        buruan("2", "Sentra Nira Kristal Buruan", "nira kristal"),
+        buruan("3", "SENTRA NIRA KRISTAL BURUAN", "Pangan"),
+        buruan("4", "Sentra Kerupuk Buruan", "kerupuk"),
+        buruan("5", "SENTRA KERUPUK BURUAN", "tekstil"),
     )  # fmt: skip
     prep = prepare(rows)
     scores = score_pairs(prep, prep, np.array([0, 2]), np.array([1, 3]))
@@ -485,19 +484,13 @@ def test_kerajinan_spans_the_craft_families_and_tekstil_covers_clothing():
     ``Tekstil`` is the family of a bordir or konveksi sentra as of a tenun one (the
     ministry's sandang, textiles and their products); tekstil against anyaman bambu
     still disagrees."""
-
-    def row(key: str, name: str, commodity: str) -> dict:
-        return place(
-            key, name, TABANAN, "Penebel", "Buruan", commodity=commodity, commodity_group=None
-        )
-
     rows = frame(
-        row("2", "Sentra Anyaman Bambu Buruan", "anyaman bambu"),
-        row("3", "SENTRA IKM BURUAN", "Kerajinan"),
-        row("4", "Sentra Bordir Buruan", "bordir"),
-        row("5", "SENTRA BORDIR BURUAN", "Tekstil"),
-        row("6", "Sentra Gerabah Buruan", "Kerajinan"),
-        row("7", "Sentra Kerupuk Buruan", "tekstil"),
+        buruan("2", "Sentra Anyaman Bambu Buruan", "anyaman bambu"),
+        buruan("3", "SENTRA IKM BURUAN", "Kerajinan"),
+        buruan("4", "Sentra Bordir Buruan", "bordir"),
+        buruan("5", "SENTRA BORDIR BURUAN", "Tekstil"),
+        buruan("6", "Sentra Gerabah Buruan", "Kerajinan"),
+        buruan("7", "Sentra Kerupuk Buruan", "tekstil"),
     )  # fmt: skip
     prep = prepare(rows)
     assert prep["commodity_norm"].iloc[4] == "gerabah"  # read from the name

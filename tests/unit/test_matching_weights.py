@@ -338,14 +338,19 @@ def test_a_name_that_is_only_its_product_is_compared_as_written():
     assert scores["identity_score"].iloc[0] < 0.5
 
 
-def test_the_weights_never_merge_a_pair_with_something_against_it(model):
-    """One name, one product, 8 km apart: the weights (which here know only names) call
-    it likely; the distance speaks against it, so a reviewer decides."""
-    rows = frame(
+def far_apart() -> pd.DataFrame:
+    """One name and product, re-counted, the points 8 km apart: a band pair with the
+    distance against it."""
+    return frame(
         record("1", "Sentra Gerabah Kasongan"),
         record("2", "Sentra Gerabah Kasongan", units=28, latitude=-7.92, longitude=110.38),
     )
-    pair = deduplicate(rows, settings=SETTINGS, evidence=model).candidates.iloc[0]
+
+
+def test_the_weights_never_merge_a_pair_with_something_against_it(model):
+    """One name, one product, 8 km apart: the weights (which here know only names) call
+    it likely; the distance speaks against it, so a reviewer decides."""
+    pair = deduplicate(far_apart(), settings=SETTINGS, evidence=model).candidates.iloc[0]
     assert SETTINGS.review_threshold <= pair["score"] < SETTINGS.match_threshold
     assert pair["distance_m"] >= 3000
     assert pair["match_probability"] >= SETTINGS.evidence_match_probability
@@ -512,11 +517,7 @@ def test_a_band_pair_with_something_against_it_and_unsure_weights_is_settled_apa
         fitted_pairs=1000,
         iterations=1,
     )
-    far = frame(
-        record("1", "Sentra Gerabah Kasongan"),
-        record("2", "Sentra Gerabah Kasongan", units=28, latitude=-7.92, longitude=110.38),
-    )
-    pair = deduplicate(far, settings=SETTINGS, evidence=unsure).candidates.iloc[0]
+    pair = deduplicate(far_apart(), settings=SETTINGS, evidence=unsure).candidates.iloc[0]
     assert SETTINGS.review_threshold <= pair["score"] < SETTINGS.match_threshold
     assert pair["distance_m"] >= 3000
     assert pair["match_probability"] == pytest.approx(0.6)
