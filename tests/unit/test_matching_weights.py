@@ -526,3 +526,28 @@ def test_a_band_pair_with_something_against_it_and_unsure_weights_is_settled_apa
     first = near[near["right_key"].str.endswith("#2")].iloc[0]
     assert SETTINGS.review_threshold <= first["score"] < SETTINGS.match_threshold
     assert (first["decision"], first["decided_by"]) == ("uncertain", "auto")
+
+
+def test_the_grid_order_pools_only_what_is_out_of_order():
+    """``monotone_grid`` skips rows and columns already in order (EM calls it every
+    iteration); the result is what pooling every row and column gives."""
+    from sentra.matching.evidence import GRIDS, monotone, monotone_grid
+
+    def every_row_and_column(m, u, grid):
+        m = m.reshape(grid.rows, grid.columns).copy()
+        u = u.reshape(grid.rows, grid.columns).copy()
+        across, down = grid.ordered_columns, grid.ordered_rows
+        for _ in range(3):
+            for row in range(grid.rows):
+                m[row, :across], u[row, :across] = monotone(m[row, :across], u[row, :across])
+            for col in range(grid.columns):
+                m[:down, col], u[:down, col] = monotone(m[:down, col], u[:down, col])
+        return m.reshape(-1), u.reshape(-1)
+
+    rng = np.random.default_rng(21)
+    for grid in GRIDS.values():
+        for _ in range(50):
+            m, u = rng.random(grid.rows * grid.columns), rng.random(grid.rows * grid.columns)
+            got, expected = monotone_grid(m, u, grid), every_row_and_column(m, u, grid)
+            np.testing.assert_allclose(got[0], expected[0], rtol=1e-12)
+            np.testing.assert_allclose(got[1], expected[1], rtol=1e-12)

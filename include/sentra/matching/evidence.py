@@ -312,11 +312,23 @@ def monotone_grid(m: np.ndarray, u: np.ndarray, grid: Grid) -> tuple[np.ndarray,
     u = u.reshape(grid.rows, grid.columns).copy()
     across, down = grid.ordered_columns, grid.ordered_rows
     for _ in range(3):
-        for row in range(grid.rows):
+        # Only rows and columns out of order are pooled (EM calls this every iteration
+        # for every joint field; most of them are in order after the first few).
+        rows = _out_of_order(m[:, :across], u[:, :across])
+        for row in np.flatnonzero(rows):
             m[row, :across], u[row, :across] = monotone(m[row, :across], u[row, :across])
-        for col in range(grid.columns):
+        columns = _out_of_order(m[:down, :].T, u[:down, :].T)
+        for col in np.flatnonzero(columns):
             m[:down, col], u[:down, col] = monotone(m[:down, col], u[:down, col])
+        if not rows.any() and not columns.any():
+            break
     return m.reshape(-1), u.reshape(-1)
+
+
+def _out_of_order(m: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Per row of a grid, whether two neighbouring levels have their ratios m/u falling
+    (the test :func:`monotone` pools on: rows where it is false come back unchanged)."""
+    return (m[:, :-1] * u[:, 1:] > m[:, 1:] * u[:, :-1]).any(axis=1)
 
 
 def _log_bayes_factor(
