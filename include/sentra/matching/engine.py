@@ -120,6 +120,7 @@ PREPARED_COLUMNS = (
     "identity_full",
     "address_norm",
     "commodity_norm",
+    "commodity_written",
     "commodity_family",
     "commodity_is_family",
     "commodity_group",
@@ -173,7 +174,7 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     names = prepare_names(
         _column(frame, "sentra_name"), region, kecamatan, np.where(desa_from_name, None, desa)
     )
-    commodity, family, is_family = prepare_commodities(_column(frame, "commodity"))
+    commodity, family, is_family, written = prepare_commodities(_column(frame, "commodity"))
     commodity, is_family = _sharpen_commodities(
         _column(frame, "sentra_name"), commodity, family, is_family
     )
@@ -190,6 +191,7 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
             "identity_full": name_identity(names["name_full"], commodity).array,
             "address_norm": prepare_addresses(_column(frame, "address")),
             "commodity_norm": commodity,
+            "commodity_written": written,
             "commodity_family": family,
             "commodity_is_family": is_family,
             "commodity_group": _text(_column(frame, "commodity_group")).to_numpy(),
@@ -242,7 +244,7 @@ def _sharpen_commodities(
         return commodity, is_family
     codes, uniques = pd.factorize(names.iloc[rows].astype(object))
     named = pd.Series([commodity_in_name(n) or "" for n in uniques], dtype=object)
-    n_canon, n_family, n_is_family = prepare_commodities(named)
+    n_canon, n_family, n_is_family, _ = prepare_commodities(named)
     n_canon, n_family, n_is_family = n_canon[codes], n_family[codes], n_is_family[codes]
     written = commodity[rows]
     more_precise = np.array(
@@ -467,6 +469,7 @@ _EQUALITY_CODED: dict[str, bool] = {  # column -> '' is missing
     "desa_code": False,
     "name_marks": True,
     "commodity_norm": True,
+    "commodity_written": True,
     "commodity_family": True,
     "commodity_group": False,
 }
@@ -759,6 +762,25 @@ def _score_chunk(
             li[where],
             ri[where],
         )
+        # The texts as written too: a typo can part the canonical forms (``mwbel kayu``
+        # keeps both words, ``mebel kayu`` is the vocabulary's ``mebel``). Texts written
+        # alike whose canonical forms part were parted by the names (``Batik`` in
+        # ``Sentra Batik Cap X`` and in ``Sentra Batik Tulis Y``): those stay apart.
+        written_l, written_r = left["commodity_written"], right["commodity_written"]
+
+        def typo(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            near_typo = _fuzzy(written_l[a], written_r[b], _fuzz.ratio) >= COMMODITY_TYPO
+            return near_typo & (written_l[a] != written_r[b])
+
+        apart = np.flatnonzero(~close)
+        if len(apart):
+            close[apart] = _distinct_pairs(
+                left["commodity_written#"][li[where[apart]]],
+                right["commodity_written#"][ri[where[apart]]],
+                typo,
+                li[where[apart]],
+                ri[where[apart]],
+            )
         commodity[where[close]] = 1.0
         where = where[~close]
         if len(where):

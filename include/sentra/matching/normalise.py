@@ -452,12 +452,17 @@ def name_identity(name_norm: pd.Series, commodity: np.ndarray) -> pd.Series:
     return out.fillna("").set_axis(name_norm.index)
 
 
-def prepare_commodities(commodities: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Canonical commodity, its family and whether it names the whole family, per row.
+def prepare_commodities(
+    commodities: pd.Series,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Canonical commodity, its family, whether it names the whole family, and the text
+    as written (folded, generic words dropped), per row.
 
     Folded text with generic craft words removed ("Kerajinan Gerabah" = "gerabah") is
     looked up in the commodity vocabulary once per distinct value; an unknown commodity
-    keeps its folded text as its own canonical form and has no family.
+    keeps its folded text as its own canonical form and has no family. The written text
+    is what a typo is looked for in where the canonical forms part (``mwbel kayu`` keeps
+    both words, ``mebel kayu`` is the vocabulary's ``mebel``).
     """
     import pyarrow.compute as pc
 
@@ -472,5 +477,6 @@ def prepare_commodities(commodities: pd.Series) -> tuple[np.ndarray, np.ndarray,
         c, f, g = commodity_terms(text) if text else ("", "", False)
         canon[i], family[i], is_family[i] = (c or text), f, g
     if len(texts) == 0:
-        return texts, texts, np.zeros(0, dtype=bool)
-    return canon[codes], family[codes], is_family[codes]
+        return texts, texts, np.zeros(0, dtype=bool), texts
+    written = np.asarray(uniques, dtype=object)
+    return canon[codes], family[codes], is_family[codes], written[codes]
