@@ -630,11 +630,6 @@ def _place_parts(left: Columns, right: Columns, li: np.ndarray, ri: np.ndarray) 
     dist = haversine_m(
         left["latitude"][li], left["longitude"][li], right["latitude"][ri], right["longitude"][ri]
     )
-    lu, ru = left["units"][li], right["units"][ri]
-    lw, rw = left["workers"][li], right["workers"][ri]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        units = 1.0 - np.abs(lu - ru) / np.maximum(np.maximum(lu, ru), 1.0)
-        staff = 1.0 - np.abs(lw - rw) / np.maximum(np.maximum(lw, rw), 1.0)
     ld, rd = left["desa_code#"][li], right["desa_code#"][ri]
     has_desa = (ld >= 0) & (rd >= 0)
     # Agreeing on a desa read from a name is agreeing on the name: counted once.
@@ -644,14 +639,20 @@ def _place_parts(left: Columns, right: Columns, li: np.ndarray, ri: np.ndarray) 
     return _Place(
         dist=dist,
         distance=np.clip((FAR_M - dist) / (FAR_M - NEAR_M), 0.0, 1.0),
-        units=units,
-        workers=staff,
+        units=_closeness(left["units"][li], right["units"][ri]),
+        workers=_closeness(left["workers"][li], right["workers"][ri]),
         desa=np.where(has_desa & ~from_name, (ld == rd).astype("float64"), np.nan),
         other_desa=has_desa & (ld != rd),
         other_kecamatan=(lk >= 0) & (rk >= 0) & (lk != rk),
         other_marks=(lm >= 0) & (rm >= 0) & (lm != rm),
         one_side_marks=(lm != rm) & ((lm < 0) | (rm < 0)),
     )
+
+
+def _closeness(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """How alike two counts are: 1 − |a − b| / max(a, b, 1); NaN where one is missing."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 1.0 - np.abs(a - b) / np.maximum(np.maximum(a, b), 1.0)
 
 
 def _combined(

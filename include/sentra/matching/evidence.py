@@ -95,30 +95,31 @@ FIELDS = ("name_commodity", "identity", "distance", "size", "marks", "desa", "ad
 
 class Grid(NamedTuple):
     """A joint field of two dependent comparisons: a row per level of the first, a
-    column per level of the second, and a last row / column for the first / second
-    missing where that may happen alone (level = row * columns + column)."""
+    column per level of the second, a last column for the second missing and, where the
+    first may be missing alone, a last row for it (level = row * columns + column)."""
 
-    rows: int
-    columns: int
-    ordered_rows: int  # the rows that are levels (the rest: the first missing)
-    ordered_columns: int
+    ordered_rows: int  # levels of the first comparison
+    ordered_columns: int  # levels of the second
+    first_may_miss: bool
+
+    @classmethod
+    def of(cls, first: str, second: str, *, first_may_miss: bool) -> Grid:
+        return cls(len(CUTS[first]) + 1, len(CUTS[second]) + 1, first_may_miss)
+
+    @property
+    def rows(self) -> int:
+        return self.ordered_rows + int(self.first_may_miss)
+
+    @property
+    def columns(self) -> int:
+        return self.ordered_columns + 1
 
 
 # Name x commodity: a missing name is no evidence at all; a missing commodity is a
 # column of its own. Units x workers: either may be missing alone, not both.
 GRIDS = {
-    "name_commodity": Grid(
-        len(CUTS["name"]) + 1,
-        len(CUTS["commodity"]) + 2,
-        len(CUTS["name"]) + 1,
-        len(CUTS["commodity"]) + 1,
-    ),
-    "size": Grid(
-        len(CUTS["units"]) + 2,
-        len(CUTS["workers"]) + 2,
-        len(CUTS["units"]) + 1,
-        len(CUTS["workers"]) + 1,
-    ),
+    "name_commodity": Grid.of("name", "commodity", first_may_miss=False),
+    "size": Grid.of("units", "workers", first_may_miss=True),
 }
 LEVEL_COUNT = {
     "name_commodity": GRIDS["name_commodity"].rows * GRIDS["name_commodity"].columns,
